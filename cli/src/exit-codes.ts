@@ -1,0 +1,10 @@
+/** Process exit codes; documented in docs/cli.md. */
+export const ExitCode = {
+  ok: 0,
+  internal: 1,
+  badInput: 2,
+  affected: 3,
+  refused: 4,
+  inconsistent: 5,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

@@ -1,0 +1,34 @@
+/**
+ * The `coldfix` command. The only module that touches argv, the console and
+ * process.exit; every command lives in commands/ and returns an exit code.
+ */
+import { Command, CommanderError } from 'commander';
+import { classifyError } from './errors.js';
+import { ExitCode } from './exit-codes.js';
+import { registerCommands } from './commands/index.js';
+
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command('coldfix')
+    .description('Offline disk-image forensic and repair toolkit: images, partitions, BitLocker, NTFS; no root, FUSE or kernel drivers.')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+  let exitCode: number = ExitCode.ok;
+  const setExit = (code: number) => {
+    exitCode = code;
+  };
+  registerCommands(program, setExit);
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end through here with exit code 0.
+      exitCode = error.exitCode === 0 ? ExitCode.ok : ExitCode.badInput;
+    } else {
+      const { exitCode: code, line } = classifyError(error);
+      process.stderr.write(`${line}\n`);
+      exitCode = code;
+    }
+  }
+  process.exitCode = exitCode;
+}

@@ -1,0 +1,69 @@
+/**
+ * The one interface every layer shares: a positional, random-access byte device.
+ *
+ *   FileSource ─▶ disk image ─▶ partition (RangeSource) ─▶ BitLocker ─▶ NTFS
+ *
+ * Contract (checked by the contract suite in test/contract.test.ts):
+ * - `read(offset, length)` returns exactly `length` bytes or throws; sparse or
+ *   unallocated ranges read as zeros; reading past `size` throws OutOfRangeError.
+ * - Offsets and sizes are bytes, safe-integer numbers.
+ * - Decoding above this layer is synchronous over the returned Uint8Array.
+ */
+import { OutOfRangeError } from './errors.js';
+
+export interface SourceInfo {
+  /** e.g. `file`, `memory`, `range`, `vhd`, `bitlocker`. */
+  kind: string;
+  /** Path, GUID or other identity, for reports. */
+  identity?: string;
+  /** Extra facts for reports (format variant, offsets, …). JSON-safe. */
+  details?: Record<string, unknown>;
+  /** The source this one is built on, if any. */
+  parent?: SourceInfo;
+}
+
+export interface ByteSource {
+  /** Size in bytes. */
+  readonly size: number;
+  /** This layer's natural alignment in bytes (sector, cluster, block). */
+  readonly blockSize: number;
+  read(offset: number, length: number): Promise<Uint8Array>;
+  close(): Promise<void>;
+  describe(): SourceInfo;
+}
+
+export interface WritableByteSource extends ByteSource {
+  readonly writable: true;
+  write(offset: number, data: Uint8Array): Promise<void>;
+  flush(): Promise<void>;
+}
+
+export function isWritable(source: ByteSource): source is WritableByteSource {
+  return (source as Partial<WritableByteSource>).writable === true && typeof (source as WritableByteSource).write === 'function';
+}
+
+/** Throws OutOfRangeError unless [offset, offset+length) lies inside [0, size). */
+export function checkRange(offset: number, length: number, size: number, layer: string): void {
+  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > size) {
+    throw new OutOfRangeError(`${layer}: range [${offset}, +${length}) is outside the source of ${size} bytes`, {
+      code: 'OUT_OF_RANGE',
+      layer,
+      offset: Number.isSafeInteger(offset) && offset >= 0 ? offset : undefined,
+      details: { length, size },
+    });
+  }
+}
+
+/** Reads a source fully in `chunkSize` pieces, calling `onChunk` for each (streaming, bounded memory). */
+export async function forEachChunk(
+  source: ByteSource,
+  onChunk: (chunk: Uint8Array, offset: number) => void | Promise<void>,
+  chunkSize = 4 << 20,
+  start = 0,
+  end = source.size,
+): Promise<void> {
+  for (let offset = start; offset < end; offset += chunkSize) {
+    const length = Math.min(chunkSize, end - offset);
+    await onChunk(await source.read(offset, length), offset);
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * A bounded LRU cache of aligned blocks over a slower source.
+ *
+ * Reads are split into cache blocks; consecutive missing blocks are fetched in
+ * one read, so a large sequential read costs one call below. Memory is capped
+ * at `maxBytes`. Writes go through and refresh the cached copy.
+ */
+import { checkRange, isWritable, type ByteSource, type SourceInfo, type WritableByteSource } from './byte-source.js';
+import { UnsupportedError } from './errors.js';
+
+export interface CacheOptions {
+  /** Cache block size in bytes (a multiple of the parent's block size). */
+  cacheBlockSize?: number;
+  /** Upper bound of cached bytes. */
+  maxBytes?: number;
+}
+
+export class CachedSource implements WritableByteSource {
+  readonly writable = true as const;
+  readonly size: number;
+  readonly blockSize: number;
+  readonly cacheBlockSize: number;
+  private readonly maxBlocks: number;
+  private readonly blocks = new Map<number, Uint8Array>();
+  hits = 0;
+  misses = 0;
+
+  constructor(
+    readonly parent: ByteSource,
+    options: CacheOptions = {},
+  ) {
+    this.size = parent.size;
+    this.blockSize = parent.blockSize;
+    this.cacheBlockSize = options.cacheBlockSize ?? 64 * 1024;
+    this.maxBlocks = Math.max(1, Math.floor((options.maxBytes ?? 16 << 20) / this.cacheBlockSize));
+  }
+
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    checkRange(offset, length, this.size, 'cache');
+    const out = new Uint8Array(length);
+    if (length === 0) return out;
+    const bs = this.cacheBlockSize;
+    const first = Math.floor(offset / bs);
+    const last = Math.floor((offset + length - 1) / bs);
+    // Large reads bypass the cache so they do not evict the hot small blocks.
+    if (last - first + 1 > this.maxBlocks / 2) return this.parent.read(offset, length);
+    let block = first;
+    while (block <= last) {
+      const cached = this.blocks.get(block);
+      if (cached) {
+        this.hits++;
+        this.touch(block, cached);
+        this.copyOut(out, offset, block, cached);
+        block++;
+        continue;
+      }
+      let runEnd = block;
+      while (runEnd + 1 <= last && !this.blocks.has(runEnd + 1)) runEnd++;
+      const runStart = block * bs;
+      const runLength = Math.min((runEnd + 1) * bs, this.size) - runStart;
+      const bytes = await this.parent.read(runStart, runLength);
+      for (let b = block; b <= runEnd; b++) {
+        this.misses++;
+        const start = (b - block) * bs;
+        const data = bytes.subarray(start, Math.min(start + bs, bytes.length));
+        this.insert(b, data);
+        this.copyOut(out, offset, b, data);
+      }
+      block = runEnd + 1;
+    }
+    return out;
+  }
+
+  async write(offset: number, data: Uint8Array): Promise<void> {
+    if (!isWritable(this.parent)) {
+      throw new UnsupportedError('cache: parent source is read-only', { code: 'READ_ONLY', layer: 'io' });
+    }
+    checkRange(offset, data.length, this.size, 'cache');
+    await this.parent.write(offset, data);
+    const bs = this.cacheBlockSize;
+    for (let b = Math.floor(offset / bs); b * bs < offset + data.length; b++) {
+      const cached = this.blocks.get(b);
+      if (!cached) continue;
+      const blockStart = b * bs;
+      const from = Math.max(offset, blockStart);
+      const to = Math.min(offset + data.length, blockStart + cached.length);
+      cached.set(data.subarray(from - offset, to - offset), from - blockStart);
+    }
+  }
+
+  async flush(): Promise<void> {
+    if (isWritable(this.parent)) await this.parent.flush();
+  }
+
+  /** Drops every cached block (after a lower layer changed underneath). */
+  invalidate(): void {
+    this.blocks.clear();
+  }
+
+  async close(): Promise<void> {
+    this.blocks.clear();
+    await this.parent.close();
+  }
+
+  describe(): SourceInfo {
+    return this.parent.describe();
+  }
+
+  private copyOut(out: Uint8Array, offset: number, block: number, data: Uint8Array): void {
+    const blockStart = block * this.cacheBlockSize;
+    const from = Math.max(offset, blockStart);
+    const to = Math.min(offset + out.length, blockStart + data.length);
+    if (to > from) out.set(data.subarray(from - blockStart, to - blockStart), from - offset);
+  }
+
+  private touch(block: number, data: Uint8Array): void {
+    this.blocks.delete(block);
+    this.blocks.set(block, data);
+  }
+
+  private insert(block: number, data: Uint8Array): void {
+    // Copy so the cache does not pin a large read buffer.
+    this.blocks.set(block, data.slice());
+    while (this.blocks.size > this.maxBlocks) {
+      const oldest = this.blocks.keys().next().value as number;
+      this.blocks.delete(oldest);
+    }
+  }
+}
