@@ -1,9 +1,29 @@
 import type { Command } from 'commander';
+import { registerInfoCommand } from './info.js';
+import { registerLsCommand } from './ls.js';
+import { registerCatCommand } from './cat.js';
+import { registerStatCommand } from './stat.js';
+import { registerTimelineCommand } from './timeline.js';
+import { registerRollbackCommand } from './rollback.js';
+import { registerCheckCommand } from './check.js';
+import { registerRmCommand } from './rm.js';
+import { registerRepairCommand } from './repair.js';
+import { registerVerifyCommand } from './verify.js';
+import { registerBatchCommand } from './batch.js';
 
 export type SetExit = (code: number) => void;
 
-/** One line per command module, so each can be added without touching the others. */
+/** One module per command, each owning its options, output and exit code. */
 export function registerCommands(program: Command, setExit: SetExit): void {
-  void program;
-  void setExit;
+  registerInfoCommand(program, setExit);
+  registerLsCommand(program, setExit);
+  registerCatCommand(program, setExit);
+  registerStatCommand(program, setExit);
+  registerTimelineCommand(program, setExit);
+  registerRollbackCommand(program, setExit);
+  registerCheckCommand(program, setExit);
+  registerRmCommand(program, setExit);
+  registerRepairCommand(program, setExit);
+  registerVerifyCommand(program, setExit);
+  registerBatchCommand(program, setExit);
 }
