@@ -67,3 +67,18 @@ export async function forEachChunk(
     await onChunk(await source.read(offset, length), offset);
   }
 }
+
+/** A writable source whose length can change (an image file that container formats grow). */
+export interface ResizableByteSource extends WritableByteSource {
+  resize(newSize: number): Promise<void>;
+}
+
+/**
+ * Opens the file at `path`: read-only unless `writable`. Injected into container
+ * layers so that a repair can hand them journaled files instead of raw ones.
+ */
+export type FileOpener = {
+  (path: string, writable: false): Promise<ByteSource>;
+  (path: string, writable: true): Promise<ResizableByteSource>;
+  (path: string, writable: boolean): Promise<ByteSource>;
+};

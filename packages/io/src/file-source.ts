@@ -67,7 +67,7 @@ export class FileSource implements ByteSource {
 }
 
 /** A file opened read-write. Only the journal (and test generators) should open one. */
-export class WritableFileSource extends FileSource implements WritableByteSource {
+export class WritableFileSource extends FileSource implements ResizableByteSource {
   readonly writable = true as const;
   static async openWritable(path: string): Promise<WritableFileSource> {
     const { handle, size, isBlockDevice } = await openHandle(path, 'r+');
