@@ -5,7 +5,7 @@
  * journaled overlay (journal.ts), which is the only caller that opens `r+`.
  */
 import { open, readFile, type FileHandle } from 'node:fs/promises';
-import { checkRange, type ByteSource, type SourceInfo, type WritableByteSource } from './byte-source.js';
+import { checkRange, type ByteSource, type ResizableByteSource, type SourceInfo } from './byte-source.js';
 import { IoError, ioErrorFrom } from './errors.js';
 
 export interface IoStats {
