@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs what coldfix's tests and sample need on a fresh Debian 12 machine:
+# the Debian packages for the oracle tools and image generators, then the npm
+# packages (from package-lock.json) and the TypeScript build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+debian_packages=(
+  qemu-utils      # qemu-img: VHD conversions and the image oracle
+  ntfs-3g         # mkntfs, FUSE driver, ntfsls/ntfscat/ntfsinfo/ntfsfix: builds and checks NTFS volumes
+  sleuthkit       # mmls, fls, icat, istat: the independent NTFS and partition oracle
+  gdisk           # sgdisk: builds GPT disks
+  fdisk           # sfdisk: builds MBR disks, `sfdisk --json` oracle
+  dosfstools      # mkfs.vfat: EFI system partitions in test disks
+  libvhdi-utils   # vhdiinfo/vhdimount: second VHD reader (differencing chains)
+  dislocker       # dislocker-file: independent BitLocker reader for our generated volumes
+  cryptsetup-bin  # cryptsetup bitlkDump: BitLocker metadata and key oracle
+  libbde-utils    # bdeinfo: libbde BitLocker oracle
+  libfsntfs-utils # fsntfsinfo: second NTFS reader
+  fuse3           # fusermount for FUSE-based generators
+  xxd
+)
+missing=()
+for pkg in "${debian_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  echo "coldfix: installing Debian packages: ${missing[*]}" >&2
+  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+npx tsc -b
