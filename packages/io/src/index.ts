@@ -9,3 +9,4 @@ export * from './cached-source.js';
 export * from './struct.js';
 export * from './guid.js';
 export * from './crc32.js';
+export * from './journal/index.js';

@@ -1,0 +1,334 @@
+/**
+ * JournaledFile: the only way coldfix writes an image file or block device.
+ *
+ * Before the first change to any page (4 KiB) inside the image's original
+ * size, the page's original bytes are appended to a sidecar journal and the
+ * journal is fsynced; only then is the image written. So at any instant —
+ * including a crash — every original byte that the image no longer holds is
+ * in an intact journal record, and `rollback` restores the image exactly.
+ * The format and the argument step by step: docs/journal.md.
+ */
+import { randomBytes } from 'node:crypto';
+import { access, constants, open, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { checkRange, type ResizableByteSource, type SourceInfo } from '../byte-source.js';
+import { IoError, OutOfRangeError, PreconditionError, ioErrorFrom } from '../errors.js';
+import { WritableFileSource } from '../file-source.js';
+import { JOURNAL_HEADER_SIZE, JOURNAL_PAGE_SIZE, MAX_RECORD_DATA, RecordType, encodeJournalHeader, encodeRecord, type JournalHeader } from './journal-format.js';
+import { canonicalImagePath, checkJournalDir, fsyncParent, journalPathFor, pathExists, type JournalOptions } from './journal-path.js';
+import { takeIdentity } from './image-identity.js';
+import { applyRollback, scanHandle } from './journal-lifecycle.js';
+
+export interface JournaledFileStats {
+  bytesRead: number;
+  reads: number;
+  bytesWritten: number;
+  writes: number;
+  /** Records appended to the journal and the journal's size in bytes. */
+  journalRecords: number;
+  journalBytes: number;
+  /** Pages whose before-image is in the journal. */
+  pagesJournaled: number;
+  journalSyncs: number;
+}
+
+interface OpenJournal {
+  handle: FileHandle;
+  header: JournalHeader;
+  /** Append position (= journal size). */
+  position: number;
+  nextSequence: number;
+}
+
+/** Before-images are batched up to this many bytes per append + fsync (bounds memory for huge writes). */
+const APPEND_BATCH = 8 << 20;
+
+export class JournaledFile implements ResizableByteSource {
+  readonly writable = true as const;
+  readonly blockSize: number;
+  readonly originalSize: number;
+  private journal: OpenJournal | null = null;
+  private readonly journaledPages = new Set<number>();
+  private failure: unknown = null;
+  private closed = false;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly counters = { journalRecords: 0, journalBytes: 0, journalSyncs: 0 };
+
+  private constructor(
+    private readonly file: WritableFileSource,
+    /** Canonical image path (symlinks resolved). */
+    readonly path: string,
+    readonly journalPath: string,
+    private readonly journalDir: string | undefined,
+  ) {
+    this.blockSize = file.blockSize;
+    this.originalSize = file.size;
+  }
+
+  /**
+   * Opens `imagePath` read-write through a journal. Throws PreconditionError
+   * JOURNAL_PENDING when a journal for it exists (run `coldfix rollback` or
+   * `coldfix commit` first), JOURNAL_DIR_REQUIRED for a block device without
+   * `journalDir`, JOURNAL_DIR_NOT_WRITABLE when the journal's folder is
+   * read-only; NotFoundError / IoError naming the path otherwise.
+   */
+  static async open(imagePath: string, options: JournalOptions = {}): Promise<JournaledFile> {
+    if (options.journalDir !== undefined) await checkJournalDir(options.journalDir);
+    const journalPath = journalPathFor(imagePath, options.journalDir);
+    if (await pathExists(journalPath)) throw pendingError(imagePath, journalPath, options.journalDir);
+    const file = await WritableFileSource.openWritable(imagePath);
+    try {
+      if (file.isBlockDevice && options.journalDir === undefined) {
+        throw new PreconditionError(`${imagePath} is a block device: its journal cannot live in /dev; pass a journal folder (--journal-dir DIR) on another disk`, {
+          code: 'JOURNAL_DIR_REQUIRED',
+          layer: 'journal',
+          details: { image: imagePath },
+        });
+      }
+      try {
+        await access(dirname(journalPath), constants.W_OK);
+      } catch (error) {
+        throw new PreconditionError(`cannot create the undo journal ${journalPath}: its folder is not writable (${(error as NodeJS.ErrnoException).code}); pass a journal folder (--journal-dir DIR)`, {
+          code: 'JOURNAL_DIR_NOT_WRITABLE',
+          layer: 'journal',
+          details: { image: imagePath, journal: journalPath },
+          cause: error,
+        });
+      }
+    } catch (error) {
+      await file.close();
+      throw error;
+    }
+    return new JournaledFile(file, canonicalImagePath(imagePath), journalPath, options.journalDir);
+  }
+
+  get size(): number {
+    return this.file.size;
+  }
+
+  get stats(): JournaledFileStats {
+    const { bytesRead, reads, bytesWritten, writes } = this.file.stats;
+    return { bytesRead, reads, bytesWritten, writes, ...this.counters, pagesJournaled: this.journaledPages.size };
+  }
+
+  /** True once a journal file exists for this session. */
+  get hasJournal(): boolean {
+    return this.journal !== null;
+  }
+
+  read(offset: number, length: number): Promise<Uint8Array> {
+    this.checkOpen();
+    return this.file.read(offset, length);
+  }
+
+  /** Journals the original bytes of every not-yet-journaled page in the range, then writes. */
+  write(offset: number, data: Uint8Array): Promise<void> {
+    return this.exclusive(async () => {
+      this.checkUsable();
+      checkRange(offset, data.length, this.file.size, 'journal');
+      if (data.length === 0) return;
+      await this.saveBeforeImages(offset, offset + data.length);
+      await this.file.write(offset, data);
+    });
+  }
+
+  /** Grows or shrinks a regular file; bytes cut off inside the original size are journaled first. */
+  resize(newSize: number): Promise<void> {
+    return this.exclusive(async () => {
+      this.checkUsable();
+      if (!Number.isSafeInteger(newSize) || newSize < 0) {
+        throw new OutOfRangeError(`${this.path}: cannot resize to ${newSize} bytes`, { code: 'OUT_OF_RANGE', layer: 'journal', details: { newSize } });
+      }
+      if (this.file.isBlockDevice) throw new IoError(`${this.path}: a block device cannot be resized`, { code: 'IO_RESIZE_DEVICE', layer: 'journal' });
+      const oldSize = this.file.size;
+      if (newSize === oldSize) return;
+      if (newSize < oldSize) await this.saveBeforeImages(newSize, oldSize);
+      const journal = await this.ensureJournal();
+      await this.append([encodeRecord(journal.header.journalId, { type: RecordType.resize, sequence: journal.nextSequence, imageOffset: oldSize, value: newSize })]);
+      await this.file.resize(newSize);
+    });
+  }
+
+  /** fsyncs the image (the journal is always fsynced before each write). */
+  flush(): Promise<void> {
+    return this.exclusive(async () => {
+      this.checkOpen();
+      await this.file.flush();
+    });
+  }
+
+  /**
+   * Marks the session's changes done: fsyncs the image, then appends and
+   * fsyncs a completion record. The journal is kept as the undo record until
+   * `commitImage` or a rollback. A session that wrote nothing has no journal.
+   */
+  complete(): Promise<void> {
+    return this.exclusive(async () => {
+      this.checkUsable();
+      await this.file.flush();
+      if (!this.journal) return;
+      await this.append([encodeRecord(this.journal.header.journalId, { type: RecordType.complete, sequence: this.journal.nextSequence, imageOffset: 0, value: Date.now() })]);
+    });
+  }
+
+  /**
+   * Undoes every change of this session and deletes the journal; the file
+   * stays open at its original contents. Allowed after a failed write.
+   */
+  rollback(): Promise<void> {
+    return this.exclusive(async () => {
+      this.checkOpen();
+      const journal = this.journal;
+      if (!journal) return;
+      const scan = await scanHandle(journal.handle, this.journalPath);
+      await journal.handle.close().catch(() => undefined);
+      this.journal = null;
+      if (!scan.header) throw new Error('unreachable: a session journal always has a header');
+      // The file is the one this session opened: the inode check cannot fail, the content check still runs.
+      await applyRollback(this.file, this.path, { ...scan, header: scan.header });
+      this.journaledPages.clear();
+      this.failure = null;
+    });
+  }
+
+  /** Closes the image and the journal. The journal (if any) stays on disk. */
+  close(): Promise<void> {
+    return this.exclusive(async () => {
+      if (this.closed) return;
+      this.closed = true;
+      await this.journal?.handle.close().catch(() => undefined);
+      await this.file.close();
+    });
+  }
+
+  describe(): SourceInfo {
+    return {
+      kind: 'journaled',
+      identity: this.path,
+      details: { journal: this.journalPath, originalSize: this.originalSize, journalRecords: this.counters.journalRecords },
+      parent: this.file.describe(),
+    };
+  }
+
+  private async saveBeforeImages(start: number, end: number): Promise<void> {
+    const limit = Math.min(end, this.originalSize);
+    if (start >= limit) return;
+    const pageSize = JOURNAL_PAGE_SIZE;
+    const pending: Uint8Array[] = [];
+    const pendingPages: number[] = [];
+    let pendingBytes = 0;
+    const flushPending = async () => {
+      if (!pending.length) return;
+      await this.append(pending.splice(0));
+      for (const page of pendingPages.splice(0)) this.journaledPages.add(page);
+      pendingBytes = 0;
+    };
+    const lastPage = Math.floor((limit - 1) / pageSize);
+    for (let page = Math.floor(start / pageSize); page <= lastPage; page++) {
+      if (this.journaledPages.has(page)) continue;
+      let runEnd = page;
+      while (runEnd < lastPage && !this.journaledPages.has(runEnd + 1) && (runEnd + 2 - page) * pageSize <= MAX_RECORD_DATA) runEnd++;
+      const from = page * pageSize;
+      const to = Math.min((runEnd + 1) * pageSize, this.originalSize);
+      // A page not yet journaled was never written or cut off, so it is wholly present and original.
+      const original = await this.file.read(from, to - from);
+      const journal = await this.ensureJournal();
+      pending.push(encodeRecord(journal.header.journalId, { type: RecordType.beforeImage, sequence: journal.nextSequence + pending.length, imageOffset: from, value: 0 }, original));
+      for (let p = page; p <= runEnd; p++) pendingPages.push(p);
+      pendingBytes += original.length;
+      if (pendingBytes >= APPEND_BATCH) await flushPending();
+      page = runEnd;
+    }
+    await flushPending();
+  }
+
+  /** Appends whole records at the end of the journal and fsyncs it. Any failure poisons the session. */
+  private async append(records: Uint8Array[]): Promise<void> {
+    const journal = this.journal!;
+    const total = records.reduce((sum, r) => sum + r.length, 0);
+    const buffer = new Uint8Array(total);
+    let at = 0;
+    for (const record of records) {
+      buffer.set(record, at);
+      at += record.length;
+    }
+    try {
+      await writeAll(journal.handle, buffer, journal.position);
+      await journal.handle.sync();
+    } catch (error) {
+      this.failure = error;
+      throw ioErrorFrom(error, this.journalPath, 'append to journal');
+    }
+    journal.position += total;
+    journal.nextSequence += records.length;
+    this.counters.journalRecords += records.length;
+    this.counters.journalBytes = journal.position;
+    this.counters.journalSyncs++;
+  }
+
+  /** Creates the journal on the first change: header written and fsynced, folder fsynced. */
+  private async ensureJournal(): Promise<OpenJournal> {
+    if (this.journal) return this.journal;
+    const identity = await takeIdentity(this.file, this.path, this.file.isBlockDevice);
+    const header: JournalHeader = { journalId: new Uint8Array(randomBytes(8)), originalSize: this.originalSize, pageSize: JOURNAL_PAGE_SIZE, createdMs: Date.now(), path: this.path, ...identity };
+    const bytes = encodeJournalHeader(header);
+    let handle: FileHandle;
+    try {
+      // 'wx+': another process that raced us to the same image gets EEXIST, not a shared journal.
+      handle = await open(this.journalPath, 'wx+');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException)?.code === 'EEXIST') throw pendingError(this.path, this.journalPath, this.journalDir);
+      throw ioErrorFrom(error, this.journalPath, 'create journal');
+    }
+    try {
+      await writeAll(handle, bytes, 0);
+      await handle.sync();
+      await fsyncParent(this.journalPath);
+    } catch (error) {
+      this.failure = error;
+      await handle.close().catch(() => undefined);
+      throw ioErrorFrom(error, this.journalPath, 'create journal');
+    }
+    this.journal = { handle, header, position: JOURNAL_HEADER_SIZE, nextSequence: 1 };
+    this.counters.journalBytes = JOURNAL_HEADER_SIZE;
+    return this.journal;
+  }
+
+  private exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task, task);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new PreconditionError(`${this.path}: journaled file is closed`, { code: 'JOURNAL_CLOSED', layer: 'journal', details: { image: this.path } });
+  }
+
+  private checkUsable(): void {
+    this.checkOpen();
+    if (this.failure !== null) {
+      throw new PreconditionError(`${this.path}: an earlier journal write failed; no further change is allowed. Roll back: coldfix rollback ${this.path}`, {
+        code: 'JOURNAL_FAILED',
+        layer: 'journal',
+        details: { image: this.path, journal: this.journalPath },
+        cause: this.failure,
+      });
+    }
+  }
+}
+
+async function writeAll(handle: FileHandle, data: Uint8Array, position: number): Promise<void> {
+  let done = 0;
+  while (done < data.length) {
+    const { bytesWritten } = await handle.write(data, done, data.length - done, position + done);
+    done += bytesWritten;
+  }
+}
+
+function pendingError(imagePath: string, journalPath: string, journalDir: string | undefined): PreconditionError {
+  const dirFlag = journalDir !== undefined ? ` --journal-dir ${journalDir}` : '';
+  return new PreconditionError(
+    `${imagePath} has a pending coldfix journal ${journalPath}: an earlier session changed it. Run \`coldfix rollback ${imagePath}${dirFlag}\` to restore the image, or \`coldfix commit ${imagePath}${dirFlag}\` to keep the changes and drop the journal`,
+    { code: 'JOURNAL_PENDING', layer: 'journal', details: { image: imagePath, journal: journalPath } },
+  );
+}
