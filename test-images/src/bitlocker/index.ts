@@ -1,0 +1,3 @@
+export type { BitLockerMethod, EncryptOptions, EncryptResult, ProtectorType } from './types.js';
+export { encryptToBitLocker } from './encrypt.js';
+export { generateRecoveryPassword } from './recovery-password.js';
