@@ -1,0 +1,115 @@
+/**
+ * Test helpers: a cache folder for generated images, the oracles (qemu-img,
+ * libvhdi's vhdimount), hashing through our reader.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import type { ByteSource } from '@coldfix/io';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const CACHE = join(here, '../../../test-images/cache/disk-image');
+export const REAL = '/work/shared/fixtures/real';
+
+export function cacheDir(): string {
+  mkdirSync(CACHE, { recursive: true });
+  return CACHE;
+}
+
+/** A fresh scratch folder inside the cache (removed by the caller). */
+export function scratchDir(prefix: string): string {
+  return mkdtempSync(join(cacheDir(), `${prefix}-`));
+}
+
+export function run(cmd: string, args: string[]): string {
+  return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+export function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+export function sha256File(path: string): string {
+  return sha256(readFileSync(path));
+}
+
+/** sha256 of a source's bytes, read in 1 MiB pieces. */
+export async function sha256Source(source: ByteSource): Promise<string> {
+  const hash = createHash('sha256');
+  for (let o = 0; o < source.size; o += 1 << 20) hash.update(await source.read(o, Math.min(1 << 20, source.size - o)));
+  return hash.digest('hex');
+}
+
+/** The virtual disk as qemu sees it (`qemu-img convert -O raw`). */
+export function qemuRaw(image: string, format?: 'vpc', imageOpts?: string): Uint8Array {
+  const out = `${image}.qemu.raw`;
+  const args = imageOpts ? ['convert', '--image-opts', imageOpts, '-O', 'raw', out] : ['convert', ...(format ? ['-f', format] : []), '-O', 'raw', image, out];
+  run('qemu-img', args);
+  const bytes = readFileSync(out);
+  rmSync(out);
+  return bytes;
+}
+
+/** The virtual disk as libvhdi sees it (vhdimount; the child is the highest vhdiN). */
+export function libvhdiRaw(image: string): Uint8Array {
+  const mnt = mkdtempSync(join(cacheDir(), 'mnt-'));
+  run('vhdimount', [image, mnt]);
+  try {
+    const names = readdirSync(mnt).filter((n) => /^vhdi\d+$/.test(n));
+    names.sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)));
+    return readFileSync(join(mnt, names[names.length - 1]));
+  } finally {
+    run('umount', [mnt]);
+    rmSync(mnt, { recursive: true, force: true });
+  }
+}
+
+/** `vhdiinfo` output as a key → value map. */
+export function vhdiinfo(image: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of run('vhdiinfo', [image]).split('\n')) {
+    const m = /^\s+([^:]+?)\s*:\s*(.*)$/.exec(line);
+    if (m) out[m[1]] = m[2];
+  }
+  return out;
+}
+
+/**
+ * A raw disk with mixed content: random data, zero runs (whole and partial
+ * blocks) and a pattern, so sparse and allocated blocks both occur.
+ */
+export function makeRawContent(size: number, seed = 1): Uint8Array {
+  const bytes = new Uint8Array(size);
+  let x = seed >>> 0 || 1;
+  const rnd = () => ((x ^= x << 13), (x ^= x >>> 17), (x ^= x << 5), x >>> 0);
+  for (let o = 0; o < size; o += 64 * 1024) {
+    const kind = rnd() % 4;
+    const end = Math.min(size, o + 64 * 1024);
+    if (kind === 0) continue; // zeros
+    if (kind === 1) bytes.set(randomBytes(end - o), o);
+    else for (let i = o; i < end; i += 4) bytes.fill(rnd() & 0xff, i, Math.min(end, i + 4));
+  }
+  // Leave whole 2 MiB blocks empty so the dynamic VHD has unallocated blocks.
+  if (size > 6 << 20) bytes.fill(0, 2 << 20, 4 << 20);
+  return bytes;
+}
+
+/** Writes `bytes` to `path` unless it exists (the cache). */
+export function ensureFile(path: string, make: () => Uint8Array): string {
+  if (!existsSync(path)) writeFileSync(path, make());
+  return path;
+}
+
+/** Gunzips a real fixture into the cache (never into the repo). */
+export function realFixture(relative: string): string {
+  const name = relative.replace(/\//g, '__').replace(/\.gz$/, '');
+  const out = join(cacheDir(), `real-${name}`);
+  if (!existsSync(out)) {
+    const data = readFileSync(join(REAL, relative));
+    writeFileSync(out, relative.endsWith('.gz') ? gunzipSync(data) : data);
+  }
+  return out;
+}
