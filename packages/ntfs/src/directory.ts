@@ -1,0 +1,181 @@
+/**
+ * A directory's $I30 index: the B+ tree in $INDEX_ROOT (resident root node)
+ * and $INDEX_ALLOCATION (INDX blocks with fixups), with $BITMAP marking the
+ * blocks in use (libfsntfs "Index"; ntfs-3g index.c / dir.c).
+ *
+ *   root: [e1 ↓vcn0][e2 ↓vcn1][last ↓vcn2]      in-order: vcn0.., e1, vcn1.., e2, vcn2..
+ *
+ * Nodes are decoded structures with their VCN and entry offsets kept, so the
+ * writer can locate and re-encode an entry.
+ */
+import type { ByteSource } from '@coldfix/io';
+import { corrupt, limit, Limits } from './errors.js';
+import { AttributeType, FileAttribute } from './layout/attribute-types.js';
+import { decodeIndexBlockHeader, decodeIndexEntries, decodeIndexRoot, decodeNodeHeader, type IndexEntry, type IndexRoot, type IndexNodeHeader } from './layout/index-node.js';
+import { applyFixups } from './codec/fixup.js';
+import { findAttribute, type FileRecord } from './record-view.js';
+import type { UpcaseTable } from './codec/upcase.js';
+import type { DirEntry } from './types.js';
+import type { NtfsVolume } from './volume.js';
+
+/** Allocations up to this size are read in one go (walks); larger ones block by block. */
+const PRELOAD_BYTES = 8 << 20;
+
+export interface IndexNode {
+  /** null for the root. */
+  vcn: number | null;
+  /** Root value or fixed-up INDX block. */
+  bytes: Uint8Array;
+  header: IndexNodeHeader;
+  entries: IndexEntry[];
+  lsn?: bigint;
+}
+
+export class DirectoryIndex {
+  private preloaded: Uint8Array | null = null;
+  private readonly nodes = new Map<number, IndexNode>();
+  /** Number of INDX blocks the allocation can hold. */
+  readonly blockCount: number;
+
+  private constructor(
+    readonly volume: NtfsVolume,
+    readonly record: FileRecord,
+    readonly root: IndexRoot,
+    readonly rootNode: IndexNode,
+    readonly allocation: ByteSource | null,
+    readonly bitmap: Uint8Array | null,
+    readonly blockSize: number,
+    /** Bytes per index VCN: the cluster size, or 512 when blocks are smaller than clusters. */
+    readonly vcnSize: number,
+  ) {
+    this.blockCount = allocation ? Math.floor(allocation.size / blockSize) : 0;
+  }
+
+  /** Throws CorruptError (NTFS_NOT_DIRECTORY / NTFS_INDEX_*) when the record has no usable $I30. */
+  static async open(volume: NtfsVolume, record: FileRecord, indexName = '$I30'): Promise<DirectoryIndex> {
+    const rootAttr = findAttribute(record, AttributeType.indexRoot, indexName);
+    if (!rootAttr?.value) throw corrupt('NTFS_NOT_DIRECTORY', `record ${record.recordNumber} has no ${indexName} $INDEX_ROOT`, record.extents[0]?.offset, { recordNumber: record.recordNumber });
+    const root = decodeIndexRoot(rootAttr.value);
+    const rootEntries = decodeIndexEntries(rootAttr.value, root.node, indexName === '$I30');
+    const rootNode: IndexNode = { vcn: null, bytes: rootAttr.value, header: root.node, entries: rootEntries };
+    const blockSize = root.indexBlockSize || volume.indexBlockSize;
+    if (blockSize < 256 || blockSize > Limits.maxRecordSize || (blockSize & (blockSize - 1)) !== 0) throw corrupt('NTFS_INDEX_BLOCK_SIZE', `record ${record.recordNumber}: index block size ${blockSize}`);
+    const allocAttr = findAttribute(record, AttributeType.indexAllocation, indexName);
+    const allocation = allocAttr && !allocAttr.resident ? volume.attributeSource(allocAttr, `record ${record.recordNumber} ${indexName}`) : null;
+    const bitmapAttr = findAttribute(record, AttributeType.bitmap, indexName);
+    let bitmap: Uint8Array | null = null;
+    if (bitmapAttr) bitmap = bitmapAttr.resident ? bitmapAttr.value ?? null : await volume.readNonResident(bitmapAttr, 1 << 20);
+    const vcnSize = blockSize >= volume.clusterSize ? volume.clusterSize : 512;
+    return new DirectoryIndex(volume, record, root, rootNode, allocation, bitmap, blockSize, vcnSize);
+  }
+
+  /** Whether the $BITMAP marks block `vcn` in use (true when there is no bitmap). */
+  blockInUse(vcn: number): boolean {
+    if (!this.bitmap) return true;
+    const block = Math.floor((vcn * this.vcnSize) / this.blockSize);
+    return ((this.bitmap[block >> 3] ?? 0) & (1 << (block & 7))) !== 0;
+  }
+
+  /** Reads and decodes the INDX block at `vcn`. Throws CorruptError (NTFS_INDX_*). */
+  async node(vcn: number): Promise<IndexNode> {
+    const cached = this.nodes.get(vcn);
+    if (cached) return cached;
+    if (!this.allocation) throw corrupt('NTFS_INDEX_NO_ALLOCATION', `record ${this.record.recordNumber}: sub-node VCN ${vcn} but no $INDEX_ALLOCATION`);
+    const offset = vcn * this.vcnSize;
+    if (offset + this.blockSize > this.allocation.size) throw corrupt('NTFS_INDEX_VCN', `record ${this.record.recordNumber}: sub-node VCN ${vcn} outside the ${this.allocation.size}-byte allocation`);
+    if (!this.preloaded && this.allocation.size <= PRELOAD_BYTES && this.allocation.size > this.blockSize) {
+      this.preloaded = await this.allocation.read(0, this.allocation.size);
+    }
+    const bytes = this.preloaded ? this.preloaded.slice(offset, offset + this.blockSize) : await this.allocation.read(offset, this.blockSize);
+    const where = this.record.recordNumber;
+    const header = decodeIndexBlockHeader(bytes);
+    if (header.vcn !== vcn) this.volume.note(`record ${where}: INDX block at VCN ${vcn} says VCN ${header.vcn}`);
+    const fix = applyFixups(bytes, header.usaOffset, header.usaCount);
+    if (!fix.ok) throw corrupt('NTFS_INDX_FIXUP', `record ${where}: INDX block VCN ${vcn}: ${fix.problem}`);
+    const nodeHeader = decodeNodeHeader(bytes, 0x18);
+    const entries = decodeIndexEntries(bytes, nodeHeader, true);
+    const node: IndexNode = { vcn, bytes, header: nodeHeader, entries, lsn: header.lsn };
+    this.nodes.set(vcn, node);
+    if (this.nodes.size > 64) this.nodes.delete(this.nodes.keys().next().value as number);
+    return node;
+  }
+
+  /** In-order traversal (collation order). Corrupt sub-nodes are skipped with an anomaly (strict: thrown). */
+  async *entries(): AsyncGenerator<DirEntry> {
+    const visited = new Set<number>();
+    const self = this;
+    async function* visit(node: IndexNode, depth: number): AsyncGenerator<DirEntry> {
+      if (depth > Limits.maxIndexDepth) throw limit('NTFS_INDEX_DEPTH', `record ${self.record.recordNumber}: $I30 deeper than ${Limits.maxIndexDepth}`);
+      for (const entry of node.entries) {
+        if (entry.subnodeVcn !== null) {
+          if (visited.has(entry.subnodeVcn)) self.volume.note(`record ${self.record.recordNumber}: $I30 sub-node VCN ${entry.subnodeVcn} referenced twice`);
+          else {
+            visited.add(entry.subnodeVcn);
+            let child: IndexNode | null = null;
+            try {
+              child = await self.node(entry.subnodeVcn);
+            } catch (error) {
+              self.volume.note(`record ${self.record.recordNumber}: ${(error as Error).message}`);
+            }
+            if (child) yield* visit(child, depth + 1);
+          }
+        }
+        if (!entry.isLast && entry.fileName) yield toDirEntry(entry, node.vcn);
+      }
+    }
+    yield* visit(this.rootNode, 0);
+  }
+
+  /**
+   * B+ tree descent by $UpCase collation. Among entries equal ignoring case
+   * (POSIX names may differ only in case), an exact match wins.
+   */
+  async lookup(name: string, upcase: UpcaseTable): Promise<DirEntry | null> {
+    let best: DirEntry | null = null;
+    const search = async (node: IndexNode, depth: number): Promise<boolean> => {
+      if (depth > Limits.maxIndexDepth) throw limit('NTFS_INDEX_DEPTH', `record ${this.record.recordNumber}: $I30 deeper than ${Limits.maxIndexDepth}`);
+      for (const entry of node.entries) {
+        const c = entry.isLast || !entry.fileName ? -1 : upcase.compareIgnoreCase(name, entry.fileName.name);
+        if (c <= 0 && entry.subnodeVcn !== null) {
+          // Equal keys may also sit in the left sub-tree.
+          if (await search(await this.node(entry.subnodeVcn), depth + 1)) return true;
+        }
+        if (c === 0 && entry.fileName) {
+          const candidate = toDirEntry(entry, node.vcn);
+          if (entry.fileName.name === name) {
+            best = candidate;
+            return true;
+          }
+          if (!best || best.namespace === 'dos') best = candidate;
+          continue;
+        }
+        if (c < 0) return false;
+      }
+      return false;
+    };
+    await search(this.rootNode, 0);
+    return best;
+  }
+}
+
+export function toDirEntry(entry: IndexEntry, vcn: number | null): DirEntry {
+  const fn = entry.fileName!;
+  return {
+    name: fn.name,
+    namespace: fn.namespace,
+    recordNumber: entry.recordNumber,
+    sequence: entry.sequence,
+    parentRecordNumber: fn.parentRecordNumber,
+    parentSequence: fn.parentSequence,
+    isDirectory: (fn.flags & FileAttribute.fileNameIndexPresent) !== 0,
+    created: fn.created,
+    modified: fn.modified,
+    mftModified: fn.mftModified,
+    accessed: fn.accessed,
+    allocatedSize: fn.allocatedSize,
+    size: fn.dataSize,
+    fileAttributes: fn.flags,
+    reparseTag: fn.reparseTag,
+    location: { vcn, offset: entry.offset },
+  };
+}
