@@ -113,3 +113,44 @@ export function realFixture(relative: string): string {
   }
   return out;
 }
+
+/**
+ * A structural check of a dynamic/differencing VHD, independent of our reader's
+ * code paths (qemu-img check does not support the vpc format: exit 63):
+ * footer at the end equals the copy at 0, both checksums valid, every BAT entry
+ * inside the file, after the BAT, and no two blocks overlapping.
+ */
+export function checkVhdStructure(path: string): string[] {
+  const b = readFileSync(path);
+  const problems: string[] = [];
+  const sum = (buf: Uint8Array, skip: number) => {
+    let s = 0;
+    for (let i = 0; i < buf.length; i++) if (i < skip || i >= skip + 4) s += buf[i];
+    return ~s >>> 0;
+  };
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  if (b.length % 512) problems.push('size not a multiple of 512');
+  const tail = b.subarray(b.length - 512);
+  const head = b.subarray(0, 512);
+  if (Buffer.compare(Buffer.from(tail), Buffer.from(head)) !== 0) problems.push('footer copy differs');
+  if (sum(tail, 64) !== dv.getUint32(b.length - 512 + 64)) problems.push('footer checksum');
+  const hdr = Number(dv.getBigUint64(16));
+  if (sum(b.subarray(hdr, hdr + 1024), 36) !== dv.getUint32(hdr + 36)) problems.push('header checksum');
+  const table = Number(dv.getBigUint64(hdr + 16));
+  const entries = dv.getUint32(hdr + 28);
+  const blockSize = dv.getUint32(hdr + 32);
+  const bitmap = Math.ceil(blockSize / 4096 / 512) * 512;
+  const spans: Array<[number, number]> = [];
+  for (let i = 0; i < entries; i++) {
+    const e = dv.getUint32(table + i * 4);
+    if (e === 0xffffffff) continue;
+    const start = e * 512;
+    const end = start + bitmap + blockSize;
+    if (start < table + entries * 4) problems.push(`block ${i} before the BAT end`);
+    if (end > b.length - 512) problems.push(`block ${i} past the footer`);
+    spans.push([start, end]);
+  }
+  spans.sort((x, y) => x[0] - y[0]);
+  for (let i = 1; i < spans.length; i++) if (spans[i][0] < spans[i - 1][1]) problems.push(`blocks overlap at ${spans[i][0]}`);
+  return problems;
+}
