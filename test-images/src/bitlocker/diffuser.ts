@@ -12,21 +12,30 @@ const RB = [0, 10, 0, 25];
 
 const rotl = (x: number, r: number) => (r === 0 ? x : ((x << r) | (x >>> (32 - r))) >>> 0);
 
+/** Wrapped neighbour indices per sector word count (i-2, i-5, i+2, i+5 mod n). */
+const neighbours = new Map<number, Int32Array[]>();
+function indices(n: number): Int32Array[] {
+  let t = neighbours.get(n);
+  if (!t) {
+    t = [-2, -5, 2, 5].map((k) => Int32Array.from({ length: n }, (_, i) => (((i + k) % n) + n) % n));
+    neighbours.set(n, t);
+  }
+  return t;
+}
+
 /** In place over the words of one sector. */
 export function diffuserAEncrypt(d: Uint32Array): void {
   const n = d.length;
+  const [m2, m5] = indices(n);
   for (let cycle = 0; cycle < 5; cycle++) {
-    for (let i = n - 1; i >= 0; i--) {
-      d[i] = d[i] - (d[(i - 2 + n) % n] ^ rotl(d[(i - 5 + n) % n], RA[i & 3]));
-    }
+    for (let i = n - 1; i >= 0; i--) d[i] = d[i] - (d[m2[i]] ^ rotl(d[m5[i]], RA[i & 3]));
   }
 }
 
 export function diffuserBEncrypt(d: Uint32Array): void {
   const n = d.length;
+  const [, , p2, p5] = indices(n);
   for (let cycle = 0; cycle < 3; cycle++) {
-    for (let i = n - 1; i >= 0; i--) {
-      d[i] = d[i] - (d[(i + 2) % n] ^ rotl(d[(i + 5) % n], RB[i & 3]));
-    }
+    for (let i = n - 1; i >= 0; i--) d[i] = d[i] - (d[p2[i]] ^ rotl(d[p5[i]], RB[i & 3]));
   }
 }
