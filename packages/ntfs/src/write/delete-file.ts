@@ -1,0 +1,169 @@
+/**
+ * Deleting a file the way Windows (and ntfs-3g's ntfs_delete) does:
+ *  1. every $FILE_NAME of the file (all hard links; the Win32 and DOS names of
+ *     a pair) loses its entry in its parent's $I30 index;
+ *  2. every cluster of every non-resident attribute (any extent, any record of
+ *     its attribute list; sparse runs excluded) is cleared in $Bitmap;
+ *  3. the base record and its extension records are freed: in-use flag
+ *     cleared, sequence number advanced, link count 0, bit cleared in
+ *     $MFT:$BITMAP (attributes stay, so `fls -d` still shows the name);
+ *  4. each parent directory's $STANDARD_INFORMATION modification and MFT-change
+ *     times are set to now (Windows' NtfsUpdateDirectory; ntfs-3g NTFS_UPDATE_MCTIME);
+ *  5. records below $MFTMirr's size are written to both copies;
+ *  6. a USN_REASON_FILE_DELETE|CLOSE record is appended to $UsnJrnl:$J when the
+ *     journal exists and has room (see usn-journal.ts).
+ * Everything is planned in memory first: a refusal leaves the volume untouched.
+ *
+ * References: ntfs-3g dir.c ntfs_delete, mft.c ntfs_mft_record_free, index.c
+ * ntfs_index_remove (read, not copied); NTFS documentation (Russon & Fledel).
+ */
+import { PreconditionError, UnsupportedError, NotFoundError } from '@coldfix/io';
+import { compareNames, keyName, sameUnits, toUnits } from './collation.js';
+import { DirIndex } from './dir-index.js';
+import { AttrType, attributeRuns, decodeFileName, decodeRecordHeader, freeRecordInPlace, listAttributes, RecordFlags, residentValue, viewOf } from './raw/record.js';
+import { RawVolume } from './raw/raw-volume.js';
+import { resolvePath } from './resolve-path.js';
+import { BitmapEditor, WriteTxn } from './txn.js';
+import { sourceOf, type VolumeInput } from './volume-source.js';
+import { appendUsnRecord } from './usn-journal.js';
+
+export interface DeleteResult {
+  path: string;
+  record: number;
+  sequence: number;
+  names: string[];
+  clustersFreed: number;
+  usnAppended: boolean;
+  changes: { what: string; offset: number; length: number }[];
+}
+
+export interface DeleteOptions {
+  /** Plan and report without writing. */
+  dryRun?: boolean;
+  /** Time stamped into the parent directories and the USN record (default: now). */
+  now?: Date;
+}
+
+const LAYER = 'ntfs-write';
+const FIRST_USER_RECORD = 24;
+
+/** 100-ns intervals since 1601-01-01 UTC. */
+export function toFiletime(date: Date): bigint {
+  return (BigInt(date.getTime()) + 11644473600000n) * 10000n;
+}
+
+async function metadataBitmaps(txn: WriteTxn): Promise<{ mftBitmap: BitmapEditor; clusterBitmap: BitmapEditor }> {
+  const mft = (await txn.vol.extents(0)).find((x) => x.attr.type === AttrType.bitmap && x.attr.name === '');
+  const bmp = (await txn.vol.extents(6)).find((x) => x.attr.type === AttrType.data && x.attr.name === '');
+  if (!mft?.attr.nonResident || !bmp?.attr.nonResident) {
+    throw new UnsupportedError('resident $MFT:$BITMAP or $Bitmap is not supported', { code: 'NTFS_RESIDENT_BITMAP', layer: LAYER });
+  }
+  const mftBitmap = new BitmapEditor('$MFT:$BITMAP', txn.vol, attributeRuns(mft.rec, mft.attr), mft.attr.dataSize);
+  const clusterBitmap = new BitmapEditor('$Bitmap', txn.vol, attributeRuns(bmp.rec, bmp.attr), bmp.attr.dataSize);
+  txn.bitmaps.push(mftBitmap, clusterBitmap);
+  return { mftBitmap, clusterBitmap };
+}
+
+/**
+ * Deletes the file at `path` (all its names) from `volume`, opened over a
+ * WritableByteSource (normally a journaled one).
+ * @throws NotFoundError when the path does not exist; UnsupportedError for a
+ *   directory, a system file, a reparse point or object id (their $Extend
+ *   indexes are not edited yet) or an index that would need a split;
+ *   PreconditionError when the source is read-only; CorruptError on bad structures.
+ */
+export async function deleteFile(volume: VolumeInput, path: string, options: DeleteOptions = {}): Promise<DeleteResult> {
+  const source = sourceOf(volume);
+  const vol = await RawVolume.open(source);
+  const upcase = await vol.upcase();
+  const txn = new WriteTxn(vol);
+  const { record, sequence } = await resolvePath(txn, path, upcase);
+  if (record < FIRST_USER_RECORD) {
+    throw new PreconditionError(`${path} is NTFS metadata (record ${record}); refusing to delete it`, { code: 'NTFS_DELETE_SYSTEM_FILE', layer: LAYER, details: { record } });
+  }
+  const base = await txn.record(record);
+  const header = decodeRecordHeader(base, record);
+  if (!(header.flags & RecordFlags.inUse)) throw new NotFoundError(`${path}: record ${record} is not in use`, { code: 'NTFS_RECORD_NOT_IN_USE', layer: LAYER });
+  if (header.baseRecord !== 0) throw new UnsupportedError(`${path}: index points at extension record ${record}`, { code: 'NTFS_DELETE_EXTENSION', layer: LAYER });
+  if (header.flags & RecordFlags.directory) throw new UnsupportedError(`${path} is a directory; only files are deleted`, { code: 'NTFS_DELETE_DIRECTORY', layer: LAYER, details: { record } });
+  const extents = await vol.extents(record, base);
+  const blocker = extents.find((x) => x.attr.type === AttrType.reparsePoint || x.attr.type === AttrType.objectId);
+  if (blocker) {
+    throw new UnsupportedError(`${path} has ${blocker.attr.type === AttrType.reparsePoint ? 'a reparse point' : 'an object id'}: removing its $Extend index entry is not implemented`, {
+      code: 'NTFS_DELETE_EXTEND_INDEX', layer: LAYER, details: { record },
+    });
+  }
+  const now = toFiletime(options.now ?? new Date());
+
+  // 1. Index entries of every name, grouped by parent directory.
+  const names = extents.filter((x) => x.attr.type === AttrType.fileName && !x.attr.nonResident).map((x) => decodeFileName(residentValue(x.rec, x.attr)));
+  const byParent = new Map<number, typeof names>();
+  for (const n of names) byParent.set(n.parentRecord, [...(byParent.get(n.parentRecord) ?? []), n]);
+  for (const [parent, list] of byParent) {
+    const edit = async (preferPredecessor: boolean): Promise<void> => {
+      const index = await DirIndex.open(txn, parent);
+      for (const n of list) {
+        const units = toUnits(n.name);
+        const found = await index.editor.find(
+          (key) => compareNames(units, keyName(key), upcase),
+          (e) => Number(e.fileRef & 0xffffffffffffn) === record && sameUnits(keyName(e.key), units) && e.key[0x41] === n.namespace,
+        );
+        if (!found) {
+          throw new NotFoundError(`no index entry for name ${n.name} of record ${record} in directory ${parent}`, {
+            code: 'NTFS_DELETE_NAME_NOT_INDEXED', layer: LAYER, details: { record, parent, name: n.name },
+          });
+        }
+        await index.editor.remove(found, preferPredecessor);
+      }
+      await index.flush();
+    };
+    try {
+      await edit(false);
+    } catch (e) {
+      // The successor did not fit the internal node: the predecessor may (nothing was written yet).
+      if ((e as { code?: string }).code !== 'NTFS_INDEX_SPLIT_NEEDED') throw e;
+      await edit(true);
+    }
+    // 4. Parent times ($STANDARD_INFORMATION 0x08 modified, 0x10 MFT changed).
+    const prec = await txn.record(parent);
+    const si = listAttributes(prec, parent).find((a) => a.type === AttrType.standardInformation && !a.nonResident);
+    if (si && si.valueLength >= 0x20) {
+      const v = viewOf(residentValue(prec, si));
+      v.setBigUint64(0x08, now, true);
+      v.setBigUint64(0x10, now, true);
+      txn.touchRecord(parent);
+    }
+  }
+
+  // 2. Clusters.
+  const { mftBitmap, clusterBitmap } = await metadataBitmaps(txn);
+  let clustersFreed = 0;
+  for (const x of extents) {
+    if (!x.attr.nonResident) continue;
+    for (const run of attributeRuns(x.rec, x.attr)) {
+      if (run.lcn === null) continue;
+      if (run.lcn + run.length > vol.geometry.totalClusters + 1) {
+        throw new UnsupportedError(`record ${x.record}: run beyond the volume end`, { code: 'NTFS_RUN_OUTSIDE_VOLUME', layer: LAYER, details: { lcn: run.lcn, length: run.length } });
+      }
+      clustersFreed += await clusterBitmap.clear(run.lcn, run.length);
+    }
+  }
+
+  // 3. Records.
+  const records = [record, ...new Set(extents.map((x) => x.record).filter((r) => r !== record))];
+  for (const r of records) {
+    const rec = await txn.record(r);
+    freeRecordInPlace(rec);
+    txn.touchRecord(r);
+    await mftBitmap.clear(r, 1);
+  }
+
+  // 6. $UsnJrnl.
+  const usnAppended = await appendUsnRecord(txn, {
+    record, sequence: header.sequence, parent: names[0]?.parentRecord ?? 5, parentSequence: names[0]?.parentSequence ?? 5,
+    name: (names.find((n) => n.namespace !== 2) ?? names[0])?.name ?? '', fileAttributes: names[0]?.fileAttributes ?? 0, now,
+  });
+
+  const changes = await txn.commit(source, options.dryRun === true);
+  return { path, record, sequence, names: names.map((n) => n.name), clustersFreed, usnAppended, changes };
+}

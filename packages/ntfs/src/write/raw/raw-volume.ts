@@ -1,0 +1,183 @@
+/**
+ * Byte-level access to an NTFS volume for the write side and the checker:
+ * geometry from the boot sector, MFT records by number (with their on-disk
+ * pieces, so that a record can be rewritten in place and in $MFTMirr), and
+ * non-resident streams through their runlists.
+ *
+ * References: NTFS documentation (Russon & Fledel, "Boot sector", "$MFT",
+ * "$MFTMirr"); ntfs-3g bootsect.c and mft.c (read, not copied).
+ *
+ *   boot: 0x03 "NTFS    " | 0x0B bytes/sector | 0x0D sectors/cluster (>0x80: 2^(256-x))
+ *         0x28 total sectors | 0x30 $MFT LCN | 0x38 $MFTMirr LCN
+ *         0x40 clusters/record (negative: 2^-x bytes) | 0x44 clusters/index block
+ */
+import { CorruptError, LimitExceededError, type ByteSource } from '@coldfix/io';
+import { removeFixups } from './fixup.js';
+import { mapRange, type Run } from './runlist.js';
+import { AttrType, attributeRuns, listAttributes, residentValue, viewOf, type AttrRecord } from './record.js';
+
+const LAYER = 'ntfs-write';
+
+export interface Geometry {
+  sectorSize: number; clusterSize: number; recordSize: number; indexBlockSize: number;
+  totalSectors: number; totalClusters: number; mftLcn: number; mftMirrLcn: number;
+}
+
+/** Decodes the geometry fields of an NTFS boot sector. @throws CorruptError when it is not NTFS or sizes are not powers of two. */
+export function decodeGeometry(boot: Uint8Array): Geometry {
+  const v = viewOf(boot);
+  const oem = String.fromCharCode(...boot.subarray(3, 11));
+  if (oem !== 'NTFS    ') throw new CorruptError('not an NTFS boot sector', { code: 'NTFS_BOOT_SIGNATURE', layer: LAYER, offset: 3 });
+  const sectorSize = v.getUint16(0x0b, true);
+  const spc = boot[0x0d];
+  const sectorsPerCluster = spc > 0x80 ? 2 ** (256 - spc) : spc;
+  const clusterSize = sectorSize * sectorsPerCluster;
+  const sizeOf = (x: number): number => {
+    const s = x > 0x7f ? x - 256 : x;
+    return s < 0 ? 2 ** -s : s * clusterSize;
+  };
+  const recordSize = sizeOf(boot[0x40]);
+  const indexBlockSize = sizeOf(boot[0x44]);
+  const pow2 = (x: number): boolean => x > 0 && (x & (x - 1)) === 0;
+  if (![512, 1024, 2048, 4096].includes(sectorSize) || !pow2(clusterSize) || clusterSize > 2 << 20 || !pow2(recordSize) || recordSize < 512 || recordSize > 65536 || !pow2(indexBlockSize)) {
+    throw new CorruptError('NTFS boot sector sizes are invalid', { code: 'NTFS_BOOT_SIZES', layer: LAYER, offset: 0x0b, details: { sectorSize, clusterSize, recordSize, indexBlockSize } });
+  }
+  const totalSectors = Number(v.getBigUint64(0x28, true));
+  return {
+    sectorSize, clusterSize, recordSize, indexBlockSize, totalSectors,
+    totalClusters: Math.floor((totalSectors * sectorSize) / clusterSize),
+    mftLcn: Number(v.getBigUint64(0x30, true)), mftMirrLcn: Number(v.getBigUint64(0x38, true)),
+  };
+}
+
+/** One attribute extent found through the base record and its attribute list. */
+export interface Extent { record: number; attr: AttrRecord; rec: Uint8Array }
+
+export class RawVolume {
+  private mftRuns: Run[] = [];
+  /** Records mirrored in $MFTMirr (its data size / record size, at least 4 per Windows). */
+  mirrorRecords = 0;
+  mirrorRuns: Run[] = [];
+
+  private constructor(readonly source: ByteSource, readonly geometry: Geometry) {}
+
+  /** Opens the volume in `source` (offset 0 = boot sector). @throws CorruptError on a bad boot sector or $MFT record 0. */
+  static async open(source: ByteSource): Promise<RawVolume> {
+    const g = decodeGeometry(await source.read(0, 512));
+    const vol = new RawVolume(source, g);
+    // Bootstrap: record 0 lies at the $MFT LCN; its $DATA (plus extensions through its attribute list) maps the rest.
+    const rec0 = await source.read(g.mftLcn * g.clusterSize, g.recordSize);
+    removeFixups(rec0, g.sectorSize, g.mftLcn * g.clusterSize);
+    const firstData = listAttributes(rec0, 0).filter((a) => a.type === AttrType.data && a.name === '' && a.nonResident);
+    if (!firstData.length) throw new CorruptError('$MFT has no non-resident $DATA', { code: 'NTFS_MFT_NO_DATA', layer: LAYER });
+    vol.mftRuns = firstData.flatMap((a) => attributeRuns(rec0, a));
+    const extents = await vol.extents(0, rec0);
+    const runs = extents.filter((x) => x.attr.type === AttrType.data && x.attr.name === '' && x.attr.nonResident)
+      .sort((a, b) => a.attr.lowestVcn - b.attr.lowestVcn).flatMap((x) => attributeRuns(x.rec, x.attr));
+    vol.mftRuns = runs;
+    const mirror = (await vol.extents(1)).find((x) => x.attr.type === AttrType.data && x.attr.name === '' && x.attr.nonResident);
+    if (mirror) {
+      vol.mirrorRuns = attributeRuns(mirror.rec, mirror.attr);
+      vol.mirrorRecords = Math.floor(mirror.attr.dataSize / g.recordSize);
+    }
+    return vol;
+  }
+
+  /** Number of records the $MFT $DATA maps. */
+  get recordCount(): number {
+    const last = this.mftRuns[this.mftRuns.length - 1];
+    return last ? Math.floor(((last.vcn + last.length) * this.geometry.clusterSize) / this.geometry.recordSize) : 0;
+  }
+
+  /** Device byte ranges of record `n` in $MFT (one piece unless clusters are smaller than records and fragmented). */
+  recordPieces(n: number): { device: number; length: number }[] {
+    if (!Number.isSafeInteger(n) || n < 0 || n >= this.recordCount) {
+      throw new CorruptError(`MFT record ${n} is outside $MFT`, { code: 'NTFS_RECORD_OUT_OF_RANGE', layer: LAYER, details: { record: n, count: this.recordCount } });
+    }
+    return mapRange(this.mftRuns, this.geometry.clusterSize, n * this.geometry.recordSize, this.geometry.recordSize);
+  }
+
+  /** Device byte ranges of mirrored record `n` in $MFTMirr, or null when not mirrored. */
+  mirrorPieces(n: number): { device: number; length: number }[] | null {
+    if (n >= this.mirrorRecords) return null;
+    return mapRange(this.mirrorRuns, this.geometry.clusterSize, n * this.geometry.recordSize, this.geometry.recordSize);
+  }
+
+  async readPieces(pieces: { device: number; length: number }[]): Promise<Uint8Array> {
+    const total = pieces.reduce((s, p) => s + p.length, 0);
+    const out = new Uint8Array(total);
+    let at = 0;
+    for (const p of pieces) {
+      if (p.device >= 0) out.set(await this.source.read(p.device, p.length), at);
+      at += p.length;
+    }
+    return out;
+  }
+
+  /** Record `n` as stored (fixups applied). */
+  async readRecordRaw(n: number): Promise<Uint8Array> {
+    return this.readPieces(this.recordPieces(n));
+  }
+
+  /** Record `n` with fixups removed. @throws CorruptError on a torn record. */
+  async readRecord(n: number): Promise<Uint8Array> {
+    const pieces = this.recordPieces(n);
+    const rec = await this.readPieces(pieces);
+    removeFixups(rec, this.geometry.sectorSize, pieces[0].device);
+    return rec;
+  }
+
+  /**
+   * Every attribute extent of the file whose base record is `base`: the base
+   * record's own attributes plus those its $ATTRIBUTE_LIST places in extension records.
+   */
+  async extents(base: number, baseRec?: Uint8Array): Promise<Extent[]> {
+    const rec = baseRec ?? (await this.readRecord(base));
+    const attrs = listAttributes(rec, base);
+    const out: Extent[] = attrs.map((attr) => ({ record: base, attr, rec }));
+    const list = attrs.find((a) => a.type === AttrType.attributeList);
+    if (!list) return out;
+    const bytes = list.nonResident ? await this.readStream(attributeRuns(rec, list), 0, list.dataSize) : residentValue(rec, list);
+    const others = new Set<number>();
+    const v = viewOf(bytes);
+    for (let at = 0; at + 0x1a <= bytes.length; ) {
+      const length = v.getUint16(at + 4, true);
+      if (length < 0x1a || at + length > bytes.length) break;
+      const ref = Number(v.getBigUint64(at + 0x10, true) & 0xffffffffffffn);
+      if (ref !== base) others.add(ref);
+      at += length;
+      if (others.size > 4096) throw new LimitExceededError('attribute list names more than 4096 records', { code: 'NTFS_ATTRLIST_TOO_LONG', layer: LAYER });
+    }
+    for (const r of others) {
+      const ext = await this.readRecord(r);
+      for (const attr of listAttributes(ext, r)) out.push({ record: r, attr, rec: ext });
+    }
+    return out;
+  }
+
+  /** Reads `length` bytes at `offset` of a non-resident stream (sparse runs read as zeros). */
+  async readStream(runs: Run[], offset: number, length: number): Promise<Uint8Array> {
+    if (length > 1 << 30) throw new LimitExceededError('stream read above 1 GiB', { code: 'NTFS_STREAM_TOO_LARGE', layer: LAYER });
+    return this.readPieces(mapRange(runs, this.geometry.clusterSize, offset, length));
+  }
+
+  /** Device pieces of a stream byte range (for writes). */
+  streamPieces(runs: Run[], offset: number, length: number): { device: number; length: number }[] {
+    return mapRange(runs, this.geometry.clusterSize, offset, length);
+  }
+
+  /** The $UpCase table (record 10), 65536 code units. */
+  async upcase(): Promise<Uint16Array> {
+    if (this.upcaseTable) return this.upcaseTable;
+    const data = (await this.extents(10)).find((x) => x.attr.type === AttrType.data && x.attr.name === '');
+    if (!data) throw new CorruptError('$UpCase has no $DATA', { code: 'NTFS_UPCASE_MISSING', layer: LAYER });
+    const bytes = data.attr.nonResident ? await this.readStream(attributeRuns(data.rec, data.attr), 0, Math.min(data.attr.dataSize, 131072)) : residentValue(data.rec, data.attr);
+    const table = new Uint16Array(65536);
+    for (let i = 0; i < table.length; i++) table[i] = i;
+    const v = viewOf(bytes);
+    for (let i = 0; i * 2 + 1 < bytes.length && i < 65536; i++) table[i] = v.getUint16(i * 2, true);
+    this.upcaseTable = table;
+    return table;
+  }
+  private upcaseTable: Uint16Array | undefined;
+}

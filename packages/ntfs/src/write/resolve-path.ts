@@ -1,0 +1,42 @@
+/**
+ * Path → MFT record through the $I30 trees, for the write side (it needs the
+ * index position of each name anyway). Windows rules: `/` or `\` separators,
+ * an optional drive letter, names compared through $UpCase, an exact-case
+ * match preferred when names differ only in case.
+ */
+import { NotFoundError } from '@coldfix/io';
+import { compareNamesIgnoreCase, keyName, sameUnits, toUnits } from './collation.js';
+import { DirIndex } from './dir-index.js';
+import type { WriteTxn } from './txn.js';
+
+export const ROOT_RECORD = 5;
+
+export function splitPath(path: string): string[] {
+  return path.replace(/^[A-Za-z]:/, '').split(/[\\/]+/).filter((c) => c !== '' && c !== '.');
+}
+
+/** Resolves `path`; returns the record and sequence of the last component and its parent directory record. */
+export async function resolvePath(txn: WriteTxn, path: string, upcase: Uint16Array): Promise<{ record: number; sequence: number; parent: number }> {
+  const parts = splitPath(path);
+  let dir = ROOT_RECORD;
+  let record = ROOT_RECORD;
+  let sequence = ROOT_RECORD;
+  let parent = ROOT_RECORD;
+  for (let i = 0; i < parts.length; i++) {
+    const target = toUnits(parts[i]);
+    const index = await DirIndex.open(txn, dir);
+    const cmp = (key: Uint8Array): number => compareNamesIgnoreCase(target, keyName(key), upcase);
+    const found =
+      (await index.editor.find(cmp, (e) => sameUnits(keyName(e.key), target))) ??
+      (await index.editor.find(cmp, () => true));
+    if (!found) {
+      throw new NotFoundError(`${parts.slice(0, i + 1).join('/')}: no such file or directory`, { code: 'NTFS_PATH_NOT_FOUND', layer: 'ntfs-write', details: { path } });
+    }
+    const e = found[found.length - 1].node.entries[found[found.length - 1].pos];
+    parent = dir;
+    record = Number(e.fileRef & 0xffffffffffffn);
+    sequence = Number(e.fileRef >> 48n);
+    dir = record;
+  }
+  return { record, sequence, parent };
+}
