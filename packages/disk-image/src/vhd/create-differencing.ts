@@ -62,7 +62,9 @@ export async function createDifferencingVhd(childPath: string, parentPath: strin
   const relativePath = toWindowsRelative(relative(dirname(child), parentAbs));
   const locators: Array<{ code: string; data: Uint8Array }> = [];
   if (which !== 'absolute') locators.push({ code: 'W2ru', data: utf16le(relativePath) });
-  if (which !== 'relative') locators.push({ code: 'W2ku', data: utf16le(parentAbs.split(sep).join('\\')) });
+  // Windows form (backslashes): libvhdi's vhdimount takes the text after the last backslash as the parent's file name.
+  const parentWindowsPath = parentAbs.split(sep).join('\\');
+  if (which !== 'relative') locators.push({ code: 'W2ku', data: utf16le(parentWindowsPath) });
 
   const tableOffset = 512 + VHD_DYNAMIC_HEADER_SIZE;
   let cursor = tableOffset + roundUp(entries * 4, 512);
@@ -89,7 +91,7 @@ export async function createDifferencingVhd(childPath: string, parentPath: strin
     parentUniqueId: parentFooter.uniqueId,
     parentTimestamp: parentFooter.timestamp,
   });
-  encodeParentUnicodeName(parentAbs, header.subarray(VHD_PARENT_NAME_OFFSET, VHD_PARENT_NAME_OFFSET + VHD_PARENT_NAME_SIZE));
+  encodeParentUnicodeName(parentWindowsPath, header.subarray(VHD_PARENT_NAME_OFFSET, VHD_PARENT_NAME_OFFSET + VHD_PARENT_NAME_SIZE));
   placed.forEach((l, i) =>
     VhdParentLocatorStruct.encode(
       { platformCode: l.code, platformDataSpace: l.space, platformDataLength: l.data.length, platformDataOffset: BigInt(l.at) },
