@@ -1,11 +1,19 @@
 import { ColdfixError } from '@coldfix/io';
 import { ExitCode } from './exit-codes.js';
 
+/** A bad command line (invalid option value): exit 2 like any other bad input. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
 /** Maps any error to the documented exit code and a one-line message. */
 export function classifyError(error: unknown): { exitCode: ExitCode; line: string; json: unknown } {
   if (error instanceof ColdfixError) {
     const exitCode = error.kind === 'precondition' ? ExitCode.refused : ExitCode.badInput;
     return { exitCode, line: `coldfix: ${error.message} [${error.code}]`, json: { error: error.toJSON() } };
+  }
+  if (error instanceof UsageError) {
+    return { exitCode: ExitCode.badInput, line: `coldfix: ${error.message}`, json: { error: { kind: 'usage', message: error.message } } };
   }
   const message = error instanceof Error ? error.stack ?? error.message : String(error);
   return { exitCode: ExitCode.internal, line: `coldfix: internal error: ${message}`, json: { error: { kind: 'internal', message: String((error as Error)?.message ?? error) } } };

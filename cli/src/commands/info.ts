@@ -1,8 +1,103 @@
+/** `coldfix info IMAGE [--json]`: container, chain, partitions, and what each partition holds. */
 import type { Command } from 'commander';
+import { openImage, type OpenedImage, type VolumeEntry } from '@coldfix/volumes';
 import type { SetExit } from './index.js';
+import { ExitCode } from '../exit-codes.js';
+import { addImageOptions, imageOptionsFrom, type ImageCliOptions } from '../image-options.js';
+import { formatBytes, printJson, printTable } from '../output.js';
 
-/** `coldfix info`: not built yet; registers nothing until its issue lands. */
 export function registerInfoCommand(program: Command, setExit: SetExit): void {
-  void program;
-  void setExit;
+  const command = program
+    .command('info')
+    .description('describe an image: container format and chain, partition table, each volume (BitLocker protectors, file system)')
+    .argument('<image>', 'disk image file (raw, VHD) or block device')
+    .option('--json', 'print one JSON document');
+  addImageOptions(command);
+  command.action(async (image: string, options: ImageCliOptions & { json?: boolean }) => {
+    const opened = await openImage(image, await imageOptionsFrom(options));
+    try {
+      const document = infoDocument(opened);
+      if (options.json) printJson(document);
+      else printInfo(document);
+      setExit(ExitCode.ok);
+    } finally {
+      await opened.close();
+    }
+  });
+}
+
+export function infoDocument(opened: OpenedImage) {
+  const summary = opened.summary;
+  return {
+    image: summary.path,
+    format: summary.format,
+    variant: summary.variant,
+    virtualSize: summary.virtualSize,
+    chain: summary.chain.map((entry) => ({ path: entry.path, format: entry.format, variant: entry.variant, virtualSize: entry.virtualSize })),
+    partitionScheme: summary.partitionScheme,
+    sectorSize: summary.sectorSize,
+    partitions: opened.volumes.filter((v) => v.partition !== 0).map(partitionDocument),
+    ...(summary.partitionScheme === 'none' && opened.volumes[0] ? { volume: partitionDocument(opened.volumes[0]) } : {}),
+    anomalies: summary.anomalies,
+  };
+}
+
+function partitionDocument(volume: VolumeEntry) {
+  const bitlocker = volume.bitlocker;
+  return {
+    index: volume.partition,
+    offset: volume.offset,
+    size: volume.size,
+    type: volume.type,
+    typeName: volume.typeName,
+    name: volume.name,
+    guid: volume.guid,
+    content: volume.content,
+    ...(bitlocker
+      ? {
+          bitlocker: {
+            volumeGuid: bitlocker.info.volumeGuid,
+            method: bitlocker.info.method,
+            state: bitlocker.info.state,
+            version: bitlocker.info.version,
+            description: bitlocker.info.description,
+            protectors: bitlocker.info.protectors.map((p) => ({ guid: p.guid, type: p.type })),
+            unlocked: bitlocker.unlocked,
+            protectorUsed: bitlocker.protectorUsed,
+          },
+        }
+      : {}),
+  };
+}
+
+type InfoDocument = ReturnType<typeof infoDocument>;
+
+function printInfo(doc: InfoDocument): void {
+  const lines = [
+    `image:      ${doc.image}`,
+    `format:     ${doc.format} (${doc.variant}), virtual size ${formatBytes(doc.virtualSize)} (${doc.virtualSize} bytes)`,
+  ];
+  if (doc.chain.length > 1) {
+    lines.push('chain:');
+    for (const [depth, entry] of doc.chain.entries()) lines.push(`  ${'  '.repeat(depth)}${depth ? '└ ' : ''}${entry.path} (${entry.format} ${entry.variant})`);
+  }
+  lines.push(`partitions: ${doc.partitionScheme}${doc.partitionScheme === 'none' ? '' : `, ${doc.sectorSize}-byte sectors`}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+  const rows = doc.partitions.length ? doc.partitions : doc.volume ? [doc.volume] : [];
+  if (rows.length) {
+    printTable(
+      ['#', 'offset', 'size', 'type', 'name', 'content'],
+      rows.map((p) => [String(p.index), String(p.offset), formatBytes(p.size), p.typeName || p.type, p.name, p.content + (p.bitlocker ? (p.bitlocker.unlocked ? ' (BitLocker, unlocked)' : ' (BitLocker, locked)') : '')]),
+    );
+  }
+  for (const p of rows) {
+    if (!p.bitlocker) continue;
+    const b = p.bitlocker;
+    process.stdout.write(`\nBitLocker on partition ${p.index}: volume ${b.volumeGuid}, ${b.method}, ${b.state}, version ${b.version}\n`);
+    for (const protector of b.protectors) {
+      const used = b.protectorUsed?.guid === protector.guid ? '  <- used' : '';
+      process.stdout.write(`  protector ${protector.guid}  ${protector.type}${used}\n`);
+    }
+  }
+  for (const anomaly of doc.anomalies) process.stdout.write(`anomaly: ${anomaly}\n`);
 }

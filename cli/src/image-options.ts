@@ -1,0 +1,27 @@
+/** Options every image-reading command shares: container chain, sector size, BitLocker keys. */
+import type { Command } from 'commander';
+import type { OpenImageOptions } from '@coldfix/volumes';
+import { UsageError } from './errors.js';
+
+export interface ImageCliOptions {
+  parentDir?: string[];
+  sectorSize?: string;
+  journalDir?: string;
+}
+
+export function addImageOptions(command: Command): Command {
+  return command
+    .option('--parent-dir <dir...>', 'folders searched for differencing-disk parents')
+    .option('--sector-size <bytes>', 'partition-table sector size: 512 or 4096 (default: detected)');
+}
+
+export async function imageOptionsFrom(options: ImageCliOptions): Promise<OpenImageOptions> {
+  const sectorSize = options.sectorSize === undefined ? undefined : Number(options.sectorSize);
+  if (sectorSize !== undefined && sectorSize !== 512 && sectorSize !== 4096) {
+    throw new UsageError(`--sector-size must be 512 or 4096, not ${options.sectorSize}`);
+  }
+  return {
+    parentDirs: options.parentDir,
+    sectorSize: sectorSize as 512 | 4096 | undefined,
+  };
+}
