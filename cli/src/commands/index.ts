@@ -5,6 +5,7 @@ import { registerCatCommand } from './cat.js';
 import { registerStatCommand } from './stat.js';
 import { registerTimelineCommand } from './timeline.js';
 import { registerRollbackCommand } from './rollback.js';
+import { registerCommitCommand } from './commit.js';
 import { registerCheckCommand } from './check.js';
 import { registerRmCommand } from './rm.js';
 import { registerRepairCommand } from './repair.js';
@@ -21,6 +22,7 @@ export function registerCommands(program: Command, setExit: SetExit): void {
   registerStatCommand(program, setExit);
   registerTimelineCommand(program, setExit);
   registerRollbackCommand(program, setExit);
+  registerCommitCommand(program, setExit);
   registerCheckCommand(program, setExit);
   registerRmCommand(program, setExit);
   registerRepairCommand(program, setExit);
