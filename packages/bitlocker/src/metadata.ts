@@ -16,6 +16,7 @@ import { decodeEntries, type MetadataEntry } from './codec/entries.js';
 import { FveBlockHeader, FVE_METADATA_REGION_SIZE } from './layout/fve-block-header.js';
 import { FveMetadataHeader } from './layout/fve-metadata-header.js';
 import { decodeVolumeHeader, type VolumeHeader } from './layout/volume-header.js';
+import { readEowMap, type EowMap } from './layout/eow.js';
 
 export type FveBlockHeaderValue = ReturnType<typeof FveBlockHeader.decode>;
 export type FveMetadataHeaderValue = ReturnType<typeof FveMetadataHeader.decode>;
@@ -37,6 +38,10 @@ export interface FveMetadata {
   /** Every metadata block offset known (volume header and block headers). */
   metadataOffsets: number[];
   anomalies: string[];
+  /** Encrypt-on-write map (volumes with the EOW GUID), undefined otherwise. */
+  eow?: EowMap;
+  /** Why the EOW map the header announces could not be read. */
+  eowError?: unknown;
 }
 
 const MAX_DATASET = FVE_METADATA_REGION_SIZE - 64;
@@ -122,5 +127,16 @@ export async function readFveMetadata(source: ByteSource): Promise<FveMetadata> 
   const metadataOffsets = [first.header.metadataOffset1, first.header.metadataOffset2, first.header.metadataOffset3]
     .filter((o) => o !== 0n && o <= BigInt(Number.MAX_SAFE_INTEGER))
     .map(Number);
-  return { volumeHeader, blocks, metadataOffsets: metadataOffsets.length ? metadataOffsets : [...seen], anomalies };
+  let eow: EowMap | undefined;
+  let eowError: unknown;
+  if (volumeHeader.eowOffsets.length) {
+    try {
+      eow = await readEowMap(source, volumeHeader.eowOffsets, volumeHeader.bytesPerSector);
+    } catch (error) {
+      if (!isColdfixError(error)) throw error;
+      eowError = error;
+      anomalies.push(`encrypt-on-write information unreadable: ${error.message}`);
+    }
+  }
+  return { volumeHeader, blocks, metadataOffsets: metadataOffsets.length ? metadataOffsets : [...seen], anomalies, eow, eowError };
 }

@@ -19,9 +19,9 @@ import { decodeAesCcmValue, decodeEntries, decodeKeyValue, decodeStretchKeyValue
 import { parseRecoveryPassword } from './codec/recovery-password.js';
 import { passwordInitialHash, recoveryKeyInitialHash, stretchKey } from './codec/stretch.js';
 import { parseBekFile, type StartupKey } from './bek.js';
-import { buildInfo, describeProtector, vmkEntries, type BitLockerProtector } from './info.js';
+import { buildInfo, describeProtector, vmkEntries, type BitLockerInfo, type BitLockerProtector } from './info.js';
 import { EntryType, ValueType } from './layout/metadata-entry.js';
-import { readFveMetadata, type FveBlock } from './metadata.js';
+import { readFveMetadata, type FveBlock, type FveMetadata } from './metadata.js';
 import { openBitLockerVolume, type BitLockerVolume } from './volume.js';
 
 export interface KeyMaterial {
@@ -146,9 +146,22 @@ function planAttempts(block: FveBlock, volumeGuid: string, keys: KeyMaterial): A
 export async function unlockBitLocker(source: ByteSource, keys: KeyMaterial): Promise<BitLockerVolume> {
   const metadata = await readFveMetadata(source);
   const info = buildInfo(metadata, source.size);
+  const { fvek, protectorUsed } = deriveFvek(metadata, info, keys);
+  return openBitLockerVolume(source, metadata, info, fvek, protectorUsed);
+}
+
+/**
+ * Finds the FVEK with the key material given. Internal (tests compare the FVEK
+ * with `cryptsetup bitlkDump --dump-volume-key`); never exported from the package.
+ */
+export function deriveFvek(
+  metadata: FveMetadata,
+  info: BitLockerInfo,
+  keys: KeyMaterial,
+): { fvek: { method: number; key: Uint8Array } | undefined; protectorUsed: { guid: string; type: string } } {
   const block = metadata.blocks[0];
   if (block.header.currentState === 1 && block.dataset.encryptionMethod === 0) {
-    return openBitLockerVolume(source, metadata, info, undefined, { guid: '', type: 'none' });
+    return { fvek: undefined, protectorUsed: { guid: '', type: 'none' } };
   }
   const attempts = planAttempts(block, info.volumeGuid, keys);
   const tried: { guid: string; type: string }[] = [];
@@ -164,7 +177,7 @@ export async function unlockBitLocker(source: ByteSource, keys: KeyMaterial): Pr
         details: { volumeGuid: info.volumeGuid, protector: attempt.protector.guid },
       });
     }
-    return openBitLockerVolume(source, metadata, info, fvek, { guid: attempt.protector.guid, type: attempt.protector.type });
+    return { fvek, protectorUsed: { guid: attempt.protector.guid, type: attempt.protector.type } };
   }
   const available = info.protectors.map((p) => `${p.guid} (${p.type}${p.usableOffline ? '' : ', needs the TPM'})`).join(', ');
   const triedText = tried.map((t) => `${t.guid} (${t.type})`).join(', ');

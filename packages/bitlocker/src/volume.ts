@@ -25,6 +25,7 @@ import { FveState, FVE_METADATA_REGION_SIZE } from './layout/fve-block-header.js
 import { methodName } from './layout/fve-metadata-header.js';
 import type { BitLockerInfo } from './info.js';
 import type { FveMetadata } from './metadata.js';
+import { eowStateAt, type EowMap } from './layout/eow.js';
 
 export interface BitLockerVolume extends ByteSource {
   readonly info: BitLockerInfo;
@@ -33,77 +34,98 @@ export interface BitLockerVolume extends ByteSource {
 }
 
 type RunKind = 'zero' | 'plain' | 'cipher' | 'vista-boot';
-interface Run { offset: number; length: number; kind: RunKind; stored: number }
+export interface Run { offset: number; length: number; kind: RunKind; stored: number }
 
 interface Layout {
   sectorSize: number;
   size: number;
+  /** Bytes at the start of the volume that are stored at `headerBackup` (v2). */
   headerLength: number;
   headerBackup: number;
+  /** Conversion boundary (stored offsets below it are encrypted) when there is no EOW map. */
   encryptedEnd: number;
   reserved: { start: number; end: number }[];
   converting: boolean;
   vista: boolean;
   mftMirrorLcn: bigint;
+  eow: EowMap | undefined;
 }
+
+/** Vista leaves the first 0x2000 bytes unencrypted (dissect.fve `_iter_runs`). */
+const VISTA_PLAIN_HEAD = 0x2000;
 
 function buildLayout(source: ByteSource, metadata: FveMetadata, info: BitLockerInfo): Layout {
   const block = metadata.blocks[0];
   const h = block.header;
   const sectorSize = info.sectorSize;
   const vista = h.version === 1;
-  const reserved = info.metadataOffsets.map((o) => ({ start: o, end: o + FVE_METADATA_REGION_SIZE }));
+  // Reserved sizes as fvevol.sys (via dissect.fve `reserved_regions`): v2 64 KiB; v1 16 KiB rounded to clusters.
+  const clusterSize = sectorSize * metadata.volumeHeader.sectorsPerCluster;
+  const regionSize = vista ? Math.floor((clusterSize + 0x3fff) / clusterSize) * clusterSize : FVE_METADATA_REGION_SIZE;
+  const reserved = info.metadataOffsets.map((o) => ({ start: o, end: o + regionSize }));
   let headerLength = 0;
   let headerBackup = 0;
   if (!vista && h.volumeHeaderOffset !== 0n && h.volumeHeaderOffset < BigInt(Number.MAX_SAFE_INTEGER)) {
     headerBackup = Number(h.volumeHeaderOffset);
-    headerLength = Math.min(h.volumeHeaderSectorCount, 0x10000) * sectorSize;
-    if (headerLength === 0) headerLength = 16 * sectorSize;
+    headerLength = Math.max(1, Math.min(h.volumeHeaderSectorCount, 0x10000)) * sectorSize;
     reserved.push({ start: headerBackup, end: headerBackup + headerLength });
   }
+  if (metadata.eow) reserved.push(...metadata.eow.reserved);
   reserved.sort((a, b) => a.start - b.start);
   const size = Math.max(source.size, info.volumeSize);
   let encryptedEnd: number;
   if (h.currentState === FveState.decrypted) encryptedEnd = 0;
-  else if (h.currentState === FveState.encrypted || vista) encryptedEnd = size;
+  else if (h.currentState === FveState.encrypted || vista) encryptedEnd = Number.MAX_SAFE_INTEGER;
   else encryptedEnd = Math.min(size, Number(h.encryptedVolumeSize));
   return {
     sectorSize, size, headerLength, headerBackup, encryptedEnd, reserved,
     converting: h.currentState !== FveState.encrypted && h.currentState !== FveState.decrypted && !vista,
     vista, mftMirrorLcn: h.volumeHeaderOffset,
+    eow: h.currentState === FveState.decrypted ? undefined : metadata.eow,
   };
 }
 
-/** Splits the sector-aligned range [start, end) into runs of one kind each. */
+/** Encryption state at a stored offset, and the stored offset where it may change. */
+function encryptedAt(layout: Layout, stored: number): { encrypted: boolean; end: number } {
+  if (layout.eow) return eowStateAt(layout.eow, stored);
+  return stored < layout.encryptedEnd ? { encrypted: true, end: layout.encryptedEnd } : { encrypted: false, end: Number.MAX_SAFE_INTEGER };
+}
+
+/** Classifies the plaintext offset `pos`: what it is, where it is stored, and up to where that holds. */
+function classify(layout: Layout, pos: number): { kind: RunKind; stored: number; limit: number } {
+  if (layout.vista && pos < VISTA_PLAIN_HEAD) {
+    return pos < layout.sectorSize ? { kind: 'vista-boot', stored: 0, limit: layout.sectorSize } : { kind: 'plain', stored: pos, limit: VISTA_PLAIN_HEAD };
+  }
+  if (pos < layout.headerLength) {
+    const stored = layout.headerBackup + pos;
+    const state = encryptedAt(layout, stored);
+    return { kind: state.encrypted ? 'cipher' : 'plain', stored, limit: Math.min(layout.headerLength, pos + (state.end - stored)) };
+  }
+  let limit = Number.MAX_SAFE_INTEGER;
+  for (const r of layout.reserved) {
+    if (pos >= r.start && pos < r.end) return { kind: 'zero', stored: pos, limit: r.end };
+    if (r.start > pos) limit = Math.min(limit, r.start);
+  }
+  const state = encryptedAt(layout, pos);
+  return { kind: state.encrypted ? 'cipher' : 'plain', stored: pos, limit: Math.min(limit, state.end) };
+}
+
+/** Splits the sector-aligned range [start, end) into runs of one kind each (planned, then executed). */
 function planRuns(layout: Layout, sourceSize: number, start: number, end: number): Run[] {
-  const cuts = new Set<number>([start, end, layout.headerLength, layout.encryptedEnd, sourceSize]);
-  for (const r of layout.reserved) { cuts.add(r.start); cuts.add(r.end); }
-  if (layout.vista) cuts.add(layout.sectorSize);
-  const points = [...cuts].filter((p) => p >= start && p <= end).sort((a, b) => a - b);
   const runs: Run[] = [];
-  for (let i = 0; i + 1 < points.length; i++) {
-    const offset = points[i];
-    const length = points[i + 1] - offset;
-    if (length <= 0) continue;
-    let kind: RunKind;
-    let stored = offset;
-    if (layout.vista && offset === 0) kind = 'vista-boot';
-    else if (offset < layout.headerLength) {
-      stored = layout.headerBackup + offset;
-      kind = stored < layout.encryptedEnd ? 'cipher' : 'plain';
-    } else if (layout.reserved.some((r) => offset >= r.start && offset < r.end)) kind = 'zero';
-    else kind = offset < layout.encryptedEnd ? 'cipher' : 'plain';
-    if (kind !== 'zero' && stored >= sourceSize) kind = 'zero'; // past the end of a truncated image
-    else if (kind !== 'zero' && stored + length > sourceSize) {
-      // Only possible for relocated header runs; split at the image end.
-      const inside = sourceSize - stored;
-      runs.push({ offset, length: inside, kind, stored });
-      runs.push({ offset: offset + inside, length: length - inside, kind: 'zero', stored: sourceSize });
-      continue;
+  for (let pos = start; pos < end; ) {
+    const c = classify(layout, pos);
+    let kind = c.kind;
+    let limit = Math.min(end, Math.max(c.limit, pos + 1));
+    if (kind !== 'zero') {
+      if (c.stored >= sourceSize) kind = 'zero'; // past the end of a truncated image
+      else limit = Math.min(limit, pos + (sourceSize - c.stored));
     }
+    const length = limit - pos;
     const last = runs[runs.length - 1];
-    if (last && last.kind === kind && last.offset + last.length === offset && last.stored + last.length === stored) last.length += length;
-    else runs.push({ offset, length, kind, stored });
+    if (last && last.kind === kind && last.offset + last.length === pos && (kind === 'zero' || last.stored + last.length === c.stored)) last.length += length;
+    else runs.push({ offset: pos, length, kind, stored: c.stored });
+    pos = limit;
   }
   return runs;
 }
@@ -130,6 +152,11 @@ class BitLockerVolumeReader implements BitLockerVolume {
     return planRuns(this.layout, this.source.size, start, end);
   }
 
+  /** The read plan for a sector-aligned range (for tests and reports): kind, plaintext offset, length, stored offset. */
+  mapRange(offset: number, length: number): Run[] {
+    return this.plan(offset, offset + length).map((r) => ({ ...r }));
+  }
+
   async read(offset: number, length: number): Promise<Uint8Array> {
     checkRange(offset, length, this.size, 'bitlocker');
     if (length === 0) return new Uint8Array(0);
@@ -151,7 +178,6 @@ class BitLockerVolumeReader implements BitLockerVolume {
         // the FVE metadata LCN over the $MFTMirr LCN field (restored from the block header).
         out.set(NTFS_OEM, at + 3);
         new DataView(out.buffer, out.byteOffset + at).setBigUint64(0x38, this.layout.mftMirrorLcn, true);
-        if (this.cipher && readable > ss) this.cipher.decrypt(out.subarray(at + ss, at + Math.floor(readable / ss) * ss), run.stored + ss);
       }
     }
     return offset === start && length === out.length ? out : out.subarray(offset - start, offset - start + length);
@@ -236,6 +262,10 @@ export function openBitLockerVolume(
   protectorUsed: { guid: string; type: string },
 ): BitLockerVolume {
   let cipher: SectorCipher | undefined;
+  if (metadata.eowError && metadata.blocks[0].header.currentState !== FveState.decrypted) {
+    // Without the bitmap we cannot tell encrypted chunks from plaintext ones: refuse rather than guess.
+    throw metadata.eowError;
+  }
   if (fvek) {
     cipher = createSectorCipher(fvek.method, fvek.key, info.sectorSize);
     if (!cipher) {

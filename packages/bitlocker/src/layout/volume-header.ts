@@ -13,6 +13,7 @@
  *   0x0a0   16    7+: identifier GUID                –
  *   0x0b0   3×8   7+: FVE metadata block offsets     –
  *   0x1a8   16    –                                  identifier GUID
+ *   0x0c8   2×8   7+ with the EOW GUID: EOW information offsets
  *   0x1b8   3×8   –                                  FVE metadata block offsets
  */
 import { CorruptError, defineStruct, formatGuid, viewOf } from '@coldfix/io';
@@ -43,6 +44,8 @@ export interface VolumeHeader {
   sectorsPerCluster: number;
   /** Byte offsets of the FVE metadata blocks the header names (1 for Vista, 3 otherwise; zeros dropped). */
   metadataOffsets: number[];
+  /** Byte offsets of the two EOW information copies (only with the EOW GUID; dissect.fve FVE_EOW_GUID_RECOGNITION). */
+  eowOffsets: number[];
 }
 
 function isSignature(sector: Uint8Array, at: number, text: string): boolean {
@@ -61,10 +64,10 @@ export function isBitLockerHeader(sector: Uint8Array): boolean {
   return false;
 }
 
-function offsetsAt(sector: Uint8Array, at: number): number[] {
+function offsetsAt(sector: Uint8Array, at: number, count = 3): number[] {
   const view = viewOf(sector);
   const out: number[] = [];
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < count; i++) {
     const value = view.getBigUint64(at + i * 8, true);
     if (value !== 0n && value <= BigInt(Number.MAX_SAFE_INTEGER)) out.push(Number(value));
   }
@@ -88,10 +91,12 @@ export function decodeVolumeHeader(sector: Uint8Array): VolumeHeader {
     });
   }
   if (h.signature === 'MSWIN4.1') {
-    return { variant: 'to-go', identifier: h.toGoIdentifier, bytesPerSector, sectorsPerCluster, metadataOffsets: offsetsAt(sector, 0x1b8) };
+    const eowOffsets = h.toGoIdentifier === BITLOCKER_EOW_GUID ? offsetsAt(sector, 0x1d0, 2) : [];
+    return { variant: 'to-go', identifier: h.toGoIdentifier, bytesPerSector, sectorsPerCluster, metadataOffsets: offsetsAt(sector, 0x1b8), eowOffsets };
   }
   if (h.identifier === BITLOCKER_GUID || h.identifier === BITLOCKER_EOW_GUID) {
-    return { variant: 'windows7', identifier: h.identifier, bytesPerSector, sectorsPerCluster, metadataOffsets: offsetsAt(sector, 0xb0) };
+    const eowOffsets = h.identifier === BITLOCKER_EOW_GUID ? offsetsAt(sector, 0xc8, 2) : [];
+    return { variant: 'windows7', identifier: h.identifier, bytesPerSector, sectorsPerCluster, metadataOffsets: offsetsAt(sector, 0xb0), eowOffsets };
   }
   // Vista: no identifier; the only pointer is the LCN of the first metadata block.
   const lcn = h.metadataLcn;
@@ -102,5 +107,6 @@ export function decodeVolumeHeader(sector: Uint8Array): VolumeHeader {
     bytesPerSector,
     sectorsPerCluster,
     metadataOffsets: lcn !== 0n && Number.isSafeInteger(offset) ? [offset] : [],
+    eowOffsets: [],
   };
 }
