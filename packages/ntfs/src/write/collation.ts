@@ -47,3 +47,16 @@ export function sameUnits(a: Uint16Array, b: Uint16Array): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
+
+/** COLLATION_NTOFS_ULONGS ($ObjId:$O, $Reparse:$R): keys compared as little-endian 32-bit words in order, then by length. */
+export function compareUlongs(a: Uint8Array, b: Uint8Array): number {
+  const va = viewOf(a);
+  const vb = viewOf(b);
+  const n = Math.min(a.length, b.length) >> 2;
+  for (let i = 0; i < n; i++) {
+    const x = va.getUint32(4 * i, true);
+    const y = vb.getUint32(4 * i, true);
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return a.length - b.length;
+}

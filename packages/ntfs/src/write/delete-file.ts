@@ -2,6 +2,7 @@
  * Deleting a file the way Windows (and ntfs-3g's ntfs_delete) does:
  *  1. every $FILE_NAME of the file (all hard links; the Win32 and DOS names of
  *     a pair) loses its entry in its parent's $I30 index;
+ *  1b. its entries in $Extend\$ObjId:$O and $Extend\$Reparse:$R go too;
  *  2. every cluster of every non-resident attribute (any extent, any record of
  *     its attribute list; sparse runs excluded) is cleared in $Bitmap;
  *  3. the base record and its extension records are freed: in-use flag
@@ -26,6 +27,7 @@ import { resolvePath } from './resolve-path.js';
 import { BitmapEditor, WriteTxn } from './txn.js';
 import { sourceOf, type VolumeInput } from './volume-source.js';
 import { appendUsnRecord } from './usn-journal.js';
+import { removeExtendEntries } from './extend-indexes.js';
 
 export interface DeleteResult {
   path: string;
@@ -68,8 +70,7 @@ async function metadataBitmaps(txn: WriteTxn): Promise<{ mftBitmap: BitmapEditor
  * Deletes the file at `path` (all its names) from `volume`, opened over a
  * WritableByteSource (normally a journaled one).
  * @throws NotFoundError when the path does not exist; UnsupportedError for a
- *   directory, a system file, a reparse point or object id (their $Extend
- *   indexes are not edited yet) or an index that would need a split;
+ *   directory or an index that would need a split;
  *   PreconditionError when the source is read-only; CorruptError on bad structures.
  */
 export async function deleteFile(volume: VolumeInput, path: string, options: DeleteOptions = {}): Promise<DeleteResult> {
@@ -87,12 +88,6 @@ export async function deleteFile(volume: VolumeInput, path: string, options: Del
   if (header.baseRecord !== 0) throw new UnsupportedError(`${path}: index points at extension record ${record}`, { code: 'NTFS_DELETE_EXTENSION', layer: LAYER });
   if (header.flags & RecordFlags.directory) throw new UnsupportedError(`${path} is a directory; only files are deleted`, { code: 'NTFS_DELETE_DIRECTORY', layer: LAYER, details: { record } });
   const extents = await vol.extents(record, base);
-  const blocker = extents.find((x) => x.attr.type === AttrType.reparsePoint || x.attr.type === AttrType.objectId);
-  if (blocker) {
-    throw new UnsupportedError(`${path} has ${blocker.attr.type === AttrType.reparsePoint ? 'a reparse point' : 'an object id'}: removing its $Extend index entry is not implemented`, {
-      code: 'NTFS_DELETE_EXTEND_INDEX', layer: LAYER, details: { record },
-    });
-  }
   const now = toFiletime(options.now ?? new Date());
 
   // 1. Index entries of every name, grouped by parent directory.
@@ -134,6 +129,9 @@ export async function deleteFile(volume: VolumeInput, path: string, options: Del
       txn.touchRecord(parent);
     }
   }
+
+  // 1b. $Extend indexes ($ObjId:$O, $Reparse:$R).
+  await removeExtendEntries(txn, record, header.sequence, extents);
 
   // 2. Clusters.
   const { mftBitmap, clusterBitmap } = await metadataBitmaps(txn);

@@ -32,17 +32,18 @@ export class DirIndex {
     readonly blockSize: number,
     private readonly allocRuns: Run[],
     private readonly bitmap: { resident: true; record: number; attr: AttrRecord } | { resident: false; editor: BitmapEditor } | null,
+    readonly indexName = '$I30',
   ) {
     this.rootAttr = rootAttr;
     this.editor = new IndexEditor(root, (vcn) => this.loadBlock(vcn), (n) => this.capacity(n));
   }
 
   /** Opens directory `dir`'s $I30. @throws CorruptError when it has no $INDEX_ROOT named $I30. */
-  static async open(txn: WriteTxn, dir: number): Promise<DirIndex> {
+  static async open(txn: WriteTxn, dir: number, indexName = '$I30'): Promise<DirIndex> {
     const extents = await txn.vol.extents(dir, await txn.record(dir));
-    const i30 = extents.filter((x) => x.attr.name === '$I30');
+    const i30 = extents.filter((x) => x.attr.name === indexName);
     const rootX = i30.find((x) => x.attr.type === AttrType.indexRoot && !x.attr.nonResident);
-    if (!rootX) throw new CorruptError(`MFT record ${dir} has no $I30 index root (not a directory?)`, { code: 'NTFS_DIR_NO_ROOT', layer: LAYER, details: { record: dir } });
+    if (!rootX) throw new CorruptError(`MFT record ${dir} has no ${indexName} index root (not a directory?)`, { code: 'NTFS_DIR_NO_ROOT', layer: LAYER, details: { record: dir } });
     const rec = await txn.record(rootX.record);
     const attr = listAttributes(rec, rootX.record).find((a) => a.offset === rootX.attr.offset)!;
     const value = residentValue(rec, attr);
@@ -57,11 +58,11 @@ export class DirIndex {
     let bitmap: DirIndex['bitmap'] = null;
     if (bmX) {
       bitmap = bmX.attr.nonResident
-        ? { resident: false, editor: new BitmapEditor(`$I30 $BITMAP of directory ${dir}`, txn.vol, attributeRuns(bmX.rec, bmX.attr), bmX.attr.dataSize) }
+        ? { resident: false, editor: new BitmapEditor(`${indexName} $BITMAP of record ${dir}`, txn.vol, attributeRuns(bmX.rec, bmX.attr), bmX.attr.dataSize) }
         : { resident: true, record: bmX.record, attr: bmX.attr };
       if (!bitmap.resident) txn.bitmaps.push(bitmap.editor);
     }
-    return new DirIndex(txn, dir, rootX.record, attr, root, blockSize, allocRuns, bitmap);
+    return new DirIndex(txn, dir, rootX.record, attr, root, blockSize, allocRuns, bitmap, indexName);
   }
 
   /** Bytes per VCN in this index: a cluster, or 512 when blocks are smaller than clusters. */
@@ -70,7 +71,7 @@ export class DirIndex {
   }
 
   private key(vcn: number): string {
-    return `${this.dir}:${vcn}`;
+    return `${this.dir}:${this.indexName}:${vcn}`;
   }
 
   private async loadBlock(vcn: number): Promise<IndexNode> {
@@ -122,7 +123,7 @@ export class DirIndex {
       if (bm.resident) {
         const rec = await this.txn.record(bm.record);
         // Looked up afresh: rewriting the root may have moved the attributes after it.
-        const attr = listAttributes(rec, bm.record).find((a) => a.type === AttrType.bitmap && a.name === '$I30' && !a.nonResident)!;
+        const attr = listAttributes(rec, bm.record).find((a) => a.type === AttrType.bitmap && a.name === this.indexName && !a.nonResident)!;
         const value = residentValue(rec, attr);
         if ((bit >> 3) >= value.length) throw new CorruptError('index $BITMAP shorter than its blocks', { code: 'NTFS_INDEX_BITMAP_SHORT', layer: LAYER });
         value[bit >> 3] &= ~(1 << (bit & 7));
