@@ -323,6 +323,13 @@ describe('journal lifecycle', () => {
     expect((await caught(JournaledFile.open(path, { journalDir }))).message).toContain(`--journal-dir ${journalDir}`);
     expect(await findJournal(path)).toBeNull();
     await rollbackImage(path, { journalDir });
+    // A journal beside the image also blocks a session that keeps its journal elsewhere.
+    const beside = await makeImage(5000, 'beside.img');
+    const first = await JournaledFile.open(beside.path);
+    await first.write(0, new Uint8Array(1));
+    await first.close();
+    expect((await caught(JournaledFile.open(beside.path, { journalDir }))).message).toContain(journalPathFor(beside.path));
+    await rollbackImage(beside.path);
     expect(sha(await readFile(path))).toBe(sha(original));
     expect(await readdir(journalDir)).toEqual([]);
     expect((await caught(JournaledFile.open(path, { journalDir: join(dir, 'missing') }))).code).toBe('IO_NOT_FOUND');

@@ -76,6 +76,9 @@ export class JournaledFile implements ResizableByteSource {
     if (options.journalDir !== undefined) await checkJournalDir(options.journalDir);
     const journalPath = journalPathFor(imagePath, options.journalDir);
     if (await pathExists(journalPath)) throw pendingError(imagePath, journalPath, options.journalDir);
+    // A journal beside the image blocks a session that keeps its journal elsewhere too.
+    const besidePath = journalPathFor(imagePath);
+    if (options.journalDir !== undefined && (await pathExists(besidePath))) throw pendingError(imagePath, besidePath, undefined);
     const file = await WritableFileSource.openWritable(imagePath);
     try {
       if (file.isBlockDevice && options.journalDir === undefined) {
