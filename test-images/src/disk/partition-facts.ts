@@ -2,6 +2,7 @@
  * Partition facts taken from `sfdisk --json` (util-linux), the oracle the catalog records.
  */
 import type { PartitionFact, PartitionTableFacts } from '../catalog.js';
+import { basename, dirname } from 'node:path';
 import { run } from '../util/run.js';
 
 interface SfdiskJson {
@@ -21,7 +22,8 @@ interface SfdiskJson {
  * @throws ToolError when sfdisk fails.
  */
 export async function readPartitionFacts(image: string, content: Record<number, string>): Promise<PartitionTableFacts> {
-  const { stdout } = await run('sfdisk', ['--json', image]);
+  // Run beside the image so device names in the output do not carry the scratch build path.
+  const { stdout } = await run('sfdisk', ['--json', basename(image)], { cwd: dirname(image) });
   const json = JSON.parse(stdout) as SfdiskJson;
   const t = json.partitiontable;
   const sector = t.sectorsize ?? 512;

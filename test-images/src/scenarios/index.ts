@@ -1,5 +1,16 @@
-/** The scenario registry, in build order (dependencies first is not required: the builder sorts). */
+/** The scenario registry (the builder orders dependencies itself). */
 import type { Scenario } from '../scenario.js';
+import { rawGpt, rawMbr } from './disks.js';
 import { ntfsBasic } from './ntfs-basic.js';
+import { ntfsBigdir } from './ntfs-bigdir.js';
+import { vhdScenario } from './vhd.js';
 
-export const scenarios: Scenario[] = [ntfsBasic];
+export const scenarios: Scenario[] = [
+  ntfsBasic,
+  ntfsBigdir,
+  rawMbr,
+  rawGpt,
+  vhdScenario('vhd-fixed-gpt', 'raw-gpt', 'fixed'),
+  vhdScenario('vhd-dynamic-gpt', 'raw-gpt', 'dynamic'),
+  vhdScenario('vhd-dynamic-mbr', 'raw-mbr', 'dynamic'),
+];
