@@ -364,3 +364,20 @@ describe('DryRunOverlay', () => {
     expect(bytes.subarray(3000).every((v) => v === 0)).toBe(true);
   });
 });
+
+describe('journaledFileOpener', () => {
+  it('opens read-only as FileSource and writable through the journal, remembering what it opened', async () => {
+    const { journaledFileOpener } = await import('../src/index.js');
+    const image = await makeImage(10_000);
+    const opener = journaledFileOpener();
+    const reader = await opener(image.path, false);
+    expect(reader.describe().kind).toBe('file');
+    await reader.close();
+    const writer = await opener(image.path, true);
+    await writer.write(0, new Uint8Array(10));
+    expect(opener.opened).toHaveLength(1);
+    await opener.opened[0].rollback();
+    await writer.close();
+    expect(await fileSha(image.path)).toBe(image.hash);
+  });
+});

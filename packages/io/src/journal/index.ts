@@ -5,3 +5,4 @@ export { findJournal, rollbackImage, commitImage, type JournalInfo, type Rollbac
 export { journalPathFor, JOURNAL_SUFFIX, type JournalOptions } from './journal-path.js';
 export type { IdentityCheckOptions } from './image-identity.js';
 export { JOURNAL_PAGE_SIZE, JOURNAL_HEADER_SIZE, RECORD_HEADER_SIZE } from './journal-format.js';
+export { journaledFileOpener, type JournaledOpener } from './journaled-opener.js';
