@@ -65,6 +65,30 @@ export class DirIndex {
     return new DirIndex(txn, dir, rootX.record, attr, root, blockSize, allocRuns, bitmap, indexName);
   }
 
+  /** Reads an INDX block by VCN (read-only use by the checker). */
+  readBlock(vcn: number): Promise<IndexNode> {
+    return this.loadBlock(vcn);
+  }
+
+  /** Whether this index has INDX blocks at all, and the bytes of its block $BITMAP (null when absent). */
+  async allocationBitmap(): Promise<Uint8Array | null> {
+    const bm = this.bitmap;
+    if (!bm) return null;
+    if (bm.resident) return residentValue(await this.txn.record(bm.record), bm.attr).slice();
+    return this.txn.vol.readStream(bm.editor.runs, 0, bm.editor.size);
+  }
+
+  /** Number of INDX blocks the allocation maps. */
+  get blockCount(): number {
+    const last = this.allocRuns[this.allocRuns.length - 1];
+    return last ? Math.floor(((last.vcn + last.length) * this.txn.vol.geometry.clusterSize) / this.blockSize) : 0;
+  }
+
+  /** Bit index in the block $BITMAP of the block at `vcn`. */
+  bitOf(vcn: number): number {
+    return (vcn * this.vcnSize) / this.blockSize;
+  }
+
   /** Bytes per VCN in this index: a cluster, or 512 when blocks are smaller than clusters. */
   private get vcnSize(): number {
     return this.blockSize >= this.txn.vol.geometry.clusterSize ? this.txn.vol.geometry.clusterSize : 512;

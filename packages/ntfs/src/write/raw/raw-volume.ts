@@ -54,7 +54,8 @@ export function decodeGeometry(boot: Uint8Array): Geometry {
 export interface Extent { record: number; attr: AttrRecord; rec: Uint8Array }
 
 export class RawVolume {
-  private mftRuns: Run[] = [];
+  /** $MFT's $DATA runs (all extents). */
+  mftRuns: Run[] = [];
   /** Records mirrored in $MFTMirr (its data size / record size, at least 4 per Windows). */
   mirrorRecords = 0;
   mirrorRuns: Run[] = [];
@@ -97,9 +98,13 @@ export class RawVolume {
     return mapRange(this.mftRuns, this.geometry.clusterSize, n * this.geometry.recordSize, this.geometry.recordSize);
   }
 
-  /** Device byte ranges of mirrored record `n` in $MFTMirr, or null when not mirrored. */
+  /**
+   * Device byte ranges of mirrored record `n` in $MFTMirr, or null when not mirrored.
+   * Mirrored: records inside $MFTMirr and below 16 (FILE_first_user), the range
+   * ntfs-3g compares at mount; Windows leaves later records of a large mirror cluster stale.
+   */
   mirrorPieces(n: number): { device: number; length: number }[] | null {
-    if (n >= this.mirrorRecords) return null;
+    if (n >= Math.min(this.mirrorRecords, 16)) return null;
     return mapRange(this.mirrorRuns, this.geometry.clusterSize, n * this.geometry.recordSize, this.geometry.recordSize);
   }
 
