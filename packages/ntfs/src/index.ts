@@ -24,3 +24,7 @@ export { decodeReparsePoint, reparseKind, ReparseTag, type ReparsePoint, type Re
 export { decodeVolumeInformation, VolumeFlag, type VolumeInformation } from './layout/volume-information.js';
 export { Limits } from './errors.js';
 export { deleteFile, type DeleteResult, type DeleteOptions } from './write/delete-file.js';
+export { checkWriteGates, assertWritable, resetLogFile, type GateFinding, type GateName } from './gates/write-gates.js';
+export { inspectLogFile, decodeRestartPage, type LogFileState, type RestartPage } from './gates/logfile.js';
+export { checkVolume, type CheckFinding } from './check/check-volume.js';
+export { encodeUsnRecordV2, decodeUsnRecordV2, UsnReason } from './write/usn-record.js';
