@@ -4,6 +4,7 @@ import { rawGpt, rawMbr } from './disks.js';
 import { ntfsBasic } from './ntfs-basic.js';
 import { ntfsBigdir } from './ntfs-bigdir.js';
 import { vhdScenario } from './vhd.js';
+import { windowsSample } from './windows-sample.js';
 
 export const scenarios: Scenario[] = [
   ntfsBasic,
@@ -13,4 +14,6 @@ export const scenarios: Scenario[] = [
   vhdScenario('vhd-fixed-gpt', 'raw-gpt', 'fixed'),
   vhdScenario('vhd-dynamic-gpt', 'raw-gpt', 'dynamic'),
   vhdScenario('vhd-dynamic-mbr', 'raw-mbr', 'dynamic'),
+  windowsSample,
+  vhdScenario('windows-sample-vhd', 'windows-sample', 'dynamic'),
 ];
