@@ -22,6 +22,16 @@ function blkidType(path: string, offset = 0): string {
 
 const probeFile = (path: string) => withFile(path, (s) => probeContent(s));
 
+/** aes_128.bin decompressed whole, once (blkid checks its FVE block at 0x21F0000). */
+let aes128: string | undefined;
+function aes128Whole(): string {
+  if (!aes128) {
+    aes128 = scratch.path('aes_128.bin');
+    run('bash', ['-c', `zcat '${join(FVE, 'aes_128.bin.gz')}' > '${aes128}'`]);
+  }
+  return aes128;
+}
+
 describe('probeContent on volumes made by real tools', () => {
   it('mkntfs → ntfs (blkid: ntfs)', async () => {
     const p = scratch.path('ntfs.img');
@@ -40,8 +50,7 @@ describe('probeContent on volumes made by real tools', () => {
   });
 
   it('BitLocker (Windows 10, aes_128.bin) → bitlocker (blkid: BitLocker)', async () => {
-    const p = scratch.path('aes_128.bin');
-    run('bash', ['-c', `zcat '${join(FVE, 'aes_128.bin.gz')}' > '${p}'`]); // blkid needs the FVE block at 0x21F0000
+    const p = aes128Whole();
     expect(blkidType(p)).toBe('BitLocker');
     expect(await probeFile(p)).toBe('bitlocker');
   });
@@ -96,11 +105,11 @@ describe('probeContent on volumes made by real tools', () => {
 
 describe('content column of readPartitionTable on whole disks', () => {
   const ntfs = scratch.path('part-ntfs.img');
-  const fve = scratch.path('part-fve.bin');
+  let fve: string;
   beforeAll(() => {
     sparseFile(ntfs, 8 << 20);
     run('mkntfs', ['-F', '-Q', '-s', '512', '-c', '4096', '-p', '2048', '-H', '255', '-S', '63', ntfs, '16384']);
-    run('bash', ['-c', `zcat '${join(FVE, 'aes_128.bin.gz')}' > '${fve}'`]); // whole: blkid checks the FVE block at 0x21F0000
+    fve = aes128Whole();
   });
 
   /** Partitions at LBA 2048 (NTFS), 20480 (FAT16, made in place), 40960 (BitLocker, 51 MB), 153600 (empty). */
