@@ -56,7 +56,12 @@ export function qemuRaw(image: string, format?: 'vpc', imageOpts?: string): Uint
 /** The virtual disk as libvhdi sees it (vhdimount; the child is the highest vhdiN). */
 export function libvhdiRaw(image: string): Uint8Array {
   const mnt = mkdtempSync(join(cacheDir(), 'mnt-'));
-  run('vhdimount', [image, mnt]);
+  try {
+    run('vhdimount', [image, mnt]);
+  } catch (error) {
+    rmSync(mnt, { recursive: true, force: true });
+    throw error;
+  }
   try {
     const names = readdirSync(mnt).filter((n) => /^vhdi\d+$/.test(n));
     names.sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)));
