@@ -160,8 +160,9 @@ async function describeVolumes(disk: ByteSource, table: PartitionTable, options:
       ? [{ index: 0, offset: 0, size: disk.size, type: '', typeName: 'whole disk', name: '', guid: null }]
       : table.partitions;
   for (const region of regions) {
-    // Truncated forensic images list partitions past the end: report them, read nothing.
-    if (region.size <= 0 || region.offset + region.size > disk.size) {
+    // Truncated forensic images list partitions past the end, and an MBR extended
+    // container holds EBRs, not a volume: report them, read nothing.
+    if (region.size <= 0 || region.offset + region.size > disk.size || ('extended' in region && region.extended)) {
       entries.push({ partition: region.index, offset: region.offset, size: region.size, type: region.type, typeName: region.typeName, name: region.name, guid: region.guid, content: 'unknown', rawContent: 'unknown', bitlocker: null });
       continue;
     }
