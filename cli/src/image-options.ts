@@ -15,6 +15,11 @@ export function addImageOptions(command: Command): Command {
     .option('--sector-size <bytes>', 'partition-table sector size: 512 or 4096 (default: detected)');
 }
 
+/** Options of commands that write an image (always through the undo journal). */
+export function addWriteOptions(command: Command): Command {
+  return command.option('--journal-dir <dir>', 'where the undo journal goes (block devices, read-only folders); default: beside the image');
+}
+
 export async function imageOptionsFrom(options: ImageCliOptions): Promise<OpenImageOptions> {
   const sectorSize = options.sectorSize === undefined ? undefined : Number(options.sectorSize);
   if (sectorSize !== undefined && sectorSize !== 512 && sectorSize !== 4096) {
@@ -22,6 +27,7 @@ export async function imageOptionsFrom(options: ImageCliOptions): Promise<OpenIm
   }
   return {
     parentDirs: options.parentDir,
+    journalDir: options.journalDir,
     sectorSize: sectorSize as 512 | 4096 | undefined,
   };
 }

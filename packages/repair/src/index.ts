@@ -1,1 +1,13 @@
-export {};
+export * from './rules/rule.js';
+export { parseRules, loadRules } from './rules/load-rules.js';
+export { matchWildcard } from './rules/wildcard.js';
+export { safeComponent, resolveInside } from './safe-name.js';
+export { findWindowsInstallations, type WindowsInstallation } from './find-windows.js';
+export { findPathHits, type PathHit } from './find-matches.js';
+export { evaluateHit, type Match } from './evaluate.js';
+export { scanImage, scanVolume, actionable, type ScanOptions } from './scan.js';
+export { quarantineMatch, type QuarantineEntry } from './quarantine.js';
+export { verifyImage, type VerifyReport, type VerifyResult, type Baseline } from './verify.js';
+export { repairImage, type RepairOptions } from './repair-image.js';
+export { formatReport, type RepairReport, type RepairResult, type VolumeReport } from './report.js';
+export { sparseCopy } from './sparse-copy.js';

@@ -1,0 +1,172 @@
+/**
+ * The repair: plan read-only → (dry run stops here) → reopen through the undo
+ * journal → safety gates → quarantine → delete → complete the journal →
+ * verify from scratch → report. A failed verification rolls the image back.
+ */
+import { performance } from 'node:perf_hooks';
+import { isColdfixError, journalPathFor, rollbackImage, commitImage } from '@coldfix/io';
+import { assertWritable, checkWriteGates, deleteFile, resetLogFile } from '@coldfix/ntfs';
+import { openImage, type OpenImageOptions } from '@coldfix/volumes';
+import { quarantineMatch } from './quarantine.js';
+import type { RepairReport, VolumeReport } from './report.js';
+import type { Rule } from './rules/rule.js';
+import { actionable, scanImage } from './scan.js';
+import { sparseCopy } from './sparse-copy.js';
+import { bitlockerMetadataHash, directorySnapshot, verifyImage, type Baseline } from './verify.js';
+
+export interface RepairOptions extends Omit<OpenImageOptions, 'writable'> {
+  rules: Rule[];
+  onlyBad?: boolean;
+  dryRun?: boolean;
+  /** Write a repaired copy here; the original is never opened for writing. */
+  output?: string;
+  quarantineDir?: string;
+  /** Reset an unclean $LogFile (as ntfs-3g does) instead of refusing; said in the report. */
+  forceUncleanLog?: boolean;
+  /** Drop the undo journal after a verified repair (default: keep it for `coldfix rollback`). */
+  commit?: boolean;
+  partition?: number;
+}
+
+export async function repairImage(image: string, options: RepairOptions): Promise<RepairReport> {
+  const started = performance.now();
+  const target = options.output ?? image;
+  const openOptions: OpenImageOptions = { keys: options.keys, journalDir: options.journalDir, parentDirs: options.parentDirs, sectorSize: options.sectorSize };
+  const scanOptions = { rules: options.rules, onlyBad: options.onlyBad, partition: options.partition };
+  let bytesRead = 0;
+  let bytesWritten = 0;
+
+  // 1. Plan on the original, read-only.
+  const planned = await openImage(image, openOptions);
+  let report: RepairReport;
+  const baseline: Baseline = { directories: new Map(), bitlockerMetadata: new Map(), deleted: new Map() };
+  try {
+    const scanned = await scanImage(planned, scanOptions);
+    for (const { entry, report: volumeReport } of scanned) {
+      const todo = actionable(volumeReport.matches);
+      if (todo.length === 0) continue;
+      const volume = await planned.ntfs(entry.partition);
+      volumeReport.gates = (await checkWriteGates(volume)).map((g) => ({ gate: g.gate, message: `${g.message} Risk: ${g.risk}`, overridden: false }));
+      const directories = new Map<number, Set<string>>();
+      for (const match of todo) if (!directories.has(match.parentRecord)) directories.set(match.parentRecord, await directorySnapshot(volume, match.parentRecord));
+      baseline.directories.set(entry.partition, directories);
+      baseline.deleted.set(entry.partition, new Set(todo.map((m) => m.record)));
+      const metadata = await bitlockerMetadataHash(planned, entry);
+      if (metadata) baseline.bitlockerMetadata.set(entry.partition, metadata);
+    }
+    const summary = planned.summary;
+    report = {
+      image,
+      format: summary.format,
+      variant: summary.variant,
+      mode: options.dryRun ? 'dry-run' : options.output ? 'output' : 'in-place',
+      output: options.output ?? null,
+      result: 'clean',
+      messages: [],
+      volumes: scanned.map((s) => s.report),
+      quarantineDir: null,
+      journal: null,
+      verification: null,
+      bytesRead: 0,
+      bytesWritten: 0,
+      seconds: 0,
+    };
+  } finally {
+    bytesRead += planned.ioStats().bytesRead;
+    await planned.close();
+  }
+  const finish = (): RepairReport => ({ ...report, bytesRead, bytesWritten, seconds: (performance.now() - started) / 1000 });
+  const work = report.volumes.filter((v) => actionable(v.matches).length > 0);
+  if (work.length === 0) return finish();
+  if (options.dryRun) {
+    report.result = 'affected';
+    return finish();
+  }
+  const blocking = work.flatMap((v) => v.gates.filter((g) => !(g.gate === 'logfile-unclean' && options.forceUncleanLog)));
+  if (blocking.length) {
+    report.result = 'refused';
+    report.messages.push(...blocking.map((g) => `refused (${g.gate}): ${g.message}`));
+    return finish();
+  }
+
+  // 2. Write: a copy for --output, else the image itself, always through the journal.
+  if (options.output) await sparseCopy(image, options.output);
+  const quarantineRoot = options.quarantineDir ?? `${target}.coldfix-quarantine`;
+  const opened = await openImage(target, { ...openOptions, writable: true }).catch((error) => {
+    if (isColdfixError(error) && error.kind === 'precondition') {
+      report.result = 'refused';
+      report.messages.push(error.message);
+      return null;
+    }
+    throw error;
+  });
+  if (!opened) return finish();
+  let wrote = false;
+  try {
+    for (const volumeReport of work) {
+      const volume = await opened.ntfs(volumeReport.partition);
+      const { overridden } = await assertWritable(volume, { forceUncleanLog: options.forceUncleanLog });
+      for (const gate of overridden) {
+        volumeReport.gates = volumeReport.gates.map((g) => (g.gate === gate.gate ? { ...g, overridden: true } : g));
+        if (gate.gate === 'logfile-unclean') {
+          await resetLogFile(volume);
+          wrote = true;
+          report.messages.push(`--force-unclean-log: $LogFile on partition ${volumeReport.partition} was reset; transactions Windows had not checkpointed are lost`);
+        }
+      }
+      const todo = actionable(volumeReport.matches);
+      for (const match of todo) {
+        if (match.action !== 'quarantine') continue;
+        const entry = await quarantineMatch(volume, volumeReport.partition, match, quarantineRoot);
+        match.quarantinePath = entry.folder;
+        report.quarantineDir = quarantineRoot;
+      }
+      for (const match of todo) {
+        wrote = true;
+        await deleteFile(volume, match.path);
+      }
+    }
+    await opened.flush();
+    if (opened.journal?.hasJournal) await opened.journal.complete();
+  } catch (error) {
+    // Nothing half-done stays behind: undo whatever reached the image.
+    if (wrote && opened.journal?.hasJournal) await opened.journal.rollback();
+    if (isColdfixError(error) && error.kind === 'precondition') {
+      report.result = 'refused';
+      report.messages.push(error.message);
+      return finish();
+    }
+    throw error;
+  } finally {
+    const stats = opened.ioStats();
+    bytesRead += stats.bytesRead;
+    bytesWritten += stats.bytesWritten;
+    await opened.close();
+  }
+
+  // 3. Verify from scratch; roll back if the result is not what we promised.
+  const journalPath = journalPathFor(target, options.journalDir);
+  const verification = await verifyImage(target, openOptions, scanOptions, baseline);
+  bytesRead += verification.bytesRead;
+  report.verification = { result: verification.result, details: verification.details };
+  for (const after of verification.volumes) {
+    const volumeReport = report.volumes.find((v) => v.partition === after.partition);
+    if (volumeReport) volumeReport.check = after.check;
+  }
+  if (verification.result !== 'clean') {
+    await rollbackImage(target, { journalDir: options.journalDir });
+    report.result = 'failed';
+    report.journal = { path: journalPath, state: 'rolled-back' };
+    report.messages.push(`verification found the image ${verification.result} after the write; the image was rolled back to its original bytes`);
+    return finish();
+  }
+  report.result = 'repaired';
+  if (options.commit) {
+    await commitImage(target, { journalDir: options.journalDir });
+    report.journal = { path: journalPath, state: 'committed' };
+  } else {
+    report.journal = { path: journalPath, state: 'kept' };
+  }
+  return finish();
+}
+

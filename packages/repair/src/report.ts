@@ -1,0 +1,59 @@
+/** The repair / verify report: one JSON document (see docs/repair.md), and its human summary. */
+import type { Match } from './evaluate.js';
+
+export type RepairResult = 'repaired' | 'clean' | 'affected' | 'refused' | 'failed';
+
+export interface VolumeReport {
+  partition: number;
+  bitlocker: { volumeGuid: string; method: string; protectorUsed: { guid: string; type: string } | null } | null;
+  /** Windows installations found on the volume (backslash paths from its root). */
+  windows: string[];
+  matches: Match[];
+  /** Safety-gate findings on this volume (a write was refused, or an override was used). */
+  gates: { gate: string; message: string; overridden: boolean }[];
+  /** Consistency check after the write (verify). */
+  check: { clean: boolean; findings: { code: string; message: string; records: number[] }[] } | null;
+}
+
+export interface RepairReport {
+  image: string;
+  format: string;
+  variant: string;
+  mode: 'dry-run' | 'in-place' | 'output';
+  /** The repaired copy (mode `output`). */
+  output: string | null;
+  result: RepairResult;
+  /** Why the result is `refused` or `failed`; what was overridden. */
+  messages: string[];
+  volumes: VolumeReport[];
+  quarantineDir: string | null;
+  journal: { path: string; state: 'kept' | 'committed' | 'rolled-back' | 'none' } | null;
+  verification: { result: 'clean' | 'affected' | 'inconsistent'; details: string[] } | null;
+  bytesRead: number;
+  bytesWritten: number;
+  seconds: number;
+}
+
+export function formatReport(report: RepairReport): string {
+  const lines: string[] = [];
+  lines.push(`coldfix repair: ${report.result.toUpperCase()}  ${report.image} (${report.format} ${report.variant})${report.output ? ` → ${report.output}` : ''}`);
+  for (const volume of report.volumes) {
+    const bl = volume.bitlocker ? `BitLocker ${volume.bitlocker.volumeGuid} ${volume.bitlocker.method}, unlocked with ${volume.bitlocker.protectorUsed?.type ?? '?'} protector ${volume.bitlocker.protectorUsed?.guid ?? ''}` : 'not encrypted';
+    lines.push(`  partition ${volume.partition}: ${bl}; Windows: ${volume.windows.join(', ') || 'none found'}`);
+    if (volume.matches.length === 0) lines.push('    no matching files');
+    for (const m of volume.matches) {
+      lines.push(`    ${m.action === 'none' ? 'kept   ' : m.action.padEnd(7)} ${m.path}`);
+      lines.push(`            ${m.classification}, last write ${m.modified} (index ${m.indexModified}), ${m.size} bytes, header ${m.header}${m.headerMatches === null ? '' : m.headerMatches ? ' (channel-file magic)' : ''}`);
+      lines.push(`            sha256 ${m.sha256}${m.quarantinePath ? `\n            quarantined in ${m.quarantinePath}` : ''}`);
+    }
+    for (const g of volume.gates) lines.push(`    gate ${g.gate}${g.overridden ? ' (OVERRIDDEN)' : ''}: ${g.message}`);
+    if (volume.check) lines.push(`    check: ${volume.check.clean ? 'clean' : `${volume.check.findings.length} finding(s)`}`);
+  }
+  for (const message of report.messages) lines.push(`  ${message}`);
+  if (report.verification) lines.push(`  verification: ${report.verification.result}${report.verification.details.length ? ` (${report.verification.details.join('; ')})` : ''}`);
+  if (report.journal && report.journal.state === 'kept') {
+    lines.push(`  undo journal kept at ${report.journal.path}: \`coldfix rollback ${report.output ?? report.image}\` restores the image, \`coldfix commit ${report.output ?? report.image}\` makes the repair final`);
+  }
+  lines.push(`  read ${report.bytesRead} bytes, wrote ${report.bytesWritten} bytes, ${report.seconds.toFixed(2)} s`);
+  return lines.join('\n');
+}

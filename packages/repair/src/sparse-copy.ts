@@ -1,0 +1,52 @@
+/**
+ * Copies an image file for `--output`, keeping it sparse: all-zero chunks are
+ * skipped (holes) and the file is sized with truncate. Refuses to overwrite.
+ */
+import { open } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { ioErrorFrom, PreconditionError } from '@coldfix/io';
+
+const chunkSize = 1 << 20;
+
+export async function sparseCopy(sourcePath: string, targetPath: string): Promise<{ bytesCopied: number; size: number }> {
+  const source = await open(sourcePath, 'r').catch((error) => {
+    throw ioErrorFrom(error, sourcePath, 'open');
+  });
+  let target;
+  try {
+    target = await open(targetPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
+  } catch (error) {
+    await source.close();
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new PreconditionError(`--output ${targetPath} already exists; refusing to overwrite it`, { code: 'OUTPUT_EXISTS', layer: 'repair', details: { path: targetPath } });
+    }
+    throw ioErrorFrom(error, targetPath, 'create');
+  }
+  try {
+    const { size } = await source.stat();
+    const buffer = new Uint8Array(chunkSize);
+    let bytesCopied = 0;
+    for (let offset = 0; offset < size; offset += chunkSize) {
+      const length = Math.min(chunkSize, size - offset);
+      const { bytesRead } = await source.read(buffer, 0, length, offset);
+      const chunk = buffer.subarray(0, bytesRead);
+      if (!isZero(chunk)) {
+        await target.write(chunk, 0, chunk.length, offset);
+        bytesCopied += chunk.length;
+      }
+    }
+    await target.truncate(size);
+    await target.sync();
+    return { bytesCopied, size };
+  } finally {
+    await source.close();
+    await target.close();
+  }
+}
+
+function isZero(bytes: Uint8Array): boolean {
+  const words = new BigUint64Array(bytes.buffer, bytes.byteOffset, bytes.length >> 3);
+  for (let i = 0; i < words.length; i++) if (words[i] !== 0n) return false;
+  for (let i = words.length << 3; i < bytes.length; i++) if (bytes[i] !== 0) return false;
+  return true;
+}

@@ -1,0 +1,113 @@
+/**
+ * Verification: reopen the image from scratch through the whole stack and
+ * prove the repair: no actionable match left, each touched volume consistent
+ * (checkVolume), the other entries of each touched directory intact, and the
+ * BitLocker metadata byte-identical to before.
+ */
+import { createHash } from 'node:crypto';
+import { RangeSource } from '@coldfix/io';
+import { checkVolume, type NtfsVolume } from '@coldfix/ntfs';
+import { openImage, type OpenImageOptions, type OpenedImage, type VolumeEntry } from '@coldfix/volumes';
+import type { VolumeReport } from './report.js';
+import { actionable, scanImage, type ScanOptions } from './scan.js';
+
+export type VerifyResult = 'clean' | 'affected' | 'inconsistent';
+
+export interface VerifyReport {
+  image: string;
+  result: VerifyResult;
+  volumes: VolumeReport[];
+  details: string[];
+  bytesRead: number;
+}
+
+/** What the image looked like before the write, to compare with after it. */
+export interface Baseline {
+  /** partition → directory record → "name|record|sequence" entries before the write. */
+  directories: Map<number, Map<number, Set<string>>>;
+  /** partition → sha256 of the FVE metadata blocks. */
+  bitlockerMetadata: Map<number, string>;
+  /** partition → records that were deleted. */
+  deleted: Map<number, Set<number>>;
+}
+
+export async function verifyImage(path: string, open: OpenImageOptions, scan: ScanOptions, baseline?: Baseline): Promise<VerifyReport> {
+  const opened = await openImage(path, { ...open, writable: false });
+  try {
+    const scanned = await scanImage(opened, scan);
+    const details: string[] = [];
+    let inconsistent = false;
+    for (const { entry, report } of scanned) {
+      const volume = await opened.ntfs(entry.partition);
+      const check = await checkVolume(volume);
+      report.check = { clean: check.clean, findings: check.findings.map((f) => ({ code: f.code, message: f.message, records: f.records })) };
+      if (!check.clean) {
+        inconsistent = true;
+        details.push(`partition ${entry.partition}: ${check.findings.length} consistency finding(s)`);
+      }
+      if (baseline) {
+        const problems = [
+          ...(await compareDirectories(volume, baseline, entry.partition)),
+          ...(await compareBitLocker(opened, entry, baseline)),
+        ];
+        if (problems.length) inconsistent = true;
+        details.push(...problems.map((p) => `partition ${entry.partition}: ${p}`));
+      }
+    }
+    const affected = scanned.some(({ report }) => actionable(report.matches).length > 0);
+    return {
+      image: path,
+      result: inconsistent ? 'inconsistent' : affected ? 'affected' : 'clean',
+      volumes: scanned.map((s) => s.report),
+      details,
+      bytesRead: opened.ioStats().bytesRead,
+    };
+  } finally {
+    await opened.close();
+  }
+}
+
+/** Lists a directory as a set of "name|record|sequence" strings. */
+export async function directorySnapshot(volume: NtfsVolume, directoryRecord: number): Promise<Set<string>> {
+  const out = new Set<string>();
+  for await (const entry of volume.readdir(directoryRecord)) out.add(`${entry.name}|${entry.recordNumber}|${entry.sequence}`);
+  return out;
+}
+
+/** sha256 over the FVE metadata blocks (64 KiB at each offset) of a BitLocker partition. */
+export async function bitlockerMetadataHash(opened: OpenedImage, entry: VolumeEntry): Promise<string | null> {
+  if (!entry.bitlocker) return null;
+  const raw = new RangeSource(opened.cached, entry.offset, entry.size, `partition ${entry.partition}`);
+  const hash = createHash('sha256');
+  for (const offset of entry.bitlocker.info.metadataOffsets) {
+    const length = Math.max(0, Math.min(64 * 1024, raw.size - offset));
+    if (length > 0) hash.update(await raw.read(offset, length));
+  }
+  hash.update(await raw.read(0, Math.min(512, raw.size)));
+  return hash.digest('hex');
+}
+
+async function compareDirectories(volume: NtfsVolume, baseline: Baseline, partition: number): Promise<string[]> {
+  const problems: string[] = [];
+  const deleted = baseline.deleted.get(partition) ?? new Set<number>();
+  for (const [directory, before] of baseline.directories.get(partition) ?? []) {
+    const after = await directorySnapshot(volume, directory);
+    for (const item of before) {
+      const record = Number(item.split('|')[1]);
+      if (deleted.has(record)) {
+        if (after.has(item)) problems.push(`directory ${directory} still lists deleted record ${record}`);
+      } else if (!after.has(item)) {
+        problems.push(`directory ${directory} lost entry ${item.split('|')[0]} (record ${record})`);
+      }
+    }
+    for (const item of after) if (!before.has(item)) problems.push(`directory ${directory} gained entry ${item.split('|')[0]}`);
+  }
+  return problems;
+}
+
+async function compareBitLocker(opened: OpenedImage, entry: VolumeEntry, baseline: Baseline): Promise<string[]> {
+  const before = baseline.bitlockerMetadata.get(entry.partition);
+  if (before === undefined) return [];
+  const after = await bitlockerMetadataHash(opened, entry);
+  return after === before ? [] : ['BitLocker metadata changed'];
+}
