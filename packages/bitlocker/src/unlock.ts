@@ -34,6 +34,8 @@ export interface KeyMaterial {
 }
 
 interface Attempt {
+  /** Order of trial: cheap and specific first (0 clear key, 1 matched key file, 2 escrowed key, 3 recovery password, 4 unmatched key file, 5 password). */
+  rank: number;
   protector: BitLockerProtector;
   entry: MetadataEntry;
   /** Derives the VMK-unwrapping key (may be slow: the stretch). */
@@ -96,19 +98,18 @@ function planAttempts(block: FveBlock, volumeGuid: string, keys: KeyMaterial): A
   const recoveryKeys = (keys.recoveryPasswords ?? []).map(parseRecoveryPassword);
   const entries = vmkEntries(block);
   const protectors = entries.map(describeProtector);
-  const later: Attempt[] = [];
   entries.forEach((entry, i) => {
     const protector = protectors[i];
     switch (protector.type) {
       case 'clear-key': {
         const keyEntry = entry.children.find((c) => c.valueType === ValueType.key);
-        if (keyEntry) attempts.push({ protector, entry, key: () => decodeKeyValue(keyEntry).key.slice(0, 32) });
+        if (keyEntry) attempts.push({ rank: 0, protector, entry, key: () => decodeKeyValue(keyEntry).key.slice(0, 32) });
         break;
       }
       case 'startup-key':
-        for (const bek of beks) if (bek.guid === protector.guid) attempts.push({ protector, entry, key: () => bek.key });
+        for (const bek of beks) if (bek.guid === protector.guid) attempts.push({ rank: 1, protector, entry, key: () => bek.key });
         // A key file whose GUID names no protector is still tried, after the matching ones (files get renamed and re-exported).
-        for (const bek of beks) if (!protectors.some((p) => p.guid === bek.guid)) later.push({ protector, entry, key: () => bek.key });
+        for (const bek of beks) if (!protectors.some((p) => p.guid === bek.guid)) attempts.push({ rank: 4, protector, entry, key: () => bek.key });
         break;
       case 'recovery-password': {
         const salt = stretchSalt(entry);
@@ -116,22 +117,22 @@ function planAttempts(block: FveBlock, volumeGuid: string, keys: KeyMaterial): A
         const mapped = keys.keyMap?.get(protector.guid) ?? keys.keyMap?.get(volumeGuid);
         if (mapped !== undefined) {
           const rk = parseRecoveryPassword(mapped);
-          attempts.push({ protector, entry, key: () => stretchKey(recoveryKeyInitialHash(rk), salt) });
+          attempts.push({ rank: 2, protector, entry, key: () => stretchKey(recoveryKeyInitialHash(rk), salt) });
         }
-        for (const rk of recoveryKeys) attempts.push({ protector, entry, key: () => stretchKey(recoveryKeyInitialHash(rk), salt) });
+        for (const rk of recoveryKeys) attempts.push({ rank: 3, protector, entry, key: () => stretchKey(recoveryKeyInitialHash(rk), salt) });
         break;
       }
       case 'password': {
         const salt = stretchSalt(entry);
         if (!salt) break;
-        for (const pw of keys.passwords ?? []) later.push({ protector, entry, key: () => stretchKey(passwordInitialHash(pw), salt) });
+        for (const pw of keys.passwords ?? []) attempts.push({ rank: 5, protector, entry, key: () => stretchKey(passwordInitialHash(pw), salt) });
         break;
       }
       default:
         break;
     }
   });
-  return [...attempts, ...later];
+  return attempts.sort((a, b) => a.rank - b.rank); // stable: metadata order within a rank
 }
 
 /**
