@@ -17,7 +17,10 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createDecipheriv } from 'node:crypto';
 import { encryptToBitLocker, generateRecoveryPassword, type EncryptOptions, type EncryptResult } from '../src/bitlocker/index.js';
+import { recoveryPasswordToKey } from '../src/bitlocker/recovery-password.js';
+import { recoveryKeyInitialHash, stretchKey } from '../src/bitlocker/stretch.js';
 
 const MiB = 1024 * 1024;
 /** The sample-disk case uses 64 MiB; the other cases 24 MiB, to keep dislocker's decryption time modest. */
@@ -210,6 +213,25 @@ describe('generateRecoveryPassword', () => {
         expect(Number(block) / 11).toBeLessThan(65536);
       }
     }
+  });
+});
+
+describe('key stretch against a volume Windows 10 made', () => {
+  // fox-it dissect.fve tests/_data/bde/recovery_password.bin (see ../shared/fixtures/real/MANIFEST.md):
+  // recovery password, and the salt and AES-CCM value of its recovery-password VMK entry
+  // (block at 0x21F0000: salt at +0x114, AES-CCM entry at +0x1B4), as dislocker-metadata prints them.
+  const recovery = '284867-596541-514998-422114-660297-261613-215424-199408';
+  const salt = Buffer.from('6a762f0a5eafb9f72f1445f1351d0406', 'hex');
+  const nonce = Buffer.from('70acc2ac6fbcd70104000000', 'hex');
+  const mac = Buffer.from('6df94c53c145321fd7135a4446f4306f', 'hex');
+  const ciphertext = Buffer.from('367aa7cad543b3e03d7ede543655932f52f9967f170e82c3f27d680cc76ceab5ddfe005d40d33b4482284344', 'hex');
+  it('our stretched recovery key unwraps the Windows VMK (AES-CCM tag verifies)', () => {
+    const key = stretchKey(recoveryKeyInitialHash(recoveryPasswordToKey(recovery)), salt);
+    const d = createDecipheriv('aes-256-ccm', key, nonce, { authTagLength: 16 });
+    d.setAuthTag(mac);
+    const plain = Buffer.concat([d.update(ciphertext), d.final()]);
+    // A key entry: size 0x2c, type 0, value type 1 (key), version 0, method 0x2003, 32-byte VMK.
+    expect(plain.subarray(0, 12).toString('hex')).toBe('2c0000000100000003200000');
   });
 });
 
