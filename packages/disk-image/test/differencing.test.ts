@@ -119,7 +119,7 @@ describe('a 3-deep chain: base (qemu) ← mid ← top (ours)', () => {
       await createDifferencingVhd(c, p);
       return { source: await openDiskImage(c, { writable: true }), expected: readFileSync(rawPath), cleanup: async () => rmSync(d, { recursive: true, force: true }) };
     },
-    { readRuns: 20, writeRuns: 8 },
+    { readRuns: 15, writeRuns: 5 },
   );
 });
 

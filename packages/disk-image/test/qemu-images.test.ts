@@ -138,7 +138,7 @@ runSourceContract(
     copyFileSync(images.dynamic, copy);
     return { source: await openDiskImage(copy, { writable: true }), expected: expectedRaw(), cleanup: async () => rmSync(scratch, { recursive: true, force: true }) };
   },
-  { readRuns: 20, writeRuns: 10 },
+  { readRuns: 15, writeRuns: 6 },
 );
 runSourceContract(
   'disk-image VHD fixed (writable copy)',
@@ -148,5 +148,5 @@ runSourceContract(
     copyFileSync(images.fixed, copy);
     return { source: await openDiskImage(copy, { writable: true }), expected: expectedRaw(), cleanup: async () => rmSync(scratch, { recursive: true, force: true }) };
   },
-  { readRuns: 10, writeRuns: 10 },
+  { readRuns: 10, writeRuns: 5 },
 );
