@@ -32,7 +32,7 @@ export function parseRecoveryPassword(text: string): Uint8Array {
     const check = (((d[0] - d[1] + d[2] - d[3] + d[4]) % 11) + 11) % 11;
     let reason: string | undefined;
     if (value % 11 !== 0) reason = 'is not divisible by 11';
-    else if (value / 11 >= 0x10000) reason = 'is too large (quotient by 11 must be below 65536)';
+    else if (value / 11 >= 0x10000) reason = 'is too large (its quotient by 11 must fit 16 bits)';
     else if (check !== d[5]) reason = 'has a wrong check digit';
     if (reason) {
       throw new CorruptError(`recovery password block ${block + 1} ${reason} (typo?)`, {
