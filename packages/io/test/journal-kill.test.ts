@@ -26,7 +26,7 @@ interface TrialResult {
   tornBytes: number;
   error?: string;
 }
-type RunKillTrial = (options: { dir: string; seed: number; maxSize?: number; maxDelayMs?: number; finish?: boolean; killRollback?: boolean; journalDir?: string }) => Promise<TrialResult>;
+type RunKillTrial = (options: { dir: string; seed: number; maxSize?: number; maxDelayMs?: number; rollbackDelayMs?: number; finish?: boolean; killRollback?: boolean; journalDir?: string }) => Promise<TrialResult>;
 let runKillTrial: RunKillTrial;
 
 beforeAll(async () => {
@@ -47,8 +47,9 @@ describe('JournaledFile under SIGKILL', () => {
         results.push(...(await Promise.all(batch.map((n) => runKillTrial({
               dir,
               seed: base * 1000 + n,
-              maxSize: 256 * 1024,
-              maxDelayMs: 250,
+              maxSize: 128 * 1024,
+              maxDelayMs: 150,
+              rollbackDelayMs: 120,
               finish: n % 10 === 9,
               killRollback: n % 2 === 1,
               journalDir: n % 5 === 3 ? dir : undefined,
