@@ -1,0 +1,61 @@
+/**
+ * The pool runs repairs on worker threads and brings typed errors back across
+ * the thread boundary. Runs the compiled package (workers load dist/worker.js);
+ * `npm test` builds before running vitest.
+ */
+import { describe, expect, it } from 'vitest';
+import { mkdtemp, writeFile, copyFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { errorFromJSON, CorruptError, NotFoundError, type SerializedColdfixError } from '@coldfix/io';
+import { crowdstrike291 } from '@coldfix/repair';
+
+const dist = new URL('../dist/index.js', import.meta.url);
+
+describe('runBatch', () => {
+  it('has a compiled worker to load (npm test builds first)', () => {
+    expect(existsSync(dist), `${dist.pathname} missing: run npx tsc -b packages/batch`).toBe(true);
+  });
+
+  it('runs each image on a worker and serialises errors with their class and code', async () => {
+    const { runBatch } = (await import(dist.href)) as typeof import('../src/index.js');
+    const dir = await mkdtemp(join(tmpdir(), 'coldfix-batch-'));
+    const garbage = join(dir, 'garbage.img');
+    await writeFile(garbage, Buffer.alloc(100, 1));
+    const missing = join(dir, 'missing.vhd');
+    const seen: string[] = [];
+    const outcomes = await runBatch([garbage, missing], { rules: [crowdstrike291], dryRun: true }, { jobs: 2, onOutcome: (o) => seen.push(o.image) });
+    expect(seen.sort()).toEqual([garbage, missing].sort());
+    const byImage = new Map(outcomes.map((o) => [o.image, o]));
+    const g = byImage.get(garbage)!;
+    const m = byImage.get(missing)!;
+    expect(g.ok).toBe(false);
+    expect(m.ok).toBe(false);
+    if (g.ok || m.ok) return;
+    const gError = errorFromJSON(g.error as SerializedColdfixError);
+    expect(gError).toBeInstanceOf(CorruptError);
+    expect(gError.code).toBe('DISK_TRUNCATED');
+    const mError = errorFromJSON(m.error as SerializedColdfixError);
+    expect(mError).toBeInstanceOf(NotFoundError);
+    expect(mError.message).toContain('missing.vhd');
+  });
+
+  it('dry-runs a clean NTFS volume on a worker', async () => {
+    const { runBatch } = (await import(dist.href)) as typeof import('../src/index.js');
+    const dir = await mkdtemp(join(tmpdir(), 'coldfix-batch-'));
+    const image = join(dir, 'vol.img');
+    // A bare mkntfs volume: NTFS, no Windows tree, so the rule finds nothing.
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('truncate', ['-s', '16M', image]);
+    execFileSync('mkntfs', ['-F', '-Q', '-q', image]);
+    await copyFile(image, `${image}.orig`);
+    const [outcome] = await runBatch([image], { rules: [crowdstrike291], dryRun: true }, { jobs: 1 });
+    expect(outcome.ok).toBe(true);
+    if (outcome.ok) {
+      expect(outcome.report.result).toBe('clean');
+      expect(outcome.report.volumes).toHaveLength(1);
+      expect(outcome.report.volumes[0].windows).toEqual([]);
+    }
+  });
+});
