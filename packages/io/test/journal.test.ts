@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { createHash, randomBytes } from 'node:crypto';
 import { appendFile, chmod, copyFile, mkdir, mkdtemp, open, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import {
   commitImage,
@@ -378,6 +379,38 @@ describe('journaledFileOpener', () => {
     expect(opener.opened).toHaveLength(1);
     await opener.opened[0].rollback();
     await writer.close();
+    expect(await fileSha(image.path)).toBe(image.hash);
+  });
+});
+
+describe('block devices', () => {
+  it('need a journal folder, cannot be resized, and roll back exactly (loop device)', async () => {
+    const image = await makeImage(1 << 20);
+    let device: string;
+    try {
+      device = execFileSync('losetup', ['--find', '--show', image.path], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    } catch {
+      return; // no loop devices here: nothing to check
+    }
+    try {
+      expect((await caught(JournaledFile.open(device))).code).toBe('JOURNAL_DIR_REQUIRED');
+      const file = await JournaledFile.open(device, { journalDir: dir });
+      expect(file.size).toBe(1 << 20);
+      expect(file.describe().parent?.kind).toBe('block-device');
+      await file.write(1000, new Uint8Array(70_000).fill(0xee));
+      await file.write((1 << 20) - 10, new Uint8Array(10).fill(0xdd));
+      expect((await caught(file.resize(4096))).code).toBe('IO_RESIZE_DEVICE');
+      await file.complete();
+      await file.close();
+      expect(await findJournal(device, { journalDir: dir })).toMatchObject({ state: 'complete', beforeImages: 2 });
+      expect((await caught(JournaledFile.open(device, { journalDir: dir }))).code).toBe('JOURNAL_PENDING');
+      await rollbackImage(device, { journalDir: dir });
+      const restored = await FileSource.open(device);
+      expect(sha(await restored.read(0, restored.size))).toBe(image.hash);
+      await restored.close();
+    } finally {
+      execFileSync('losetup', ['-d', device]);
+    }
     expect(await fileSha(image.path)).toBe(image.hash);
   });
 });
