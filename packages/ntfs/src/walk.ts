@@ -24,6 +24,8 @@ export interface WalkOptions {
   deleted?: boolean;
   /** Start below this directory path instead of the root. */
   root?: string;
+  /** Descend into sub-directories (default true); false lists one directory. */
+  recursive?: boolean;
 }
 
 const ROOT = 5;
@@ -125,8 +127,9 @@ export async function* walkVolume(volume: NtfsVolume, options: WalkOptions): Asy
   }
   const seen = new Seen(volume.recordCount);
   seen.add(rootRecord);
-  yield* walkDirectory(volume, rootRecord, rootPath, 0, new Set([rootRecord]), deleted, byParent, seen, false);
-  if (rootRecord !== ROOT) return;
+  const maxDepth = options.recursive === false ? 0 : Limits.maxPathDepth;
+  yield* walkDirectory(volume, rootRecord, rootPath, 0, new Set([rootRecord]), deleted, byParent, seen, false, maxDepth);
+  if (rootRecord !== ROOT || maxDepth === 0) return;
   // Orphans: deleted records not reached through a directory (TSK's virtual $OrphanFiles, numbered one past the last record).
   const orphanDir = '/$OrphanFiles';
   yield virtualEntry(orphanDir, volume.recordCount);
@@ -138,7 +141,7 @@ export async function* walkVolume(volume: NtfsVolume, options: WalkOptions): Asy
     seen.add(n);
     const entry: WalkEntry = { ...c.summary, path: `${orphanDir}/${name}`, name, namespace: fn?.namespace ?? 'posix', parentRecordNumber: fn?.parentRecordNumber ?? 0, deleted: true, reallocated: false, orphan: true };
     yield entry;
-    if (entry.isDirectory) yield* deletedChildren(volume, n, entry.path, 1, deleted, byParent, seen, c.summary.sequence);
+    if (entry.isDirectory) yield* deletedChildren(volume, n, entry.path, 1, deleted, byParent, seen, c.summary.sequence, Limits.maxPathDepth);
   }
 }
 
@@ -152,7 +155,7 @@ function virtualEntry(path: string, recordNumber: number): WalkEntry {
 
 async function* walkDirectory(
   volume: NtfsVolume, dir: number, path: string, depth: number, ancestors: Set<number>,
-  deleted: Map<number, DeletedCandidate> | null, byParent: Map<number, number[]>, seen: Seen, parentDeleted: boolean,
+  deleted: Map<number, DeletedCandidate> | null, byParent: Map<number, number[]>, seen: Seen, parentDeleted: boolean, maxDepth: number,
 ): AsyncGenerator<WalkEntry> {
   if (depth > Limits.maxPathDepth) {
     volume.note(`${path}: deeper than ${Limits.maxPathDepth} directories; not descended`);
@@ -191,19 +194,19 @@ async function* walkDirectory(
       deleted: !live || parentDeleted, reallocated: !live && record.inUse, orphan: false,
     };
     yield entry;
-    if (live && entry.isDirectory && !ancestors.has(e.recordNumber)) {
+    if (live && entry.isDirectory && depth < maxDepth && !ancestors.has(e.recordNumber)) {
       ancestors.add(e.recordNumber);
-      yield* walkDirectory(volume, e.recordNumber, entry.path, depth + 1, ancestors, deleted, byParent, seen, parentDeleted);
+      yield* walkDirectory(volume, e.recordNumber, entry.path, depth + 1, ancestors, deleted, byParent, seen, parentDeleted, maxDepth);
       ancestors.delete(e.recordNumber);
     }
   }
-  if (deleted) yield* deletedChildren(volume, dir, path, depth, deleted, byParent, seen, dirRecord.sequence, new Set(entries.map((e) => e.recordNumber)));
+  if (deleted) yield* deletedChildren(volume, dir, path, depth, deleted, byParent, seen, dirRecord.sequence, maxDepth, new Set(entries.map((e) => e.recordNumber)));
 }
 
 /** Deleted records whose $FILE_NAME names `dir` (with its sequence) as parent. */
 async function* deletedChildren(
   volume: NtfsVolume, dir: number, path: string, depth: number, deleted: Map<number, DeletedCandidate>, byParent: Map<number, number[]>,
-  seen: Seen, dirSequence: number, already = new Set<number>(),
+  seen: Seen, dirSequence: number, maxDepth: number, already = new Set<number>(),
 ): AsyncGenerator<WalkEntry> {
   if (depth > Limits.maxPathDepth) return;
   for (const n of byParent.get(dir) ?? []) {
@@ -217,7 +220,7 @@ async function* deletedChildren(
       seen.add(n);
       const entry: WalkEntry = { ...c.summary, path: `${path}/${fn.name}`, name: fn.name, namespace: fn.namespace, parentRecordNumber: dir, deleted: true, reallocated: false, orphan: false };
       yield entry;
-      if (entry.isDirectory) yield* deletedChildren(volume, n, entry.path, depth + 1, deleted, byParent, seen, c.summary.sequence);
+      if (entry.isDirectory && depth < maxDepth) yield* deletedChildren(volume, n, entry.path, depth + 1, deleted, byParent, seen, c.summary.sequence, maxDepth);
     }
   }
 }
