@@ -18,6 +18,7 @@ import { JOURNAL_HEADER_SIZE, JOURNAL_PAGE_SIZE, MAX_RECORD_DATA, RecordType, en
 import { canonicalImagePath, checkJournalDir, fsyncParent, journalPathFor, pathExists, type JournalOptions } from './journal-path.js';
 import { takeIdentity } from './image-identity.js';
 import { applyRollback, scanHandle } from './journal-lifecycle.js';
+import { pendingError, writeAll } from './journal-io.js';
 
 export interface JournaledFileStats {
   bytesRead: number;
@@ -318,20 +319,4 @@ export class JournaledFile implements ResizableByteSource {
       });
     }
   }
-}
-
-async function writeAll(handle: FileHandle, data: Uint8Array, position: number): Promise<void> {
-  let done = 0;
-  while (done < data.length) {
-    const { bytesWritten } = await handle.write(data, done, data.length - done, position + done);
-    done += bytesWritten;
-  }
-}
-
-function pendingError(imagePath: string, journalPath: string, journalDir: string | undefined): PreconditionError {
-  const dirFlag = journalDir !== undefined ? ` --journal-dir ${journalDir}` : '';
-  return new PreconditionError(
-    `${imagePath} has a pending coldfix journal ${journalPath}: an earlier session changed it. Run \`coldfix rollback ${imagePath}${dirFlag}\` to restore the image, or \`coldfix commit ${imagePath}${dirFlag}\` to keep the changes and drop the journal`,
-    { code: 'JOURNAL_PENDING', layer: 'journal', details: { image: imagePath, journal: journalPath } },
-  );
 }
