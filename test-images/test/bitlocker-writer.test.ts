@@ -385,3 +385,23 @@ describe('XTS-128 on a 4096-byte-sector volume + password', () => {
     await checkFiles(plain!);
   });
 });
+
+describe('refuses bad input with typed errors, before writing anything', () => {
+  it('not NTFS, no protector, bad recovery password, wrong key length', async () => {
+    const junk = join(work, 'junk.img');
+    await writeFile(junk, Buffer.alloc(1 * MiB, 0x41));
+    await expect(encryptToBitLocker(junk, 0, MiB, { method: 'aes-xts-128', protectors: { clearKey: true } }))
+      .rejects.toMatchObject({ kind: 'unsupported', code: 'BLW_NOT_NTFS' });
+    expect(sha256(await readFile(junk))).toBe(sha256(Buffer.alloc(MiB, 0x41)));
+    const vol = join(work, 'refuse.img');
+    await copyFile(small512, vol);
+    const before = sha256(await readFile(vol));
+    await expect(encryptToBitLocker(vol, 0, SMALL_SIZE, { method: 'aes-xts-128', protectors: {} }))
+      .rejects.toMatchObject({ kind: 'precondition', code: 'BLW_NO_PROTECTOR' });
+    await expect(encryptToBitLocker(vol, 0, SMALL_SIZE, { method: 'aes-xts-128', protectors: { recoveryPassword: '111111-222222-333333-444444-555555-666666-777777-888888' } }))
+      .rejects.toMatchObject({ kind: 'precondition', code: 'BLW_RECOVERY_BLOCK' });
+    await expect(encryptToBitLocker(vol, 0, SMALL_SIZE, { method: 'aes-cbc-256', protectors: { clearKey: true }, fvek: new Uint8Array(16) }))
+      .rejects.toMatchObject({ kind: 'precondition', code: 'BLW_FVEK_LENGTH' });
+    expect(sha256(await readFile(vol))).toBe(before);
+  });
+});

@@ -29,6 +29,7 @@ import { createSectorCipher, fvekEntryKey, KEY_MATERIAL_LENGTH, METHOD_CODE } fr
 import { passwordInitialHash, recoveryKeyInitialHash, stretchKey } from './stretch.js';
 import type { EncryptOptions, EncryptResult, ProtectorType } from './types.js';
 import { encodeVolumeHeader } from './volume-header.js';
+import { badInput, noRoom, unsupported } from './errors.js';
 
 /** Bytes of the original volume start that BitLocker relocates (NTFS boot sector + $Boot). */
 const VOLUME_HEADER_BYTES = 8192;
@@ -36,25 +37,38 @@ const CHUNK = 4 << 20;
 
 /**
  * Encrypts, in place, the NTFS volume occupying [offset, offset+size) of the file at `imagePath`.
- * Throws `Error` when the volume is not NTFS, the geometry is not sector-aligned, the options
- * are inconsistent, or NTFS has no free room for the metadata.
+ * Throws (layer `bitlocker-writer`): PreconditionError for inconsistent options or geometry,
+ * UnsupportedError when the volume is not NTFS or the sector size is not 512/4096,
+ * CorruptError for a damaged $Bitmap, LimitExceededError when NTFS has no free room for the
+ * metadata. Option and NTFS checks happen before the first write; an I/O failure part-way
+ * leaves a half-encrypted volume (this is a test-image generator, not a converter).
  */
 export async function encryptToBitLocker(imagePath: string, offset: number, size: number, options: EncryptOptions): Promise<EncryptResult> {
   const { method, protectors } = options;
-  if (!(method in METHOD_CODE)) throw new Error(`unknown BitLocker method ${String(method)}`);
+  if (!(method in METHOD_CODE)) throw badInput('BLW_METHOD', `unknown BitLocker method ${String(method)}`);
   if (!protectors.recoveryPassword && !protectors.password && !protectors.startupKey && !protectors.clearKey) {
-    throw new Error('at least one protector is needed');
+    throw badInput('BLW_NO_PROTECTOR', 'at least one protector is needed');
   }
+  // Everything that can be refused is checked before the first write.
+  const material = options.fvek ? new Uint8Array(options.fvek) : new Uint8Array(randomBytes(KEY_MATERIAL_LENGTH[method]));
+  if (material.length !== KEY_MATERIAL_LENGTH[method]) throw badInput('BLW_FVEK_LENGTH', `fvek for ${method} must be ${KEY_MATERIAL_LENGTH[method]} bytes`);
+  if (method.startsWith('aes-xts') && Buffer.compare(material.subarray(0, material.length / 2), material.subarray(material.length / 2)) === 0) {
+    throw badInput('BLW_XTS_KEY', 'XTS key halves must differ');
+  }
+  const recoveryPassword = protectors.recoveryPassword === 'generate' ? generateRecoveryPassword() : protectors.recoveryPassword;
+  const recoveryKey = recoveryPassword ? recoveryPasswordToKey(recoveryPassword) : undefined;
+  const volumeGuid = (options.volumeGuid ?? randomUUID()).toLowerCase();
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(volumeGuid)) throw badInput('BLW_GUID', 'volumeGuid is not a GUID');
   const file = await open(imagePath, 'r+');
   try {
     const boot = new Uint8Array(512);
     await file.read(boot, 0, 512, offset);
     const geometry = parseNtfsBootSector(boot);
     const sectorSize = options.sectorSize ?? geometry.bytesPerSector;
-    if (sectorSize !== 512 && sectorSize !== 4096) throw new Error(`unsupported sector size ${sectorSize}`);
-    if (offset % sectorSize || geometry.clusterSize % sectorSize) throw new Error('volume offset and cluster size must be multiples of the sector size');
+    if (sectorSize !== 512 && sectorSize !== 4096) throw unsupported('BLW_SECTOR_SIZE', `unsupported sector size ${sectorSize}`);
+    if (offset % sectorSize || geometry.clusterSize % sectorSize) throw badInput('BLW_ALIGNMENT', 'volume offset and cluster size must be multiples of the sector size');
     const encryptedVolumeSize = Math.floor(size / sectorSize) * sectorSize;
-    if (geometry.totalSectors * geometry.bytesPerSector > encryptedVolumeSize) throw new Error('NTFS volume is larger than the given size');
+    if (geometry.totalSectors * geometry.bytesPerSector > encryptedVolumeSize) throw badInput('BLW_SIZE', 'NTFS volume is larger than the given size');
     const headerBytes = Math.max(VOLUME_HEADER_BYTES, sectorSize);
 
     // 1. Room for the metadata, from the NTFS cluster bitmap.
@@ -64,7 +78,7 @@ export async function encryptToBitLocker(imagePath: string, offset: number, size
     const pick = (bytes: number, fraction: number) => {
       const count = Math.ceil(bytes / cs);
       const first = bitmap.findFreeRun(count, Math.floor(total * fraction));
-      if (first < 0) throw new Error(`no ${bytes}-byte free run in the NTFS volume for BitLocker metadata`);
+      if (first < 0) throw noRoom('BLW_NO_ROOM', `no ${bytes}-byte free run in the NTFS volume for BitLocker metadata`);
       bitmap.markUsed(first, count);
       return first * cs;
     };
@@ -74,13 +88,7 @@ export async function encryptToBitLocker(imagePath: string, offset: number, size
     if (options.reserveInBitmap !== false) await bitmap.save(file, offset);
 
     // 2. Keys.
-    const material = options.fvek ? new Uint8Array(options.fvek) : new Uint8Array(randomBytes(KEY_MATERIAL_LENGTH[method]));
-    if (material.length !== KEY_MATERIAL_LENGTH[method]) throw new Error(`fvek for ${method} must be ${KEY_MATERIAL_LENGTH[method]} bytes`);
-    if (method.startsWith('aes-xts') && Buffer.compare(material.subarray(0, material.length / 2), material.subarray(material.length / 2)) === 0) {
-      throw new Error('XTS key halves must differ');
-    }
     const vmk = new Uint8Array(randomBytes(32));
-    const volumeGuid = (options.volumeGuid ?? randomUUID()).toLowerCase();
     const now = toFiletime(new Date());
     let counter = 1;
     const nonce = () => makeNonce(now, counter++);
@@ -91,12 +99,10 @@ export async function encryptToBitLocker(imagePath: string, offset: number, size
     const entries: Uint8Array[] = [];
     const description = options.description ?? `COLDFIX-TEST TestVolume ${new Date().getUTCMonth() + 1}/${new Date().getUTCDate()}/${new Date().getUTCFullYear()}`;
     entries.push(stringEntry(EntryType.description, description));
-    let recoveryPassword: string | undefined;
     let bekFile: EncryptResult['bekFile'];
-    if (protectors.recoveryPassword) {
-      recoveryPassword = protectors.recoveryPassword === 'generate' ? generateRecoveryPassword() : protectors.recoveryPassword;
+    if (recoveryKey) {
       const salt = new Uint8Array(randomBytes(16));
-      const key = stretchKey(recoveryKeyInitialHash(recoveryPasswordToKey(recoveryPassword)), salt);
+      const key = stretchKey(recoveryKeyInitialHash(recoveryKey), salt);
       const guid = randomUUID();
       entries.push(vmkEntry(guid, now, Protection.recoveryPassword, [
         stringEntry(EntryType.property, 'DiskPassword'),

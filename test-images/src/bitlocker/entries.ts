@@ -14,6 +14,7 @@
  */
 import { createCipheriv } from 'node:crypto';
 import { parseGuid } from '@coldfix/io';
+import { noRoom } from './errors.js';
 
 export const EntryType = { property: 0, vmk: 2, fvek: 3, validation: 4, startupKey: 6, description: 7, volumeHeaderBlock: 0xf } as const;
 export const ValueType = { key: 1, string: 2, stretchKey: 3, useKey: 4, aesCcm: 5, vmk: 8, externalKey: 9, offsetAndSize: 0xf } as const;
@@ -41,7 +42,7 @@ export function concat(parts: Uint8Array[]): Uint8Array {
 /** One entry: 8-byte header + value. Throws if it would not fit the 16-bit size. */
 export function encodeEntry(entryType: number, valueType: number, version: number, value: Uint8Array): Uint8Array {
   const size = 8 + value.length;
-  if (size > 0xffff) throw new Error(`FVE entry too large (${size} bytes)`);
+  if (size > 0xffff) throw noRoom('BLW_ENTRY_SIZE', `FVE entry too large (${size} bytes)`);
   const out = new Uint8Array(size);
   const v = new DataView(out.buffer);
   v.setUint16(0, size, true);

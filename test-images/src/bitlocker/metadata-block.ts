@@ -25,6 +25,7 @@
 import { createHash } from 'node:crypto';
 import { crc32, parseGuid } from '@coldfix/io';
 import { aesCcmEntry, concat, EntryType, KeyMethod, keyEntry } from './entries.js';
+import { noRoom } from './errors.js';
 
 export const METADATA_REGION_SIZE = 0x10000;
 
@@ -50,7 +51,7 @@ export function encodeMetadataBlock(m: MetadataBlockInput): Uint8Array {
   const used = 64 + metadataSize;
   const sizeUnits = Math.ceil(used / 16);
   const validationAt = sizeUnits * 16;
-  if (validationAt + 0x100 > METADATA_REGION_SIZE) throw new Error('FVE metadata does not fit in 64 KiB');
+  if (validationAt + 0x100 > METADATA_REGION_SIZE) throw noRoom('BLW_METADATA_SIZE', 'FVE metadata does not fit in 64 KiB');
 
   const block = new Uint8Array(METADATA_REGION_SIZE);
   const v = new DataView(block.buffer);

@@ -8,6 +8,7 @@
  * "System Volume Information"; setting the bitmap bits is the test-writer's shortcut.
  */
 import type { FileHandle } from 'node:fs/promises';
+import { corrupt, unsupported } from './errors.js';
 
 export interface NtfsGeometry {
   bytesPerSector: number;
@@ -24,7 +25,7 @@ export interface NtfsGeometry {
 
 export function parseNtfsBootSector(b: Uint8Array): NtfsGeometry {
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  if (Buffer.from(b.subarray(3, 11)).toString('latin1') !== 'NTFS    ') throw new Error('not an NTFS boot sector (OEM id is not "NTFS    ")');
+  if (Buffer.from(b.subarray(3, 11)).toString('latin1') !== 'NTFS    ') throw unsupported('BLW_NOT_NTFS', 'not an NTFS boot sector (OEM id is not "NTFS    ")');
   const bytesPerSector = v.getUint16(0x0b, true);
   const spcRaw = v.getUint8(0x0d);
   const sectorsPerCluster = spcRaw > 0x80 ? 2 ** (256 - spcRaw) : spcRaw;
@@ -33,7 +34,7 @@ export function parseNtfsBootSector(b: Uint8Array): NtfsGeometry {
   const recRaw = v.getInt8(0x40);
   const mftRecordSize = recRaw < 0 ? 2 ** -recRaw : recRaw * clusterSize;
   if (![512, 1024, 2048, 4096].includes(bytesPerSector) || sectorsPerCluster === 0 || mftRecordSize < 512 || mftRecordSize > 65536) {
-    throw new Error('NTFS boot sector geometry out of range');
+    throw corrupt('BLW_NTFS_GEOMETRY', 'NTFS boot sector geometry out of range');
   }
   return {
     bytesPerSector, sectorsPerCluster, clusterSize, totalSectors,
@@ -45,10 +46,10 @@ export function parseNtfsBootSector(b: Uint8Array): NtfsGeometry {
 
 function applyFixups(rec: Uint8Array): void {
   const v = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
-  if (Buffer.from(rec.subarray(0, 4)).toString('latin1') !== 'FILE') throw new Error('$Bitmap MFT record has no FILE signature');
+  if (Buffer.from(rec.subarray(0, 4)).toString('latin1') !== 'FILE') throw corrupt('BLW_BITMAP_RECORD', '$Bitmap MFT record has no FILE signature');
   const usaOffset = v.getUint16(4, true);
   const usaCount = v.getUint16(6, true);
-  if (usaCount < 1 || usaOffset + usaCount * 2 > rec.length || (usaCount - 1) * 512 > rec.length) throw new Error('bad update sequence array');
+  if (usaCount < 1 || usaOffset + usaCount * 2 > rec.length || (usaCount - 1) * 512 > rec.length) throw corrupt('BLW_BITMAP_FIXUP', '$Bitmap MFT record: bad update sequence array');
   for (let i = 1; i < usaCount; i++) {
     const end = i * 512 - 2;
     rec[end] = rec[usaOffset + i * 2];
@@ -67,7 +68,7 @@ function decodeRunlist(b: Uint8Array, at: number, end: number): [number, number]
     let length = 0;
     for (let i = 0; i < lenSize; i++) length += b[at + i] * 2 ** (8 * i);
     at += lenSize;
-    if (offSize === 0) throw new Error('sparse run in $Bitmap');
+    if (offSize === 0) throw corrupt('BLW_BITMAP_RUNLIST', 'sparse run in $Bitmap');
     let delta = 0;
     for (let i = 0; i < offSize; i++) delta += b[at + i] * 2 ** (8 * i);
     if (b[at + offSize - 1] & 0x80) delta -= 2 ** (8 * offSize);
@@ -99,10 +100,10 @@ export class NtfsBitmap {
       const len = v.getUint32(at + 4, true);
       if (len < 16 || at + len > rec.length) break;
       if (type === 0x80 && rec[at + 9] === 0) {
-        if (rec[at + 8] !== 1) throw new Error('resident $Bitmap data is not supported');
+        if (rec[at + 8] !== 1) throw unsupported('BLW_BITMAP_RESIDENT', 'resident $Bitmap data is not supported');
         const runs = decodeRunlist(rec, at + v.getUint16(at + 0x20, true), at + len);
         const dataSize = Number(v.getBigUint64(at + 0x30, true));
-        if (dataSize * 8 < g.totalClusters || dataSize > 1 << 28) throw new Error('$Bitmap size does not match the volume');
+        if (dataSize * 8 < g.totalClusters || dataSize > 1 << 28) throw corrupt('BLW_BITMAP_SIZE', '$Bitmap size does not match the volume');
         const bits = new Uint8Array(dataSize);
         const extents: { volumeOffset: number; length: number }[] = [];
         let filled = 0;
@@ -113,12 +114,12 @@ export class NtfsBitmap {
           extents.push({ volumeOffset: lcn * g.clusterSize, length });
           filled += length;
         }
-        if (filled < dataSize) throw new Error('$Bitmap runlist is shorter than its data');
+        if (filled < dataSize) throw corrupt('BLW_BITMAP_RUNLIST', '$Bitmap runlist is shorter than its data');
         return new NtfsBitmap(g, bits, extents);
       }
       at += len;
     }
-    throw new Error('$Bitmap has no unnamed $DATA attribute');
+    throw corrupt('BLW_BITMAP_DATA', '$Bitmap has no unnamed $DATA attribute');
   }
 
   isFree(cluster: number): boolean {

@@ -6,6 +6,7 @@
  * alternating sum of the first five, mod 11), so a random quotient always gives a valid block.
  */
 import { randomBytes } from 'node:crypto';
+import { badInput } from './errors.js';
 
 /** A fresh, valid recovery password such as `471207-278498-...-693451`. */
 export function generateRecoveryPassword(): string {
@@ -21,11 +22,11 @@ export function generateRecoveryPassword(): string {
  */
 export function recoveryPasswordToKey(password: string): Uint8Array {
   const digits = password.replace(/-/g, '');
-  if (!/^\d{48}$/.test(digits)) throw new Error('recovery password must be 48 digits (8 blocks of 6)');
+  if (!/^\d{48}$/.test(digits)) throw badInput('BLW_RECOVERY_FORMAT', 'recovery password must be 48 digits (8 blocks of 6)');
   const key = new Uint8Array(16);
   for (let i = 0; i < 8; i++) {
     const block = Number(digits.slice(i * 6, i * 6 + 6));
-    if (block % 11 !== 0 || block / 11 > 0xffff) throw new Error(`recovery password block ${i + 1} is invalid`);
+    if (block % 11 !== 0 || block / 11 > 0xffff) throw badInput('BLW_RECOVERY_BLOCK', `recovery password block ${i + 1} is invalid`);
     const q = block / 11;
     key[i * 2] = q & 0xff;
     key[i * 2 + 1] = q >> 8;

@@ -13,6 +13,7 @@ import { createCipheriv } from 'node:crypto';
 import { endianness } from 'node:os';
 import { diffuserAEncrypt, diffuserBEncrypt } from './diffuser.js';
 import type { BitLockerMethod } from './types.js';
+import { badInput, unsupported } from './errors.js';
 
 /** FVE "encryption method" code of each method (libbde: "Encryption methods"). */
 export const METHOD_CODE: Record<BitLockerMethod, number> = {
@@ -122,8 +123,8 @@ function cbcEncrypt(key: Uint8Array, data: Uint8Array, ivs: Uint8Array, sectorSi
 }
 
 export function createSectorCipher(method: BitLockerMethod, material: Uint8Array, sectorSize: number): SectorCipher {
-  if (material.length !== KEY_MATERIAL_LENGTH[method]) throw new Error(`${method} needs ${KEY_MATERIAL_LENGTH[method]} key bytes, got ${material.length}`);
-  if (endianness() !== 'LE') throw new Error('the sector cipher assumes a little-endian host');
+  if (material.length !== KEY_MATERIAL_LENGTH[method]) throw badInput('BLW_FVEK_LENGTH', `${method} needs ${KEY_MATERIAL_LENGTH[method]} key bytes, got ${material.length}`);
+  if (endianness() !== 'LE') throw unsupported('BLW_ENDIANNESS', 'the sector cipher assumes a little-endian host');
   if (method.startsWith('aes-xts')) {
     const half = material.length / 2;
     const key1 = material.subarray(0, half);

@@ -12,6 +12,7 @@
  * dominates for 88 bytes); `stretchKeyNodeCrypto` is kept as the reference the test compares with.
  */
 import { createHash } from 'node:crypto';
+import { badInput } from './errors.js';
 
 export const STRETCH_ITERATIONS = 0x100000;
 
@@ -52,7 +53,7 @@ const bswap = (x: number) => ((x >>> 24) | ((x >>> 8) & 0xff00) | ((x << 8) & 0x
 
 /** Stretches `initialHash` (32 bytes) with `salt` (16 bytes). Throws on wrong lengths. */
 export function stretchKey(initialHash: Uint8Array, salt: Uint8Array): Uint8Array {
-  if (initialHash.length !== 32 || salt.length !== 16) throw new Error('stretchKey: need a 32-byte hash and a 16-byte salt');
+  if (initialHash.length !== 32 || salt.length !== 16) throw badInput('BLW_STRETCH_INPUT', 'stretchKey: need a 32-byte hash and a 16-byte salt');
   const last = new Int32Array(8); // big-endian words of last_sha256 (starts as zeros)
   const init = Int32Array.from({ length: 8 }, (_, i) => be32(initialHash, i * 4));
   const saltW = Int32Array.from({ length: 4 }, (_, i) => be32(salt, i * 4));
