@@ -87,8 +87,9 @@ export function describeScan(scan: JournalScan): JournalInfo {
   };
 }
 
-function notFound(imagePath: string, journalPath: string): NotFoundError {
-  return new NotFoundError(`no coldfix journal for ${imagePath} (looked for ${journalPath})`, {
+function notFound(imagePath: string, journalPath: string, journalDir: string | undefined): NotFoundError {
+  const hint = journalDir === undefined ? '; if the session kept its journal elsewhere, pass the same journal folder (--journal-dir DIR)' : '';
+  return new NotFoundError(`no coldfix journal for ${imagePath} (looked for ${journalPath}${hint})`, {
     code: 'JOURNAL_NOT_FOUND',
     layer: 'journal',
     details: { image: imagePath, journal: journalPath },
@@ -102,7 +103,7 @@ function notFound(imagePath: string, journalPath: string): NotFoundError {
  */
 export async function rollbackImage(imagePath: string, options: LifecycleOptions = {}): Promise<RollbackResult> {
   const journalPath = journalPathFor(imagePath, options.journalDir);
-  if (!(await pathExists(journalPath))) throw notFound(imagePath, journalPath);
+  if (!(await pathExists(journalPath))) throw notFound(imagePath, journalPath, options.journalDir);
   const scan = await scanJournal(journalPath);
   if (!scan.header) {
     await removeJournal(journalPath);
@@ -168,7 +169,7 @@ export async function applyRollback(
  */
 export async function commitImage(imagePath: string, options: JournalOptions = {}): Promise<CommitResult> {
   const journalPath = journalPathFor(imagePath, options.journalDir);
-  if (!(await pathExists(journalPath))) throw notFound(imagePath, journalPath);
+  if (!(await pathExists(journalPath))) throw notFound(imagePath, journalPath, options.journalDir);
   const scan = await scanJournal(journalPath);
   if (scan.state !== 'complete') {
     throw new PreconditionError(
