@@ -36,7 +36,7 @@ export function parseBekFile(bytes: Uint8Array, name = '.BEK file'): StartupKey 
       if (!keyEntry) continue;
       const { key } = decodeKeyValue(keyEntry);
       if (key.length < 32) fail('key shorter than 32 bytes');
-      return { guid, key: key.slice(0, 32) };
+      return { guid, key: new Uint8Array(key.subarray(0, 32)) };
     }
     return fail('no external key entry');
   } catch (error) {

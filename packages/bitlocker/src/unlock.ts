@@ -67,7 +67,7 @@ function unwrapKeyEntry(entry: MetadataEntry, key: Uint8Array): { method: number
 function unwrapVmk(entry: MetadataEntry, key: Uint8Array): Uint8Array | null {
   for (const ccm of aesCcmChildren(entry)) {
     const vmk = unwrapKeyEntry(ccm, key);
-    if (vmk && vmk.key.length >= 32) return vmk.key.slice(0, 32);
+    if (vmk && vmk.key.length >= 32) return new Uint8Array(vmk.key.subarray(0, 32));
   }
   return null;
 }
@@ -103,7 +103,7 @@ function planAttempts(block: FveBlock, volumeGuid: string, keys: KeyMaterial): A
     switch (protector.type) {
       case 'clear-key': {
         const keyEntry = entry.children.find((c) => c.valueType === ValueType.key);
-        if (keyEntry) attempts.push({ rank: 0, protector, entry, key: () => decodeKeyValue(keyEntry).key.slice(0, 32) });
+        if (keyEntry) attempts.push({ rank: 0, protector, entry, key: () => new Uint8Array(decodeKeyValue(keyEntry).key.subarray(0, 32)) });
         break;
       }
       case 'startup-key':

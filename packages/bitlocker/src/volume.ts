@@ -231,15 +231,16 @@ class WritableBitLockerVolume extends BitLockerVolumeReader implements WritableB
       }
     }
     let plain: Uint8Array;
-    if (start === offset && end === offset + data.length) plain = data.slice();
+    // Copies, never views: Buffer#slice would alias the caller's data and encrypt it in place.
+    if (start === offset && end === offset + data.length) plain = new Uint8Array(data);
     else {
       plain = await this.read(start, end - start);
-      plain = plain.slice();
+      plain = new Uint8Array(plain);
       plain.set(data, offset - start);
     }
     const target = this.source as WritableByteSource;
     for (const run of runs) {
-      const chunk = plain.slice(run.offset - start, run.offset - start + run.length);
+      const chunk = new Uint8Array(plain.subarray(run.offset - start, run.offset - start + run.length));
       if (run.kind === 'cipher') {
         if (!this.cipher) throw new UnsupportedError('no cipher for this volume', { code: 'BITLOCKER_NO_CIPHER', layer: 'bitlocker' });
         this.cipher.encrypt(chunk, run.stored);

@@ -54,12 +54,12 @@ function le128Blocks(count: number, first: number, step: number, highByte = 0): 
 /** A Uint32Array over `data` (copying only if misaligned); `commit` writes it back if it was a copy. */
 function words(data: Uint8Array): { w: Uint32Array; commit: () => void } {
   if (data.byteOffset % 4 === 0) return { w: new Uint32Array(data.buffer, data.byteOffset, data.length >>> 2), commit: () => {} };
-  const copy = data.slice();
+  const copy = new Uint8Array(data);
   return { w: new Uint32Array(copy.buffer), commit: () => data.set(copy) };
 }
 
 function asWords(buf: Uint8Array): Uint32Array {
-  return buf.byteOffset % 4 === 0 ? new Uint32Array(buf.buffer, buf.byteOffset, buf.length >>> 2) : new Uint32Array(buf.slice().buffer);
+  return buf.byteOffset % 4 === 0 ? new Uint32Array(buf.buffer, buf.byteOffset, buf.length >>> 2) : new Uint32Array(new Uint8Array(buf).buffer);
 }
 
 export class XtsCipher implements SectorCipher {
@@ -128,7 +128,7 @@ export class CbcCipher implements SectorCipher {
    */
   constructor(bits: 128 | 256, key: Uint8Array, readonly sectorSize: number, tweakKey?: Uint8Array) {
     this.bits = bits;
-    this.key = key.slice(0, bits / 8);
+    this.key = new Uint8Array(key.subarray(0, bits / 8));
     this.ecbDec = ecb(bits, this.key, false) as Decipher;
     this.ivEnc = ecb(bits, this.key, true) as Cipher;
     this.tweakEnc = tweakKey ? (ecb(bits, tweakKey.subarray(0, bits / 8), true) as Cipher) : undefined;

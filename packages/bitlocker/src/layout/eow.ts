@@ -83,7 +83,7 @@ const MAX_REGIONS = 4096;
 const MAX_BITMAP = 1 << 20;
 
 function crcWithFieldZeroed(bytes: Uint8Array, fieldOffset: number): number {
-  const copy = bytes.slice();
+  const copy = new Uint8Array(bytes);
   copy.fill(0, fieldOffset, fieldOffset + 4);
   return crc32(copy);
 }
@@ -126,7 +126,7 @@ async function readEowAt(source: ByteSource, offset: number, sectorSize: number)
         best = {
           offset: Number(bm.regionOffset),
           size: Number(bm.regionSize),
-          bitmap: bmBytes.slice(rel + rec.headerSize, rel + rec.size),
+          bitmap: new Uint8Array(bmBytes.subarray(rel + rec.headerSize, rel + rec.size)),
           bitmapBits: rec.bitmapBits,
         };
       }
