@@ -62,5 +62,5 @@ describe('JournaledFile under SIGKILL', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  }, 120_000);
+  }, 300_000);
 });
