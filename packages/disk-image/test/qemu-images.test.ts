@@ -122,6 +122,10 @@ describe('qemu-made VHDs equal qemu-img convert -O raw', () => {
     // Two 2 MiB blocks: a bitmap and a data read each the first time, data only once the bitmaps are cached.
     expect(first).toBeLessThanOrEqual(4);
     expect(second).toBeLessThanOrEqual(2);
+    // Large unaligned reads across allocated and unallocated blocks return the right bytes.
+    for (const [at, len] of [[(4 << 20) + 123, 5 << 20], [(1 << 20) + 7, 8 << 20], [SIZE - (5 << 20) - 3, 5 << 20]]) {
+      expect(sha256(await image.read(at, len))).toBe(sha256(raw.subarray(at, at + len)));
+    }
     await image.close();
   });
 });

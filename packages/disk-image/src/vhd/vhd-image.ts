@@ -68,6 +68,18 @@ export class VhdImage implements WritableDiskImage {
     if (!this.map) return this.file.read(offset, length);
     const runs = await this.map.plan(offset, length);
     if (runs.length === 1) return this.readRun(runs[0]);
+    const span = singleSpan(runs);
+    if (span) {
+      // Consecutive blocks separated only by their bitmaps: one file read, then close the gaps in place
+      // (ascending, each run moves towards the start, so copyWithin never overwrites unread bytes).
+      const bytes = await this.file.read(span.start, span.end - span.start);
+      for (const run of runs as Array<Extract<ReadRun, { kind: 'data' }>>) {
+        const from = run.fileOffset - span.start;
+        const to = run.offset - offset;
+        if (from !== to) bytes.copyWithin(to, from, from + run.length);
+      }
+      return bytes.subarray(0, length);
+    }
     const out = new Uint8Array(length);
     await Promise.all(
       runs.map(async (run) => {
@@ -152,4 +164,20 @@ export class VhdImage implements WritableDiskImage {
       parent: this.parent ? this.parent.describe() : this.file.describe(),
     };
   }
+}
+
+/** Largest gap (bytes: bitmaps between consecutive blocks) read through rather than split into two reads. */
+const MAX_SPAN_GAP = 64 * 1024;
+
+/** When every run is file data, in ascending file order with small gaps: the file span covering them. */
+function singleSpan(runs: ReadRun[]): { start: number; end: number } | undefined {
+  let end = -1;
+  let start = -1;
+  for (const run of runs) {
+    if (run.kind !== 'data') return undefined;
+    if (start < 0) start = run.fileOffset;
+    else if (run.fileOffset < end || run.fileOffset - end > MAX_SPAN_GAP) return undefined;
+    end = run.fileOffset + run.length;
+  }
+  return start < 0 ? undefined : { start, end };
 }
