@@ -78,7 +78,8 @@ export interface VolumeFacts {
   /** Byte offset of the volume in the (virtual) disk; 0 for a bare volume. */
   offset: number;
   size: number;
-  fs: 'ntfs' | 'fat16' | 'fat32';
+  /** File system; `bitlocker` for an encrypted volume (its plaintext is described by `notes.plaintext`). */
+  fs: 'ntfs' | 'fat16' | 'fat32' | 'bitlocker';
   label?: string;
   /** Partition number holding it, when in a partitioned disk. */
   partition?: number;

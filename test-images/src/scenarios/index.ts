@@ -5,6 +5,7 @@ import { ntfsBasic } from './ntfs-basic.js';
 import { ntfsBigdir } from './ntfs-bigdir.js';
 import { vhdScenario } from './vhd.js';
 import { windowsSample } from './windows-sample.js';
+import { windowsSampleBitlocker } from './windows-sample-bitlocker.js';
 
 export const scenarios: Scenario[] = [
   ntfsBasic,
@@ -16,4 +17,5 @@ export const scenarios: Scenario[] = [
   vhdScenario('vhd-dynamic-mbr', 'raw-mbr', 'dynamic'),
   windowsSample,
   vhdScenario('windows-sample-vhd', 'windows-sample', 'dynamic'),
+  windowsSampleBitlocker,
 ];

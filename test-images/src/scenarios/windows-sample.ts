@@ -54,7 +54,7 @@ export interface WindowsSampleOptions {
   /** Unique, not yet existing path for the ntfs-3g mount. */
   mountPoint: string;
   log?: (message: string) => void;
-  /** Size of the Windows partition in MiB (default 1536; the image is sparse). */
+  /** Size of the Windows partition in MiB (default 1024; the image is sparse). */
   ntfsSizeMiB?: number;
   /** Tree scale (1 ≈ 5,000 files). */
   scale?: number;
@@ -148,7 +148,7 @@ function contentOf(f: PlannedFile): Uint8Array {
  */
 export async function buildWindowsSample(o: WindowsSampleOptions): Promise<WindowsSampleResult> {
   const log = o.log ?? (() => undefined);
-  const ntfsMiB = o.ntfsSizeMiB ?? 1536;
+  const ntfsMiB = o.ntfsSizeMiB ?? 1024;
   const parts = [
     { n: 1, start: 2048, size: (100 * MiB) / SECTOR, code: 'EF00', name: 'EFI system partition', guid: 'A0B1C2D3-0001-4E5F-8A9B-0C1D2E3F4A01' },
     { n: 2, start: 2048 + (100 * MiB) / SECTOR, size: (16 * MiB) / SECTOR, code: '0C01', name: 'Microsoft reserved partition', guid: 'A0B1C2D3-0002-4E5F-8A9B-0C1D2E3F4A02' },
@@ -237,12 +237,12 @@ export async function buildWindowsSample(o: WindowsSampleOptions): Promise<Windo
 export const windowsSample: Scenario = {
   name: 'windows-sample',
   description: 'GPT disk like a Windows system disk: EFI (FAT32), MSR, NTFS "Windows" with ~5,000 files and CrowdStrike channel files (bad/good/unknown 291)',
-  version: 1,
-  params: { ntfsSizeMiB: 1536, scale: 1, seed: 20240719, user: 'alice' },
+  version: 2,
+  params: { ntfsSizeMiB: 1024, scale: 1, seed: 20240719, user: 'alice' },
   deps: [],
   async build(ctx: BuildContext): Promise<BuildResult> {
     const image = join(ctx.outDir, 'windows-sample.img');
-    const r = await buildWindowsSample({ image, workDir: ctx.tmpDir, mountPoint: ctx.mountPoint('windows'), log: ctx.log });
+    const r = await buildWindowsSample({ image, workDir: ctx.tmpDir, mountPoint: ctx.mountPoint('windows'), log: ctx.log, ntfsSizeMiB: 1024 });
     const filesPath = join(ctx.outDir, 'files.json');
     await writeFile(filesPath, JSON.stringify(r.files));
     const volumes = r.volumes.map((v) => (v.fs === 'ntfs' ? { ...v, filesPath } : v));
