@@ -23,9 +23,9 @@ import { recoveryPasswordToKey } from '../src/bitlocker/recovery-password.js';
 import { recoveryKeyInitialHash, stretchKey } from '../src/bitlocker/stretch.js';
 
 const MiB = 1024 * 1024;
-/** The sample-disk case uses 64 MiB; the other cases 24 MiB, to keep dislocker's decryption time modest. */
+/** The sample-disk case uses 64 MiB; the other cases 16 MiB, to keep dislocker's decryption time modest. */
 const SAMPLE_SIZE = 64 * MiB;
-const SMALL_SIZE = 24 * MiB;
+const SMALL_SIZE = 16 * MiB;
 
 interface Run { code: number | null; stdout: string; stderr: string }
 function run(cmd: string, args: string[], input?: string | Uint8Array): Promise<Run> {
