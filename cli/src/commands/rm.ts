@@ -1,8 +1,140 @@
+/**
+ * `coldfix rm IMAGE PATH... [--dry-run] [--json] [--force-unclean-log]`:
+ * deletes files for an operator who knows what to remove. Gates first; every
+ * write goes through the undo journal; the volume is checked from scratch
+ * afterwards and the image rolled back when the check is not clean.
+ * Exit: 0 deleted (or would be), 4 refused by a gate, 5 rolled back after an inconsistent check.
+ */
 import type { Command } from 'commander';
+import { journalPathFor, rollbackImage, commitImage } from '@coldfix/io';
+import { assertWritable, checkVolume, checkWriteGates, deleteFile, resetLogFile, type DeleteResult, type GateFinding } from '@coldfix/ntfs';
+import { openImage } from '@coldfix/volumes';
 import type { SetExit } from './index.js';
+import { ExitCode } from '../exit-codes.js';
+import { UsageError } from '../errors.js';
+import { addImageOptions, addWriteOptions, imageOptionsFrom, type ImageCliOptions } from '../image-options.js';
+import { openNtfs } from '../open-ntfs.js';
+import { printJson } from '../output.js';
 
-/** `coldfix rm`: not built yet; registers nothing until its issue lands. */
+interface RmOptions extends ImageCliOptions {
+  dryRun?: boolean;
+  json?: boolean;
+  forceUncleanLog?: boolean;
+  commit?: boolean;
+  partition?: string;
+}
+
+interface RmReport {
+  image: string;
+  mode: 'dry-run' | 'in-place';
+  result: 'deleted' | 'would-delete' | 'refused' | 'rolled-back';
+  gates: (GateFinding & { overridden: boolean })[];
+  messages: string[];
+  deleted: DeleteResult[];
+  check: { clean: boolean; findings: { code: string; message: string; records: number[] }[] } | null;
+  journal: { path: string; state: 'kept' | 'committed' | 'rolled-back' } | null;
+}
+
 export function registerRmCommand(program: Command, setExit: SetExit): void {
-  void program;
-  void setExit;
+  const command = program
+    .command('rm')
+    .description('delete files from an NTFS volume as Windows would, through the undo journal, then check the volume')
+    .argument('<image>', 'disk image file or block device')
+    .argument('<path...>', 'files to delete (/ or \\ separators, optional drive letter)')
+    .option('--dry-run', 'plan only: open read-only and report what would change')
+    .option('--force-unclean-log', 'RISK: reset an unclean $LogFile (as ntfs-3g does) instead of refusing; transactions Windows did not checkpoint are lost')
+    .option('--commit', 'drop the undo journal after a clean check (default: keep it for `coldfix rollback`)')
+    .option('--partition <n>', 'partition number holding the NTFS volume (default: the only NTFS volume)')
+    .option('--json', 'print the report as one JSON document');
+  addImageOptions(command);
+  addWriteOptions(command);
+  command.action(async (image: string, paths: string[], options: RmOptions) => {
+    const report = await runRm(image, paths, options);
+    if (options.json) printJson(report);
+    else process.stdout.write(formatRm(report));
+    setExit(report.result === 'refused' ? ExitCode.refused : report.result === 'rolled-back' ? ExitCode.inconsistent : ExitCode.ok);
+  });
+}
+
+async function runRm(image: string, paths: string[], options: RmOptions): Promise<RmReport> {
+  let partition: number | undefined;
+  if (options.partition !== undefined) {
+    partition = Number(options.partition);
+    if (!Number.isInteger(partition) || partition < 0) throw new UsageError(`--partition must be a partition number, not ${options.partition}`);
+  }
+  const report: RmReport = { image, mode: options.dryRun ? 'dry-run' : 'in-place', result: 'deleted', gates: [], messages: [], deleted: [], check: null, journal: null };
+  if (options.dryRun) {
+    const { volume, close } = await openNtfs(image, options);
+    try {
+      report.gates = (await checkWriteGates(volume)).map((g) => ({ ...g, overridden: g.gate === 'logfile-unclean' && options.forceUncleanLog === true }));
+      for (const path of paths) report.deleted.push(await deleteFile(volume, path, { dryRun: true }));
+    } finally {
+      await close();
+    }
+    report.result = report.gates.some((g) => !g.overridden) ? 'refused' : 'would-delete';
+    return report;
+  }
+  const openOptions = await imageOptionsFrom(options);
+  const opened = await openImage(image, { ...openOptions, writable: true });
+  let wrote = false;
+  try {
+    const volume = await opened.ntfs(partition);
+    const findings = await checkWriteGates(volume);
+    report.gates = findings.map((g) => ({ ...g, overridden: g.gate === 'logfile-unclean' && options.forceUncleanLog === true }));
+    const { overridden } = await assertWritable(volume, { forceUncleanLog: options.forceUncleanLog });
+    if (overridden.some((g) => g.gate === 'logfile-unclean')) {
+      await resetLogFile(volume);
+      wrote = true;
+      report.messages.push('--force-unclean-log: $LogFile was reset (as ntfs-3g does); transactions Windows had not checkpointed are lost');
+    }
+    for (const path of paths) {
+      wrote = true;
+      report.deleted.push(await deleteFile(volume, path));
+    }
+    await opened.flush();
+    if (opened.journal?.hasJournal) await opened.journal.complete();
+  } catch (error) {
+    if (wrote && opened.journal?.hasJournal) await opened.journal.rollback();
+    if ((error as { kind?: string }).kind === 'precondition') {
+      report.result = 'refused';
+      report.messages.push((error as Error).message);
+      return report;
+    }
+    throw error;
+  } finally {
+    await opened.close();
+  }
+  // Check from scratch (a fresh, read-only open); undo when not clean.
+  const journalPath = journalPathFor(image, options.journalDir);
+  const { volume, close } = await openNtfs(image, options);
+  try {
+    report.check = await checkVolume(volume);
+  } finally {
+    await close();
+  }
+  if (!report.check.clean) {
+    await rollbackImage(image, { journalDir: options.journalDir });
+    report.result = 'rolled-back';
+    report.journal = { path: journalPath, state: 'rolled-back' };
+    report.messages.push('the volume check after the delete found inconsistencies; the image was rolled back to its original bytes');
+    return report;
+  }
+  if (options.commit) {
+    await commitImage(image, { journalDir: options.journalDir });
+    report.journal = { path: journalPath, state: 'committed' };
+  } else report.journal = { path: journalPath, state: 'kept' };
+  return report;
+}
+
+function formatRm(r: RmReport): string {
+  const lines: string[] = [];
+  for (const g of r.gates) lines.push(`gate ${g.gate}${g.overridden ? ' (overridden)' : ''}: ${g.message}\n  risk: ${g.risk}`);
+  for (const d of r.deleted) {
+    lines.push(`${r.mode === 'dry-run' ? 'would delete' : 'deleted'} ${d.path}: record ${d.record}-${d.sequence}, names ${d.names.join(', ')}, ${d.clustersFreed} cluster(s) freed, ${d.changes.length} structure write(s)${d.usnAppended ? ', $UsnJrnl record appended' : ''}`);
+  }
+  lines.push(...r.messages);
+  if (r.check) lines.push(r.check.clean ? 'check: clean' : `check: ${r.check.findings.length} finding(s)`);
+  if (r.journal) lines.push(`journal: ${r.journal.path} (${r.journal.state})`);
+  lines.push(`result: ${r.result}`);
+  return `${lines.join('\n')}\n`;
 }
