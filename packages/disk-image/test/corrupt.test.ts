@@ -4,7 +4,7 @@
  * dynamic VHD (with checksums recomputed half the time, so the damage reaches
  * past the checksum checks).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -117,6 +117,18 @@ describe('damaged VHD structures give typed errors', () => {
     view(b).setBigUint64(b.length - 512 + 48, BigInt(b.length));
     checksum(b, b.length - 512, 512, 64);
     expect(await outcome(b)).toEqual({ kind: 'corrupt', code: 'VHD_FIXED_TRUNCATED' });
+  });
+  it('two BAT entries sharing a block: reads work, writes are refused', async () => {
+    const b = pristine.slice();
+    const first = view(b).getUint32(tableOffset);
+    view(b).setUint32(tableOffset + 4 * 2, first); // block 2 aliases block 0
+    const path = join(cacheDir(), 'c-aliased.vhd');
+    writeFileSync(path, b);
+    const image = await openDiskImage(path, { writable: true });
+    expect(await image.read(4 << 20, 512)).toEqual(await image.read(0, 512));
+    await expect(image.write(0, new Uint8Array(512))).rejects.toMatchObject({ kind: 'corrupt', code: 'VHD_BLOCKS_OVERLAP' });
+    await image.close();
+    expect(readFileSync(path).equals(Buffer.from(b))).toBe(true);
   });
   it('differencing type without a reachable parent', async () => {
     const b = mutate((x) => {

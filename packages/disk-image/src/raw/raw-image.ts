@@ -53,9 +53,12 @@ export class RawImage implements WritableDiskImage {
   }
 }
 
-/** True for a file source that is a block device (FileSource.describe kind). */
+/** True for a source that is (or wraps, e.g. a journaled file over) a block device. */
 export function isBlockDevice(file: ByteSource): boolean {
-  return file.describe().kind === 'block-device';
+  for (let info: SourceInfo | undefined = file.describe(), depth = 0; info && depth < 8; info = info.parent, depth++) {
+    if (info.kind === 'block-device' || info.details?.isBlockDevice === true) return true;
+  }
+  return false;
 }
 
 export type { DiskImage };

@@ -31,8 +31,8 @@ export class BlockMap {
   private readonly bitmaps = new Map<number, Uint8Array>();
   /** Blocks whose bitmap is all ones: no need to keep the bytes. */
   private readonly fullBlocks = new Set<number>();
-  /** Set once every allocated block was checked to end before the footer (before the first append). */
-  endsChecked = false;
+  /** Set once the writer checked every allocated block (inside the file, no overlaps). */
+  layoutChecked = false;
 
   constructor(
     private readonly file: ByteSource,

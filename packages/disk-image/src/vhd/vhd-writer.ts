@@ -25,10 +25,10 @@
  * garbage; a crash during 1–2 leaves the copy at offset 0 valid.
  */
 import { PreconditionError, type ResizableByteSource } from '@coldfix/io';
-import { BAT_UNUSED } from './dynamic-metadata.js';
 import { VHD_FOOTER_SIZE } from './layout/footer.js';
 import { hex, vhdCorrupt, VHD_LAYER } from './vhd-errors.js';
 import type { VhdImage } from './vhd-image.js';
+import type { BlockMap } from './block-map.js';
 
 interface Allocation {
   block: number;
@@ -42,6 +42,7 @@ export async function writeVhd(image: VhdImage, file: ResizableByteSource, offse
     await file.write(offset, data);
     return;
   }
+  checkLayoutOnce(map);
   const allocations: Allocation[] = [];
   const end = offset + data.length;
   let pos = offset;
@@ -92,11 +93,6 @@ async function appendBlocks(image: VhdImage, file: ResizableByteSource, allocati
       offset: image.footer.trailingOffset,
     });
   }
-  if (!map.endsChecked) {
-    // Every existing block must end before the footer, or appending would overwrite one.
-    for (let b = 0; b < map.bat.length; b++) if (map.bat[b] !== BAT_UNUSED && b * map.blockSize < map.virtualSize) map.blockOffset(b);
-    map.endsChecked = true;
-  }
   const stride = map.bitmapSize + map.blockSize;
   const first = map.dataEnd;
   if (first % 512 !== 0) throw vhdCorrupt('VHD_FOOTER_UNALIGNED', `VHD: footer at ${hex(first)} is not sector aligned`, first);
@@ -131,4 +127,32 @@ async function appendBlocks(image: VhdImage, file: ResizableByteSource, allocati
     map.bat[block] = sector;
     map.remember(block, bitmap);
   }
+}
+
+/**
+ * Before the first write: every allocated block lies inside the file before the
+ * footer (else appending would overwrite it), outside the metadata, and no two
+ * blocks share bytes (else a write would show through another block).
+ * Throws CorruptError; reads stay possible on such images.
+ */
+function checkLayoutOnce(map: BlockMap): void {
+  if (map.layoutChecked) return;
+  const spans: Array<[start: number, end: number, block: number]> = [];
+  for (let b = 0; b < map.bat.length && b * map.blockSize < map.virtualSize; b++) {
+    const start = map.blockOffset(b);
+    if (start !== undefined) spans.push([start, start + map.bitmapSize + Math.ceil(map.blockDataLength(b) / 512) * 512, b]);
+  }
+  spans.sort((x, y) => x[0] - y[0]);
+  for (let i = 1; i < spans.length; i++) {
+    const [start, , block] = spans[i];
+    const [, prevEnd, prevBlock] = spans[i - 1];
+    if (start < prevEnd) {
+      throw vhdCorrupt('VHD_BLOCKS_OVERLAP', `VHD BAT: blocks ${prevBlock} and ${block} overlap at ${hex(start)}; refusing to write`, map.meta.tableOffset + block * 4, {
+        structure: 'BAT',
+        field: `entry ${block}`,
+        actual: start / 512,
+      });
+    }
+  }
+  map.layoutChecked = true;
 }
