@@ -2,14 +2,16 @@
 import type { Command } from 'commander';
 import type { OpenImageOptions } from '@coldfix/volumes';
 import { UsageError } from './errors.js';
+import { addKeyOptions, collectKeys, type KeyOptions } from './key-options.js';
 
-export interface ImageCliOptions {
+export interface ImageCliOptions extends KeyOptions {
   parentDir?: string[];
   sectorSize?: string;
   journalDir?: string;
 }
 
 export function addImageOptions(command: Command): Command {
+  addKeyOptions(command);
   return command
     .option('--parent-dir <dir...>', 'folders searched for differencing-disk parents')
     .option('--sector-size <bytes>', 'partition-table sector size: 512 or 4096 (default: detected)');
@@ -26,6 +28,7 @@ export async function imageOptionsFrom(options: ImageCliOptions): Promise<OpenIm
     throw new UsageError(`--sector-size must be 512 or 4096, not ${options.sectorSize}`);
   }
   return {
+    keys: await collectKeys(options),
     parentDirs: options.parentDir,
     journalDir: options.journalDir,
     sectorSize: sectorSize as 512 | 4096 | undefined,
