@@ -1,0 +1,81 @@
+/**
+ * Property: random sequences of deletes on a generated tree keep check()
+ * clean and keep the reader's view (NtfsVolume.walk) equal to ntfs-3g's
+ * (`ntfsls -R`) after every step. Bounded runs; the long sweep lives in bench/.
+ */
+import { describe, expect, it, beforeAll } from 'vitest';
+import fc from 'fast-check';
+import { WritableFileSource } from '@coldfix/io';
+import { NtfsVolume } from '../src/volume.js';
+import { deleteFile } from '../src/write/delete-file.js';
+import { checkVolume } from '../src/check/check-volume.js';
+import { buildVolume, copyVolume, ntfslsAll } from './write-fixtures.js';
+
+/** Directories of 1, 12, 60 and 700 entries (700 gives a multi-level $I30), hard links, a DOS-name pair. */
+const TREE = String.raw`
+mkdir one; echo 1 > one/single.txt
+mkdir twelve; for i in $(seq 1 12); do echo $i > "twelve/t$i.txt"; done
+mkdir sixty; for i in $(seq 1 60); do echo $i > "sixty/name with spaces $i.log"; done
+mkdir many; for i in $(seq 1 700); do echo $i > "many/entry-$(printf %04d $((i * 7919 % 10007))).dat"; done
+echo l > one/linked.txt; ln one/linked.txt many/linked-too.txt
+echo d > "Some Long Name.txt"; setfattr -n system.ntfs_dos_name -v "SOMELO~1.TXT" "Some Long Name.txt"
+`;
+
+async function ourView(path: string): Promise<string[]> {
+  const src = await WritableFileSource.openWritable(path);
+  try {
+    const volume = await NtfsVolume.open(src);
+    const out: string[] = [];
+    for await (const e of volume.walk({ recursive: true })) {
+      if (e.deleted || e.orphan || e.namespace === 'dos') continue;
+      if (e.path.split('/').some((c) => c.startsWith('$'))) continue;
+      out.push(e.path.replace(/^\/+/, ''));
+    }
+    return out.sort();
+  } finally {
+    await src.close();
+  }
+}
+
+describe('random delete sequences (property, checked against ntfs-3g)', () => {
+  let base: string;
+  let files: string[];
+  beforeAll(() => {
+    base = buildVolume('property', { sizeMiB: 32, tree: TREE });
+    files = ntfslsAll(base).filter((p) => /\.(txt|log|dat)$/.test(p) && !p.startsWith('$'));
+  });
+
+  it('keeps check() clean and our listing equal to ntfsls -R after every delete', async () => {
+    expect(files.length).toBeGreaterThan(700);
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.nat(), { minLength: 1, maxLength: 10 }), fc.boolean(), async (picks, focusMany) => {
+        const work = copyVolume(base);
+        try {
+          const pool = focusMany ? files.filter((f) => f.startsWith('many/')) : [...files];
+          const removed = new Set<string>();
+          const src = await WritableFileSource.openWritable(work.path);
+          try {
+            for (const p of picks) {
+              const left = pool.filter((f) => !removed.has(f));
+              if (!left.length) break;
+              const target = left[p % left.length];
+              await deleteFile(src, `/${target}`);
+              removed.add(target);
+              if (target.endsWith('linked.txt') || target.endsWith('linked-too.txt')) removed.add('one/linked.txt').add('many/linked-too.txt');
+              const check = await checkVolume(src);
+              expect(check.findings, `after deleting ${[...removed].join(', ')}`).toEqual([]);
+            }
+          } finally {
+            await src.close();
+          }
+          const theirs = ntfslsAll(work.path).filter((p) => !p.split('/').some((c) => c.startsWith('$')));
+          expect(await ourView(work.path)).toEqual(theirs);
+          for (const r of removed) expect(theirs).not.toContain(r);
+        } finally {
+          work.dispose();
+        }
+      }),
+      { numRuns: 6, interruptAfterTimeLimit: 40_000 },
+    );
+  }, 120_000);
+});
