@@ -129,7 +129,7 @@ async function build(name: string, base: string, options: EncryptOptions, gpt = 
     await run('dd', [`if=${image}`, `of=${volume}`, 'bs=1M', `skip=${offset / MiB}`, `count=${size / MiB}`, 'status=none']);
   }
   const dump = (await run('cryptsetup', ['bitlkDump', volume])).stdout;
-  const expected = expectedPlaintext(original, await bitmapClusters(base), parseSegments(dump));
+  const expected = options.reserveInBitmap === false ? original : expectedPlaintext(original, await bitmapClusters(base), parseSegments(dump));
   if (result.bekFile) await writeFile(join(work, result.bekFile.name), result.bekFile.bytes);
   return { image, volume, offset, result, expected, dump, encryptMs };
 }
@@ -270,11 +270,13 @@ describe('XTS-128 + recovery password inside a GPT partition (the sample-disk ca
 describe('XTS-256 + startup key (.BEK) + clear key', () => {
   let b: Built;
   beforeAll(async () => {
-    b = await build('xts256-bek', small512, { method: 'aes-xts-256', protectors: { startupKey: true, clearKey: true } });
+    b = await build('xts256-bek', small512, { method: 'aes-xts-256', protectors: { startupKey: true, clearKey: true, password: 'password12!@' } });
   });
-  it('cryptsetup lists both protectors and unwraps the FVEK with the .BEK file', async () => {
+  it('cryptsetup lists the protectors and unwraps the FVEK with the .BEK file and with the password', async () => {
     checkDump(b, 'xts-plain64', 512);
+    expect(b.result.protectors.map((p) => p.type)).toEqual(['password', 'startup-key', 'clear-key']);
     expect(await dumpVolumeKey(b, '', join(work, b.result.bekFile!.name))).toBe(hex(b.result.fvek));
+    expect(await dumpVolumeKey(b, 'password12!@')).toBe(hex(b.result.fvek));
   });
   it('dislocker-bek reads the .BEK and its GUID is the startup-key protector', async () => {
     const guid = b.result.protectors.find((p) => p.type === 'startup-key')!.guid;
@@ -356,16 +358,18 @@ describe('CBC-128 + Elephant diffuser, deterministic keys, password', () => {
   });
 });
 
-describe('CBC-256 + startup key', () => {
+describe('CBC-256 + startup key + recovery password, $Bitmap left untouched', () => {
   let b: Built;
   beforeAll(async () => {
-    b = await build('cbc256-bek', small512, { method: 'aes-cbc-256', protectors: { startupKey: true } });
+    b = await build('cbc256-bek', small512, { method: 'aes-cbc-256', protectors: { startupKey: true, recoveryPassword: 'generate' }, reserveInBitmap: false });
   });
-  it('cryptsetup and dislocker unlock with the .BEK', async () => {
+  it('cryptsetup unlocks with the .BEK and with the recovery password', async () => {
     checkDump(b, 'cbc-eboiv', 256);
-    const bek = join(work, b.result.bekFile!.name);
-    expect(await dumpVolumeKey(b, '', bek)).toBe(hex(b.result.fvek));
-    expect(sha256((await dislocker(b, ['-f', bek]))!)).toBe(sha256(b.expected));
+    expect(await dumpVolumeKey(b, '', join(work, b.result.bekFile!.name))).toBe(hex(b.result.fvek));
+    expect(await dumpVolumeKey(b, b.result.recoveryPassword!)).toBe(hex(b.result.fvek));
+  });
+  it('dislocker-file -f BEK decrypts to exactly the original bytes (no $Bitmap change)', async () => {
+    expect(sha256((await dislocker(b, ['-f', join(work, b.result.bekFile!.name)]))!)).toBe(sha256(await readFile(small512)));
   });
 });
 
