@@ -47,7 +47,8 @@ const patches = [
 ];
 
 suite('writes through the unlocked volume', () => {
-  for (const [name, facts] of Object.entries(volumes)) {
+  // One volume per cipher family (every method is written and read back by dislocker in round-trip.test.ts).
+  for (const [name, facts] of Object.entries(volumes).filter(([n]) => ['aes_128', 'aes_128_diffuser', 'aes-xts_128', 'aes-xts_256'].includes(n))) {
     it(`${name}: writes land encrypted where they belong${['aes_128_diffuser', 'aes-xts_128'].includes(name) ? ' (dislocker-file reads them)' : ''}`, async () => {
       const copy = join(work, `${name}.bin`);
       execFileSync('cp', ['--sparse=always', await fixture(name), copy]);
