@@ -25,6 +25,11 @@ export interface StreamGeometry {
   compressionUnit: number;
   /** Identity for describe() and errors. */
   label?: string;
+  /**
+   * Declared volume size (boot sector). Runs past it are corrupt; runs inside
+   * it but past the end of the source (a truncated image) read as zeros.
+   */
+  volumeSize?: number;
 }
 
 export class AttributeStream implements ByteSource {
@@ -71,10 +76,12 @@ export class AttributeStream implements ByteSource {
       if (run.lcn !== null) {
         const volumeOffset = run.lcn * cs + (position - run.vcn * cs);
         const take = runEnd - position;
-        if (volumeOffset + take > this.volume.size) {
+        const limit = this.geometry.volumeSize ?? this.volume.size;
+        if (volumeOffset + take > Math.max(limit, this.volume.size)) {
           throw corrupt('NTFS_RUN_OUTSIDE_VOLUME', `${this.geometry.label ?? 'attribute'}: run at LCN ${run.lcn} (+${run.length}) lies outside the volume`, volumeOffset, { lcn: run.lcn, length: run.length });
         }
-        out.set(await this.volume.read(volumeOffset, take), position - base);
+        const available = Math.max(0, Math.min(take, this.volume.size - volumeOffset));
+        if (available > 0) out.set(await this.volume.read(volumeOffset, available), position - base);
       }
       position = runEnd;
     }

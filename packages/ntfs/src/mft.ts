@@ -25,8 +25,9 @@ export class Mft {
     dataSize: number,
     initializedSize: number,
     cacheBytes = 32 << 20,
+    volumeSize?: number,
   ) {
-    this.stream = new AttributeStream(volume, { clusterSize, runs, dataSize, initializedSize, compressionUnit: 0, label: '$MFT' });
+    this.stream = new AttributeStream(volume, { clusterSize, runs, dataSize, initializedSize, compressionUnit: 0, label: '$MFT', volumeSize });
     this.cache = new CachedSource(this.stream, { cacheBlockSize: MFT_CHUNK_BYTES, maxBytes: cacheBytes });
     this.recordCount = Math.floor(dataSize / recordSize);
   }

@@ -119,7 +119,7 @@ export class NtfsVolume {
     const dataSize = first.dataSize ?? 0;
     const initializedSize = first.initializedSize ?? dataSize;
     if (dataSize < recordSize * 16) throw corrupt('NTFS_MFT_SIZE', `$MFT data size ${dataSize} is below 16 records`, offset);
-    this.mft = new Mft(this.source, clusterSize, recordSize, runs, dataSize, initializedSize, cacheBytes);
+    this.mft = new Mft(this.source, clusterSize, recordSize, runs, dataSize, initializedSize, cacheBytes, this.boot.volumeSize);
     // $MFT with an attribute list: the other $DATA extents live in extension
     // records, which the runs known so far must reach (TSK ntfs.c design note).
     const listAttr = record0.attributes.find((a) => a.type === AttributeType.attributeList);
@@ -135,7 +135,7 @@ export class NtfsVolume {
         continue;
       }
       runs = [...runs, ...extent.runs].sort((a, b) => a.vcn - b.vcn);
-      this.mft = new Mft(this.source, clusterSize, recordSize, runs, dataSize, initializedSize, cacheBytes);
+      this.mft = new Mft(this.source, clusterSize, recordSize, runs, dataSize, initializedSize, cacheBytes, this.boot.volumeSize);
     }
   }
 
@@ -290,6 +290,7 @@ export class NtfsVolume {
       initializedSize: Math.min(attribute.initializedSize, attribute.dataSize),
       compressionUnit: attribute.compressed ? attribute.compressionUnit || 4 : 0,
       label,
+      volumeSize: this.boot.volumeSize,
     });
   }
 

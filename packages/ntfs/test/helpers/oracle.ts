@@ -1,0 +1,80 @@
+/**
+ * Oracles from The Sleuth Kit: `fls -r -p -l` rows and `icat` bytes, and the
+ * same rows built from our walk, so the two sets can be compared exactly.
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { WalkEntry } from '../../src/index.js';
+
+const run = promisify(execFile);
+
+export interface FlsRow {
+  type: string;
+  deleted: boolean;
+  realloc: boolean;
+  /** `rec-type-id` or `rec`. */
+  address: string;
+  record: number;
+  path: string;
+  size: number;
+  crtime: string;
+}
+
+/** Parses `fls -r -p -l` (TSK 4.11) output. */
+export function parseFls(text: string): FlsRow[] {
+  const rows: FlsRow[] = [];
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    const m = /^(\S+) (\* )?([0-9-]+)(\(realloc\))?:\t(.*)$/.exec(line);
+    if (!m) throw new Error(`unparsed fls line: ${line}`);
+    const fields = m[5].split('\t');
+    rows.push({
+      type: m[1], deleted: m[2] !== undefined, realloc: m[4] !== undefined, address: m[3], record: Number(m[3].split('-')[0]),
+      path: fields[0], size: Number(fields[5]), crtime: fields[4],
+    });
+  }
+  return rows;
+}
+
+export function fls(image: string, mode: 'all' | 'allocated' | 'deleted', extra: string[] = []): FlsRow[] {
+  const flag = mode === 'allocated' ? ['-u'] : mode === 'deleted' ? ['-d'] : [];
+  const out = execFileSync('fls', ['-r', '-p', '-l', ...flag, ...extra, image], { maxBuffer: 1 << 30, encoding: 'utf8' });
+  return parseFls(out);
+}
+
+export const rowKey = (path: string, record: number, size: number): string => `${path}\t${record}\t${size}`;
+
+/**
+ * Our walk as fls rows: a plain row for directories with $I30 and files with
+ * an unnamed $DATA, one `path:stream` row per named $DATA or non-$I30 index,
+ * and fls's `dir/.:stream` repeat of a directory's streams.
+ */
+export function ourRows(entries: WalkEntry[]): Array<{ key: string; deleted: boolean; entry: WalkEntry; stream?: string }> {
+  const rows: Array<{ key: string; deleted: boolean; entry: WalkEntry; stream?: string }> = [];
+  for (const e of entries) {
+    const path = e.path.replace(/^\//, '');
+    const virtual = e.path === '/$OrphanFiles';
+    if (virtual || (e.isDirectory ? e.hasIndexRoot : e.hasDefaultData) || (e.orphan && e.streams.length === 0 && !e.hasDefaultData)) {
+      rows.push({ key: rowKey(path, e.recordNumber, e.size), deleted: e.deleted, entry: e });
+    }
+    for (const s of e.streams) {
+      rows.push({ key: rowKey(`${path}:${s.name}`, e.recordNumber, s.size), deleted: e.deleted, entry: e, stream: s.name });
+      if (e.isDirectory && !e.deleted && s.kind === 'data') rows.push({ key: rowKey(`${path}/.:${s.name}`, e.recordNumber, s.size), deleted: e.deleted, entry: e, stream: s.name });
+    }
+  }
+  return rows;
+}
+
+/** icat of one attribute address (`rec-type-id`), as bytes. */
+export async function icat(image: string, address: string, extra: string[] = []): Promise<Buffer> {
+  const { stdout } = await run('icat', [...extra, image, address], { encoding: 'buffer', maxBuffer: 1 << 30 });
+  return stdout as unknown as Buffer;
+}
+
+/** Runs `fn` over items with at most `limit` in flight. */
+export async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: limit }, async () => {
+    while (next < items.length) await fn(items[next++]);
+  }));
+}
