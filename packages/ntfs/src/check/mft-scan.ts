@@ -45,13 +45,18 @@ export async function scanMft(vol: RawVolume, onRuns: (record: number, attrType:
     const bytes = await vol.readPieces(pieces);
     for (let i = 0; i < n; i++) {
       const record = first + i;
-      const rec = bytes.slice(i * recordSize, (i + 1) * recordSize);
-      const magic = rec[0] | (rec[1] << 8) | (rec[2] << 16) | (rec[3] << 24);
+      const view = bytes.subarray(i * recordSize, (i + 1) * recordSize);
+      const magic = view[0] | (view[1] << 8) | (view[2] << 16) | (view[3] << 24);
       if (magic !== 0x454c4946) {
-        if (rec.some((b) => b !== 0)) corrupt.push({ record, reason: 'no FILE signature', inUse: false });
+        let nonZero = false;
+        for (let k = 0; k < view.length && !nonZero; k++) nonZero = view[k] !== 0;
+        if (nonZero) corrupt.push({ record, reason: 'no FILE signature', inUse: false });
         continue;
       }
-      const flags = rec[0x16] | (rec[0x17] << 8);
+      const flags = view[0x16] | (view[0x17] << 8);
+      // Free records are skipped without decoding (their bytes are not trusted anyway).
+      if (!(flags & RecordFlags.inUse)) continue;
+      const rec = view.slice();
       try {
         removeFixups(rec, sectorSize);
         const h = decodeRecordHeader(rec, record);

@@ -13,6 +13,13 @@ export interface Run { vcn: number; lcn: number | null; length: number }
 const MAX_RUNS = 1 << 20;
 
 function readSigned(bytes: Uint8Array, at: number, size: number): number {
+  if (size <= 6) {
+    // Fits a double exactly: no BigInt (this runs for every run of every record the checker scans).
+    let v = 0;
+    for (let i = size - 1; i >= 0; i--) v = v * 256 + bytes[at + i];
+    if (size > 0 && bytes[at + size - 1] & 0x80) v -= 2 ** (8 * size);
+    return v;
+  }
   let value = 0n;
   for (let i = size - 1; i >= 0; i--) value = (value << 8n) | BigInt(bytes[at + i]);
   if (size > 0 && bytes[at + size - 1] & 0x80) value -= 1n << BigInt(8 * size);
