@@ -20,7 +20,7 @@ import { open } from 'node:fs/promises';
 import { encodeBekFile } from './bek.js';
 import {
   aesCcmEntry, encodeEntry, EntryType, KeyMethod, keyEntry, makeNonce, Protection, stretchKeyEntry, stringEntry,
-  toFiletime, u64, ValueType, vmkEntry, concat,
+  toFiletime, u64, ValueType, vmkEntry, concat, StretchNested, useKeyEntry,
 } from './entries.js';
 import { encodeMetadataBlock, METADATA_REGION_SIZE } from './metadata-block.js';
 import { NtfsBitmap, parseNtfsBootSector } from './ntfs-bitmap.js';
@@ -106,7 +106,10 @@ export async function encryptToBitLocker(imagePath: string, offset: number, size
       const guid = randomUUID();
       entries.push(vmkEntry(guid, now, Protection.recoveryPassword, [
         stringEntry(EntryType.property, 'DiskPassword'),
-        stretchKeyEntry(KeyMethod.stretchRecovery, salt),
+        stretchKeyEntry(KeyMethod.stretchRecovery, salt, [
+          aesCcmEntry(StretchNested.recoveryKey, vmk, nonce(), keyEntry(KeyMethod.stretchRecovery, recoveryKey, 0)),
+          aesCcmEntry(StretchNested.stretchedKey, vmk, nonce(), keyEntry(KeyMethod.stretchedRecovery, key, 0)),
+        ]),
         aesCcmEntry(EntryType.property, key, nonce(), vmkPayload()),
       ]));
       resultProtectors.push({ guid, type: 'recovery-password' });
@@ -116,7 +119,9 @@ export async function encryptToBitLocker(imagePath: string, offset: number, size
       const key = stretchKey(passwordInitialHash(protectors.password), salt);
       const guid = randomUUID();
       entries.push(vmkEntry(guid, now, Protection.password, [
-        stretchKeyEntry(KeyMethod.stretchPassword, salt),
+        stretchKeyEntry(KeyMethod.stretchPassword, salt, [
+          aesCcmEntry(EntryType.property, vmk, nonce(), keyEntry(KeyMethod.stretchedPassword, key, 0)),
+        ]),
         aesCcmEntry(EntryType.property, key, nonce(), vmkPayload()),
       ]));
       resultProtectors.push({ guid, type: 'password' });
@@ -126,6 +131,7 @@ export async function encryptToBitLocker(imagePath: string, offset: number, size
       const guid = randomUUID();
       entries.push(vmkEntry(guid, now, Protection.startupKey, [
         stringEntry(EntryType.property, 'ExternalKey'),
+        useKeyEntry(KeyMethod.externalKey, aesCcmEntry(EntryType.property, vmk, nonce(), keyEntry(KeyMethod.externalKey, externalKey, 0))),
         aesCcmEntry(EntryType.property, externalKey, nonce(), vmkPayload()),
       ]));
       resultProtectors.push({ guid, type: 'startup-key' });

@@ -30,6 +30,14 @@ export const KeyMethod = {
   clearKey: 0x2000,
   externalKey: 0x2002,
   validationHash: 0x2005,
+  stretchedPassword: 0x2007, // a password's stretched key, kept under the VMK
+  stretchedRecovery: 0x2008, // a recovery password's stretched key, kept under the VMK
+} as const;
+
+/** Entry types Windows uses inside a recovery-password stretch key. */
+export const StretchNested = {
+  recoveryKey: 0x12,
+  stretchedKey: 0x13,
 } as const;
 
 export function concat(parts: Uint8Array[]): Uint8Array {
@@ -72,9 +80,21 @@ export function keyEntry(method: number, key: Uint8Array, version = 1): Uint8Arr
   return encodeEntry(EntryType.property, ValueType.key, version, concat([u32(method), key]));
 }
 
-/** Stretch-key property: method u32 + salt 16 (Windows 10 nests two more AES-CCM entries; readers do not need them). */
-export function stretchKeyEntry(method: number, salt: Uint8Array): Uint8Array {
-  return encodeEntry(EntryType.property, ValueType.stretchKey, 1, concat([u32(method), salt]));
+/**
+ * Stretch-key property: method u32 + salt 16 + nested entries. Windows nests copies of the
+ * protector's secrets wrapped under the VMK (found by decrypting Windows 10 samples), which is
+ * how an unlocked Windows can show the recovery password again:
+ *  - recovery password: entry type 0x12 = key {0x1000, 16-byte recovery key},
+ *                       entry type 0x13 = key {0x2008, the stretched key};
+ *  - password:          entry type 0 = key {0x2007, the stretched key}.
+ */
+export function stretchKeyEntry(method: number, salt: Uint8Array, nested: Uint8Array[] = []): Uint8Array {
+  return encodeEntry(EntryType.property, ValueType.stretchKey, 1, concat([u32(method), salt, ...nested]));
+}
+
+/** "Use key" property of a startup-key VMK: method 0x2002 + AES-CCM (under the VMK) of the external key. */
+export function useKeyEntry(method: number, nested: Uint8Array): Uint8Array {
+  return encodeEntry(EntryType.property, ValueType.useKey, 1, concat([u32(method), nested]));
 }
 
 /** 12-byte AES-CCM nonce: FILETIME then a counter, both little-endian. */
