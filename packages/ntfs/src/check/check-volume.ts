@@ -22,6 +22,7 @@ import { sourceOf, type VolumeInput } from '../write/volume-source.js';
 import { decodeFileName } from '../write/raw/record.js';
 import { scanMft } from './mft-scan.js';
 import { checkDirectoryIndex, type IndexedName } from './index-check.js';
+import { checkExtendIndexes } from './extend-check.js';
 import type { CheckFinding } from './types.js';
 
 export type { CheckFinding } from './types.js';
@@ -49,6 +50,7 @@ export async function checkVolume(volume: VolumeInput): Promise<{ clean: boolean
   const runLcn: number[] = [];
   const runLen: number[] = [];
   const scan = await scanMft(vol, (record, _type, runs) => {
+    if (!runs.length) return;
     for (const r of runs) {
       if (r.lcn === null) continue;
       runRec.push(record);
@@ -144,6 +146,9 @@ export async function checkVolume(volume: VolumeInput): Promise<{ clean: boolean
       }
     }
   }
+
+  // 2b. $Extend indexes ($ObjId:$O, $Reparse:$R).
+  await checkExtendIndexes(txn, upcase, records, { objectId: scan.withObjectId, reparse: scan.withReparse }, add);
 
   // 3. $Bitmap.
   const bmp = attributeData(vol, await vol.extents(6), AttrType.data);

@@ -29,6 +29,9 @@ export interface ScanResult {
   /** Records whose bytes could not be decoded, with the reason. */
   corrupt: { record: number; reason: string; inUse: boolean }[];
   count: number;
+  /** Records (base or extension) holding $OBJECT_ID / $REPARSE_POINT, by base record. */
+  withObjectId: Set<number>;
+  withReparse: Set<number>;
 }
 
 const CHUNK = 1 << 20;
@@ -39,6 +42,8 @@ export async function scanMft(vol: RawVolume, onRuns: (record: number, attrType:
   const perChunk = Math.max(1, Math.floor(CHUNK / recordSize));
   const records = new Map<number, RecordSummary>();
   const corrupt: ScanResult['corrupt'] = [];
+  const withObjectId = new Set<number>();
+  const withReparse = new Set<number>();
   for (let first = 0; first < count; first += perChunk) {
     const n = Math.min(perChunk, count - first);
     const pieces = vol.streamPieces(vol.mftRuns, first * recordSize, n * recordSize);
@@ -64,6 +69,8 @@ export async function scanMft(vol: RawVolume, onRuns: (record: number, attrType:
         const s: RecordSummary = { record, sequence: h.sequence, inUse: true, directory: (h.flags & RecordFlags.directory) !== 0, baseRecord: h.baseRecord, names: [], dataSize: -1, dataAllocated: -1 };
         for (const a of listAttributes(rec, record)) {
           if (a.nonResident) onRuns(record, a.type, attributeRuns(rec, a));
+          if (a.type === AttrType.objectId) withObjectId.add(h.baseRecord || record);
+          if (a.type === AttrType.reparsePoint) withReparse.add(h.baseRecord || record);
           if (a.type === AttrType.fileName && !a.nonResident) {
             const fn = decodeFileName(residentValue(rec, a));
             s.names.push({ parent: fn.parentRecord, parentSequence: fn.parentSequence, name: fn.name, namespace: fn.namespace, dataSize: fn.dataSize, allocatedSize: fn.allocatedSize, fileAttributes: fn.fileAttributes });
@@ -79,5 +86,5 @@ export async function scanMft(vol: RawVolume, onRuns: (record: number, attrType:
       }
     }
   }
-  return { records, corrupt, count };
+  return { records, corrupt, count, withObjectId, withReparse };
 }

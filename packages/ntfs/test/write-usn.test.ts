@@ -1,0 +1,110 @@
+/**
+ * A real Windows 10/11 volume (dissect.ntfs ntfs-cloud.bin, read from
+ * ../shared/fixtures/real at test time, never copied into the repo): gates
+ * refuse it (its $LogFile is open and version 2.0, as ntfs-3g also says);
+ * with the log reset, deleting OneDrive cloud files (reparse points, object
+ * ids) removes their $Reparse / $ObjId entries and appends a USN_REASON_FILE_DELETE
+ * record to $UsnJrnl:$J; fls, ntfsls and check() agree afterwards.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { WritableFileSource } from '@coldfix/io';
+import { assertWritable, checkWriteGates, resetLogFile } from '../src/gates/write-gates.js';
+import { deleteFile } from '../src/write/delete-file.js';
+import { checkVolume } from '../src/check/check-volume.js';
+import { RawVolume } from '../src/write/raw/raw-volume.js';
+import { WriteTxn } from '../src/write/txn.js';
+import { resolvePath } from '../src/write/resolve-path.js';
+import { attributeData } from '../src/write/raw/attr-data.js';
+import { AttrType } from '../src/write/raw/record.js';
+import { decodeUsnRecordV2 } from '../src/write/usn-record.js';
+import { cache, copyVolume, flsAllocated } from './write-fixtures.js';
+
+const fixture = '/work/shared/fixtures/real/fox-it-dissect.ntfs/ntfs-cloud.bin.gz';
+
+async function journalTail(s: WritableFileSource): Promise<{ size: number; bytes: Uint8Array }> {
+  const vol = await RawVolume.open(s);
+  const { record } = await resolvePath(new WriteTxn(vol), '/$Extend/$UsnJrnl', await vol.upcase());
+  const j = attributeData(vol, await vol.extents(record), AttrType.data, '$J');
+  const from = Math.max(0, j.size - 4096);
+  return { size: j.size, bytes: await j.read(from, j.size - from) };
+}
+
+describe.runIf(existsSync(fixture))('delete on a Windows-made volume with $UsnJrnl, $ObjId and $Reparse', () => {
+  it('refuses, then after the reset deletes cloud files, appends USN records, and stays consistent', async () => {
+    const dir = join(cache, 'real');
+    mkdirSync(dir, { recursive: true });
+    const img = join(dir, 'ntfs-cloud.bin');
+    if (!existsSync(img)) execFileSync('bash', ['-c', `gunzip -c "${fixture}" | cp --sparse=always /dev/stdin "${img}.tmp" && mv "${img}.tmp" "${img}"`]);
+    const work = copyVolume(img);
+    try {
+      const before = flsAllocated(work.path);
+      const s = await WritableFileSource.openWritable(work.path);
+      try {
+        expect((await checkWriteGates(s)).map((g) => g.gate).sort()).toEqual(['hibernated', 'logfile-unclean']);
+        await expect(assertWritable(s, { forceUncleanLog: true })).rejects.toMatchObject({ code: 'NTFS_GATE_HIBERNATED' });
+        // The test goes on past the gate on purpose: the structures are what is under test here.
+        await resetLogFile(s);
+        const j0 = await journalTail(s);
+        const r1 = await deleteFile(s, '/OneDrive/example.txt', { now: new Date('2026-01-02T03:04:05Z') });
+        const r2 = await deleteFile(s, '/OneDrive/always-keep-on-device.txt');
+        expect([r1.usnAppended, r2.usnAppended]).toEqual([true, true]);
+        const j1 = await journalTail(s);
+        expect(j1.size).toBeGreaterThan(j0.size);
+        // Walk the records appended after the old end.
+        const tail = j1.bytes.subarray(j1.bytes.length - (j1.size - j0.size));
+        const recs = [];
+        for (let at = 0; at < tail.length; ) {
+          const r = decodeUsnRecordV2(tail, at);
+          if (!r) { at = (Math.floor(at / 4096) + 1) * 4096; continue; }
+          recs.push(r);
+          at += r.length;
+        }
+        expect(recs.map((r) => [r.name, r.reason, Number(r.fileReference & 0xffffffffffffn), Number(r.parentReference & 0xffffffffffffn)])).toEqual([
+          ['example.txt', 0x80000200, r1.record, 38],
+          ['always-keep-on-device.txt', 0x80000200, r2.record, 38],
+        ]);
+        expect(recs[0].usn).toBeGreaterThanOrEqual(BigInt(j0.size));
+        expect(recs[0].timestamp).toBe((BigInt(Date.parse('2026-01-02T03:04:05Z')) + 11644473600000n) * 10000n);
+        expect(await checkVolume(s)).toEqual({ clean: true, findings: [] });
+      } finally {
+        await s.close();
+      }
+      const after = flsAllocated(work.path);
+      const gone = (l: string) => /OneDrive\/(example\.txt|always-keep-on-device\.txt)(:|$)/.test(l.split('\t')[1]);
+      expect(after.sort()).toEqual(before.filter((l) => !gone(l)).sort());
+      // ntfsls -R does not descend into the OneDrive reparse directory: list it directly.
+      const ls = execFileSync('ntfsls', ['-p', '/OneDrive', work.path], { encoding: 'utf8' }).split('\n');
+      expect(ls).not.toContain('example.txt');
+      expect(ls).not.toContain('always-keep-on-device.txt');
+      expect(ls).toContain('created-online.txt');
+      expect(execFileSync('fls', ['-r', '-p', '-d', work.path], { encoding: 'utf8' })).toMatch(/OneDrive\/example\.txt/);
+    } finally {
+      work.dispose();
+    }
+  }, 180_000);
+
+  it('check() flags the $Reparse entry of a record freed without cleaning it', async () => {
+    const work = copyVolume(join(cache, 'real', 'ntfs-cloud.bin'));
+    try {
+      const s = await WritableFileSource.openWritable(work.path);
+      try {
+        const vol = await RawVolume.open(s);
+        const txn = new WriteTxn(vol);
+        const { record } = await resolvePath(txn, '/OneDrive/example.txt', await vol.upcase());
+        const rec = await txn.record(record);
+        rec[0x16] &= ~1;
+        txn.touchRecord(record);
+        await txn.commit(s, false);
+        const r = await checkVolume(s);
+        expect(r.findings).toContainEqual(expect.objectContaining({ code: 'REPARSE_INDEX_STALE', records: [expect.any(Number), record] }));
+      } finally {
+        await s.close();
+      }
+    } finally {
+      work.dispose();
+    }
+  }, 120_000);
+});
