@@ -206,6 +206,22 @@ describe('windows-sample', () => {
   });
 });
 
+describe('safety-gate volumes', () => {
+  it('ntfs-dirty: ntfsinfo refuses it unless forced, and then shows the DIRTY flag', async () => {
+    const e = entry('ntfs-dirty');
+    expect(await exitCode('ntfsinfo', ['-m', e.image])).not.toBe(0);
+    expect(await tool('ntfsinfo', ['-f', '-m', e.image])).toMatch(/Volume Flags: 0x0001 DIRTY/);
+  });
+
+  it('ntfs-hibernated: icat reads a hiberfil.sys starting with HIBR; ntfs-basic has none', async () => {
+    const e = entry('ntfs-hibernated');
+    const inode = (await tool('ifind', ['-n', '/hiberfil.sys', e.image])).trim();
+    const head = await tool('icat', [e.image, inode]);
+    expect(head.slice(0, 4)).toBe('HIBR');
+    expect(await tool('ifind', ['-n', '/hiberfil.sys', entry('ntfs-basic').image])).toMatch(/not found/i);
+  });
+});
+
 describe('cache', () => {
   it('a second ensureImages with everything present is fast', async () => {
     const t0 = Date.now();

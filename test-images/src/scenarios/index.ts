@@ -3,6 +3,7 @@ import type { Scenario } from '../scenario.js';
 import { rawGpt, rawMbr } from './disks.js';
 import { ntfsBasic } from './ntfs-basic.js';
 import { ntfsBigdir } from './ntfs-bigdir.js';
+import { ntfsDirty, ntfsHibernated } from './ntfs-gates.js';
 import { vhdScenario } from './vhd.js';
 import { windowsSample } from './windows-sample.js';
 import { windowsSampleBitlocker } from './windows-sample-bitlocker.js';
@@ -18,4 +19,6 @@ export const scenarios: Scenario[] = [
   windowsSample,
   vhdScenario('windows-sample-vhd', 'windows-sample', 'dynamic'),
   windowsSampleBitlocker,
+  ntfsDirty,
+  ntfsHibernated,
 ];
