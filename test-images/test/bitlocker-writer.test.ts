@@ -377,6 +377,35 @@ describe('CBC-256 + startup key + recovery password, $Bitmap left untouched', ()
   });
 });
 
+describe('conversion paused part-way (pausedAt), XTS-128 + clear key + password', () => {
+  let b: Built;
+  const pausedAt = 9 * MiB;
+  beforeAll(async () => {
+    b = await build('xts128-paused', small512, { method: 'aes-xts-128', protectors: { clearKey: true, password: 'password12!@' }, pausedAt });
+  });
+  it('dislocker-metadata shows states 3 -> 1 and the boundary as the encrypted volume size; cryptsetup still unwraps the FVEK', async () => {
+    const r = await run('dislocker-metadata', ['-V', b.image]);
+    expect(r.stdout).toMatch(/Current state: [A-Z ]+\(3\)/);
+    expect(r.stdout).toMatch(/Next state: [A-Z ]+\(1\)/);
+    expect(r.stdout).toContain(`Encrypted volume size: ${pausedAt} bytes`);
+    expect(await dumpVolumeKey(b, 'password12!@')).toBe(hex(b.result.fvek));
+  });
+  it('dislocker-file -c decrypts the encrypted part (it stops at the boundary), and past it the disk holds the plaintext', async () => {
+    const plain = (await dislocker(b, ['-c']))!;
+    expect(plain.length).toBeGreaterThanOrEqual(pausedAt);
+    expect(sha256(plain)).toBe(sha256(b.expected.subarray(0, plain.length)));
+    // Past the boundary: raw bytes = expected plaintext, apart from metadata blocks 2 and 3 (zeroed on both sides).
+    const raw = Buffer.from((await readFile(b.image)).subarray(pausedAt));
+    const want = Buffer.from(b.expected.subarray(pausedAt));
+    for (const m of b.result.metadataOffsets.filter((o) => o >= pausedAt)) {
+      raw.fill(0, m - pausedAt, m - pausedAt + 65536);
+      want.fill(0, m - pausedAt, m - pausedAt + 65536);
+    }
+    expect(b.result.metadataOffsets[0]).toBeLessThan(pausedAt);
+    expect(sha256(raw)).toBe(sha256(want));
+  });
+});
+
 describe('XTS-128 on a 4096-byte-sector volume + password', () => {
   let b: Built;
   beforeAll(async () => {

@@ -85,6 +85,12 @@ export async function encryptToBitLocker(imagePath: string, offset: number, size
     const m1 = pick(METADATA_REGION_SIZE + headerBytes, 0.45);
     const metadataOffsets = [m1, pick(METADATA_REGION_SIZE, 0.6), pick(METADATA_REGION_SIZE, 0.75)];
     const volumeHeaderOffset = m1 + METADATA_REGION_SIZE;
+    const boundary = options.pausedAt ?? encryptedVolumeSize;
+    const straddles = (start: number, length: number) => boundary > start && boundary < start + length;
+    if (boundary % sectorSize || boundary < headerBytes || boundary > encryptedVolumeSize
+      || metadataOffsets.some((m) => straddles(m, METADATA_REGION_SIZE)) || straddles(volumeHeaderOffset, headerBytes)) {
+      throw badInput('BLW_PAUSED_AT', `pausedAt ${boundary} must be sector-aligned, past the first ${headerBytes} bytes, and not inside a metadata or header-backup region`);
+    }
     if (options.reserveInBitmap !== false) await bitmap.save(file, offset);
 
     // 2. Keys.
@@ -159,7 +165,7 @@ export async function encryptToBitLocker(imagePath: string, offset: number, size
     const skip = metadataOffsets.map((m) => [m, m + METADATA_REGION_SIZE] as const).sort((a, b) => a[0] - b[0]);
     const chunk = new Uint8Array(CHUNK);
     let pos = 0;
-    for (const [start, end] of [...skip, [encryptedVolumeSize, encryptedVolumeSize] as const]) {
+    for (const [start, end] of [...skip.filter(([s0]) => s0 < boundary), [boundary, boundary] as const]) {
       while (pos < start) {
         const n = Math.min(CHUNK, start - pos);
         const view = chunk.subarray(0, n);
@@ -173,10 +179,11 @@ export async function encryptToBitLocker(imagePath: string, offset: number, size
     }
 
     // 5. The relocated volume header, the metadata blocks, and the BitLocker boot sector.
-    cipher.encrypt(original, volumeHeaderOffset);
+    // Like any sector, the backup is only encrypted when it lies below the conversion boundary.
+    if (volumeHeaderOffset < boundary) cipher.encrypt(original, volumeHeaderOffset);
     await file.write(original, 0, headerBytes, offset + volumeHeaderOffset);
     const block = encodeMetadataBlock({
-      encryptedVolumeSize, volumeHeaderSectors: headerBytes / sectorSize, metadataOffsets, volumeHeaderOffset, volumeGuid,
+      encryptedVolumeSize: boundary, state: boundary < encryptedVolumeSize ? { current: 3, next: 1 } : undefined, volumeHeaderSectors: headerBytes / sectorSize, metadataOffsets, volumeHeaderOffset, volumeGuid,
       nextNonceCounter: counter, encryptionMethod: METHOD_CODE[method], creationTime: now, entries, vmk, validationNonce,
     });
     for (const m of metadataOffsets) await file.write(block, 0, block.length, offset + m);

@@ -31,6 +31,8 @@ export const METADATA_REGION_SIZE = 0x10000;
 
 export interface MetadataBlockInput {
   encryptedVolumeSize: number;
+  /** Current / next state; default 4 / 4 (encrypted). */
+  state?: { current: number; next: number };
   volumeHeaderSectors: number;
   metadataOffsets: number[];
   volumeHeaderOffset: number;
@@ -58,8 +60,8 @@ export function encodeMetadataBlock(m: MetadataBlockInput): Uint8Array {
   block.set(Buffer.from('-FVE-FS-', 'ascii'), 0);
   v.setUint16(0x08, sizeUnits, true);
   v.setUint16(0x0a, 2, true);
-  v.setUint16(0x0c, 4, true); // current state: encrypted
-  v.setUint16(0x0e, 4, true); // next state: encrypted
+  v.setUint16(0x0c, m.state?.current ?? 4, true); // 4 = encrypted
+  v.setUint16(0x0e, m.state?.next ?? 4, true);
   v.setBigUint64(0x10, BigInt(m.encryptedVolumeSize), true);
   v.setUint32(0x18, 0, true);
   v.setUint32(0x1c, m.volumeHeaderSectors, true);

@@ -47,6 +47,14 @@ export interface EncryptOptions {
    * "System Volume Information"; we only set the bitmap bits, so NTFS never allocates them.
    */
   reserveInBitmap?: boolean;
+  /**
+   * Leave the conversion paused at this volume byte offset (a multiple of the sector size, not
+   * inside a metadata region or the header backup): only sectors below it are encrypted, the rest
+   * stay plaintext, the metadata records it as the encrypted volume size with current state 3 and
+   * next state 1, exactly what the Windows 7 sample paused mid-conversion holds
+   * (fixtures/real win7_partial.bin). Default: the whole volume is encrypted (states 4 / 4).
+   */
+  pausedAt?: number;
 }
 
 export type ProtectorType = 'recovery-password' | 'password' | 'startup-key' | 'clear-key';
