@@ -140,7 +140,6 @@ export class DirIndex {
       }
     }
     for (const vcn of this.editor.freed) {
-      this.txn.dirtyBlocks.delete(this.key(vcn));
       const bit = (vcn * this.vcnSize) / this.blockSize;
       if (!this.bitmap) throw new CorruptError(`directory ${this.dir} has index blocks but no $BITMAP`, { code: 'NTFS_INDEX_NO_BITMAP', layer: LAYER });
       const bm = this.bitmap;

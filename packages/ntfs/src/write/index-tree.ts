@@ -140,7 +140,10 @@ export class IndexEditor {
   private async removeEmptyLeaf(parentPath: IndexPath, leaf: IndexNode): Promise<void> {
     if (leaf.vcn === 'root') return;
     this.freed.add(leaf.vcn);
-    this.dirty.delete(leaf);
+    // The freed block is still written, with its live area emptied (only the end entry): tools that
+    // read every INDX block without consulting $BITMAP (The Sleuth Kit) would otherwise list its
+    // last name as allocated. The removed entries stay in the slack, as Windows leaves them.
+    this.touch(leaf);
     const { node: parent, pos } = parentPath[parentPath.length - 1];
     const pe = parent.entries[pos];
     if (pe.child !== leaf.vcn) throw new CorruptError('index path does not lead to the emptied block', { code: 'NTFS_INDEX_PATH', layer: LAYER });
