@@ -148,6 +148,27 @@ async function dislocker(b: Built, unlock: string[]): Promise<Buffer | null> {
   return bytes;
 }
 
+/**
+ * libbde's bdemount (FUSE): returns the decrypted volume it exposes (NTFS size, not the whole
+ * partition), or null. libbde 20190102 cannot open XTS-256 or clear-key volumes.
+ */
+async function bdemount(b: Built, unlock: string[]): Promise<Buffer | null> {
+  const mnt = join(work, `bde-${randomBytes(4).toString('hex')}`);
+  await mkdir(mnt);
+  const child = spawn('bdemount', ['-o', String(b.offset), ...unlock, b.image, mnt], { stdio: 'ignore' });
+  const exited = new Promise((r) => child.on('exit', r));
+  try {
+    for (let i = 0; i < 100 && !existsSync(join(mnt, 'bde1')); i++) {
+      if (child.exitCode !== null) return null;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return existsSync(join(mnt, 'bde1')) ? await readFile(join(mnt, 'bde1')) : null;
+  } finally {
+    await run('umount', [mnt]);
+    await exited;
+  }
+}
+
 async function dumpVolumeKey(b: Built, secret: string | Uint8Array, keyFile?: string): Promise<string | null> {
   const args = ['bitlkDump', '--dump-volume-key', '--key-file', keyFile ?? '-', b.volume];
   const r = await run('cryptsetup', args, keyFile ? undefined : secret);
@@ -312,11 +333,15 @@ describe('CBC-128 + password', () => {
     expect(sha256(plain!)).toBe(sha256(b.expected));
     await checkFiles(plain!);
   });
-  it('bdeinfo reads the metadata', async () => {
+  it('bdeinfo reads the metadata and bdemount (libbde) decrypts to the original volume', async () => {
     const r = await run('bdeinfo', ['-p', 'password12!@', b.image]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('AES-CBC 128-bit');
     expect(r.stdout).toMatch(new RegExp(`${b.result.protectors[0].guid}\\s+Type\\s+: Password`));
+    const plain = await bdemount(b, ['-p', 'password12!@']);
+    expect(plain).not.toBeNull();
+    expect(sha256(plain!)).toBe(sha256(b.expected.subarray(0, plain!.length)));
+    expect(plain!.length).toBeGreaterThan(SMALL_SIZE - 4096);
   });
 });
 
@@ -357,8 +382,11 @@ describe('CBC-128 + Elephant diffuser, deterministic keys, password', () => {
     expect(b.dump).toContain('Description:  \tTESTHOST Data 1/2/2026');
     expect(await dumpVolumeKey(b, 'Correct Horse 42')).toBe(hex(fvek));
   });
-  it('dislocker-file -u decrypts to the original volume', async () => {
+  it('dislocker-file -u and bdemount (libbde) decrypt to the original volume', async () => {
     expect(sha256((await dislocker(b, ['-uCorrect Horse 42']))!)).toBe(sha256(b.expected));
+    const plain = (await bdemount(b, ['-p', 'Correct Horse 42']))!;
+    expect(sha256(plain)).toBe(sha256(b.expected.subarray(0, plain.length)));
+    expect(plain.length).toBeGreaterThan(SMALL_SIZE - 4096);
   });
 });
 
