@@ -19,7 +19,7 @@ import type { DirEntry } from './types.js';
 import type { NtfsVolume } from './volume.js';
 
 /** Allocations up to this size are read in one go (walks); larger ones block by block. */
-const PRELOAD_BYTES = 8 << 20;
+const PRELOAD_BYTES = 4 << 20;
 
 export interface IndexNode {
   /** null for the root. */

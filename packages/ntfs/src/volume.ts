@@ -49,6 +49,7 @@ export class NtfsVolume {
   readonly strict: boolean;
   /** @internal */ mft!: Mft;
   private readonly records = new Map<number, FileRecord>();
+  private readonly indexes = new Map<number, DirectoryIndex>();
   private upcaseTable: UpcaseTable | null = null;
 
   private constructor(
@@ -315,7 +316,15 @@ export class NtfsVolume {
 
   /** @internal The $I30 index of a directory record. */
   async directoryIndex(recordNumber: number): Promise<DirectoryIndex> {
-    return DirectoryIndex.open(this, await this.readRecord(recordNumber));
+    const record = await this.readRecord(recordNumber);
+    const cached = this.indexes.get(recordNumber);
+    if (cached && cached.record === record) return cached;
+    const index = await DirectoryIndex.open(this, record);
+    // Small LRU: path resolution revisits the same few directories.
+    this.indexes.delete(recordNumber);
+    this.indexes.set(recordNumber, index);
+    if (this.indexes.size > 8) this.indexes.delete(this.indexes.keys().next().value as number);
+    return index;
   }
 
   /** The $I30 entries of a directory, in index (collation) order, streaming. */

@@ -16,6 +16,7 @@ import { ReparseTag } from './layout/reparse-point.js';
 import { Limits } from './errors.js';
 import { fileNames, findAttribute, joinedAttributes, reparsePoint, standardInformation, type FileRecord } from './record-view.js';
 import { hasRecordSignature } from './codec/decode-record.js';
+import { DirectoryIndex } from './directory.js';
 import type { DirEntry, EntryType, WalkEntry } from './types.js';
 import type { NtfsVolume } from './volume.js';
 
@@ -165,7 +166,8 @@ async function* walkDirectory(
   const entries: DirEntry[] = [];
   try {
     dirRecord = await volume.readRecord(dir);
-    const index = await volume.directoryIndex(dir);
+    // Not the volume's index cache: a walk visits each directory once.
+    const index = await DirectoryIndex.open(volume, dirRecord);
     for await (const e of index.entries()) if (e.namespace !== 'dos') entries.push(e);
   } catch (error) {
     volume.note(`${path || '/'}: directory unreadable: ${(error as Error).message}`);

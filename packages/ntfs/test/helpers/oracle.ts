@@ -78,3 +78,32 @@ export async function pool<T>(items: T[], limit: number, fn: (item: T) => Promis
     while (next < items.length) await fn(items[next++]);
   }));
 }
+
+/**
+ * Expected bytes for every allocated file and stream: `tsk_recover -a` writes
+ * all regular files in one process (fast); system files and named streams,
+ * which it skips, come from `icat`. Calls `check(row, expected)` for each.
+ */
+export async function forEachTskStream(image: string, extra: string[], check: (row: FlsRow, stream: string, expected: Buffer) => Promise<void>): Promise<number> {
+  const { mkdtempSync, readFileSync, existsSync, rmSync, statSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'coldfix-tsk-recover-'));
+  try {
+    execFileSync('tsk_recover', ['-a', ...extra, image, dir], { stdio: 'ignore' });
+    const rows = fls(image, 'allocated', extra).filter((r) => (r.type === 'r/r' || r.type === 'd/r') && r.address.split('-')[1] === '128');
+    let count = 0;
+    await pool(rows, 4, async (row) => {
+      if (row.path === '$BadClus:$Bad' || row.path.includes('/.:')) return;
+      const colon = row.path.lastIndexOf(':');
+      const stream = colon > row.path.lastIndexOf('/') ? row.path.slice(colon + 1) : '';
+      const recovered = join(dir, row.path);
+      const expected = !stream && existsSync(recovered) && statSync(recovered).isFile() ? readFileSync(recovered) : await icat(image, row.address, extra);
+      await check(row, stream, expected);
+      count++;
+    });
+    return count;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
