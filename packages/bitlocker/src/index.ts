@@ -28,3 +28,6 @@ export function isBitLocker(firstSector: Uint8Array): boolean {
 export async function readBitLockerInfo(source: ByteSource): Promise<BitLockerInfo> {
   return buildInfo(await readFveMetadata(source), source.size);
 }
+/** The two stretch implementations, for bench/ (stretchKey picks WebAssembly when available). */
+export { stretchKeyJs } from './codec/sha256-stretch.js';
+export { stretchKeyWasm } from './codec/sha256-stretch-wasm.js';

@@ -74,18 +74,17 @@ export class XtsCipher implements SectorCipher {
     this.tweakEnc = ecb(bits, key.subarray(half), true) as Cipher;
   }
 
-  /** Tweak for every 16-byte block of `count` sectors: T_j = E_K2(sector) · α^j in GF(2^128). */
-  private tweaks(count: number, tweakOffset: number): Uint32Array {
-    const firstSector = tweakOffset / this.sectorSize;
-    const t0 = asWords(this.tweakEnc.update(le128Blocks(count, firstSector, 1)));
-    const blocks = this.sectorSize >>> 4;
-    const out = new Uint32Array(count * blocks * 4);
+  /**
+   * dst[i] = src[i] XOR T for every 16-byte block, with T_j = E_K2(sector) · α^j in
+   * GF(2^128) generated on the fly (fused: no tweak buffer, one pass).
+   */
+  private static xorTweaks(dst: Uint32Array, src: Uint32Array, t0: Uint32Array, count: number, blocks: number): void {
+    let o = 0;
     for (let s = 0; s < count; s++) {
       let a = t0[s * 4], b = t0[s * 4 + 1], c = t0[s * 4 + 2], d = t0[s * 4 + 3];
-      let o = s * blocks * 4;
       for (let j = 0; j < blocks; j++, o += 4) {
-        out[o] = a; out[o + 1] = b; out[o + 2] = c; out[o + 3] = d;
-        // multiply by α: 128-bit little-endian shift left by one, reduce with 0x87.
+        dst[o] = src[o] ^ a; dst[o + 1] = src[o + 1] ^ b; dst[o + 2] = src[o + 2] ^ c; dst[o + 3] = src[o + 3] ^ d;
+        // multiply by α: 128-bit little-endian shift left by one, reduce with 0x87 (IEEE 1619 §5.2).
         const carry = d >>> 31;
         d = (d << 1) | (c >>> 31);
         c = (c << 1) | (b >>> 31);
@@ -93,17 +92,17 @@ export class XtsCipher implements SectorCipher {
         a = (a << 1) ^ (carry * 0x87);
       }
     }
-    return out;
   }
 
   private run(data: Uint8Array, tweakOffset: number, cipher: Cipher | Decipher): void {
     const count = data.length / this.sectorSize;
-    const t = this.tweaks(count, tweakOffset);
+    const blocks = this.sectorSize >>> 4;
+    const t0 = asWords(this.tweakEnc.update(le128Blocks(count, tweakOffset / this.sectorSize, 1)));
     const { w, commit } = words(data);
-    for (let i = 0; i < w.length; i++) w[i] ^= t[i];
+    XtsCipher.xorTweaks(w, w, t0, count, blocks);
     commit();
     const out = asWords(cipher.update(data));
-    for (let i = 0; i < w.length; i++) w[i] = out[i] ^ t[i];
+    XtsCipher.xorTweaks(w, out, t0, count, blocks);
     commit();
   }
 
