@@ -16,11 +16,15 @@ describe('matchWildcard', () => {
     expect(matchWildcard('a?c', 'abc', ascii)).toBe(true);
     expect(matchWildcard('a?c', 'ac', ascii)).toBe(false);
     expect(matchWildcard('*', '', ascii)).toBe(true);
+    // Names holding wildcard characters themselves (ntfs-3g allows them).
+    expect(matchWildcard('C-00000291*.sys', 'C-00000291*?<>|".sys', ascii)).toBe(true);
+    expect(matchWildcard('a*b', 'a*xb', ascii)).toBe(true);
+    expect(matchWildcard('a?c', 'a?c', ascii)).toBe(true);
   });
   it('agrees with an equivalent regular expression on random inputs', () => {
     const alphabet = fc.constantFrom('a', 'b', '*', '?');
     fc.assert(
-      fc.property(fc.array(alphabet, { maxLength: 8 }), fc.array(fc.constantFrom('a', 'b'), { maxLength: 10 }), (p, n) => {
+      fc.property(fc.array(alphabet, { maxLength: 8 }), fc.array(fc.constantFrom('a', 'b', '*', '?'), { maxLength: 10 }), (p, n) => {
         const pattern = p.join('');
         const name = n.join('');
         const regex = new RegExp(`^${pattern.replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 's');

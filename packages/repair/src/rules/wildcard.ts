@@ -11,12 +11,14 @@ export function matchWildcard(pattern: string, name: string, upcase: (text: stri
   let starPi = -1;
   let starNi = 0;
   while (ni < n.length) {
-    if (pi < p.length && (p[pi] === '?' || p[pi] === n[ni])) {
-      pi++;
-      ni++;
-    } else if (pi < p.length && p[pi] === '*') {
+    // The star test comes first: a name may itself hold `*` (legal for ntfs-3g), which must not
+    // consume the pattern's star as a literal.
+    if (pi < p.length && p[pi] === '*') {
       starPi = pi++;
       starNi = ni;
+    } else if (pi < p.length && (p[pi] === '?' || p[pi] === n[ni])) {
+      pi++;
+      ni++;
     } else if (starPi >= 0) {
       pi = starPi + 1;
       ni = ++starNi;
