@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdir, open } from 'node:fs/promises';
-import { forEachChunk, ioErrorFrom } from '@coldfix/io';
+import { forEachChunk, ioErrorFrom, PreconditionError } from '@coldfix/io';
 import { AttributeType, fileNames, filetimeToIso, joinedAttributes, standardInformation, type NtfsVolume } from '@coldfix/ntfs';
 import type { Match } from './evaluate.js';
 import { resolveInside, safeComponent } from './safe-name.js';
@@ -20,14 +20,19 @@ export interface QuarantineEntry {
 
 export async function quarantineMatch(volume: NtfsVolume, partition: number, match: Match, root: string): Promise<QuarantineEntry> {
   const leaf = match.path.split('\\').pop() ?? 'file';
-  const folder = resolveInside(root, `p${partition}-r${match.record}-s${match.sequence}-${safeComponent(leaf, 80)}`);
-  await mkdir(folder, { recursive: true });
+  const folder = await createFolder(root, `p${partition}-r${match.record}-s${match.sequence}-${safeComponent(leaf, 80)}`);
   const record = await volume.readRecord(match.record);
 
   const streams: QuarantineEntry['streams'] = [];
+  // Different stream names can sanitise to the same file name (`a:b`, `a?b`, `a*b` → `a_b`): number the later ones.
+  const used = new Set<string>();
   for (const attribute of joinedAttributes(record, AttributeType.data)) {
     const name = attribute.name;
-    const file = resolveInside(folder, name === '' ? 'data.bin' : `stream-${safeComponent(name, 80)}.bin`);
+    const base = name === '' ? 'data' : `stream-${safeComponent(name, 80)}`;
+    let fileName = `${base}.bin`;
+    for (let n = 2; used.has(fileName.toLowerCase()); n++) fileName = `${base}~${n}.bin`;
+    used.add(fileName.toLowerCase());
+    const file = resolveInside(folder, fileName);
     const { size, sha256 } = await copyStream(volume, match.record, name, file);
     streams.push({ name, size, sha256, file: file.slice(folder.length + 1) });
   }
@@ -75,6 +80,27 @@ export async function quarantineMatch(volume: NtfsVolume, partition: number, mat
   const manifestPath = resolveInside(folder, 'manifest.json');
   await writeExclusive(manifestPath, Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
   return { folder, manifest: manifestPath, streams };
+}
+
+/**
+ * Creates a new folder for one quarantined file. An earlier attempt (e.g. a repair whose
+ * verification failed and was rolled back) may have left a folder of the same name: its evidence
+ * is kept and this attempt gets `-2`, `-3`, … instead of failing on the exclusive file creation.
+ */
+async function createFolder(root: string, name: string): Promise<string> {
+  await mkdir(root, { recursive: true }).catch((error) => {
+    throw ioErrorFrom(error, root, 'create');
+  });
+  for (let attempt = 1; attempt <= 1000; attempt++) {
+    const folder = resolveInside(root, attempt === 1 ? name : `${name}-${attempt}`);
+    try {
+      await mkdir(folder);
+      return folder;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw ioErrorFrom(error, folder, 'create');
+    }
+  }
+  throw new PreconditionError(`${root} already holds 1000 quarantine folders named ${name}`, { code: 'QUARANTINE_FOLDER_EXISTS', layer: 'repair', details: { root } });
 }
 
 async function copyStream(volume: NtfsVolume, recordNumber: number, streamName: string, path: string): Promise<{ size: number; sha256: string }> {
