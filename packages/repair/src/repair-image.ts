@@ -5,7 +5,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { isColdfixError, journalPathFor, rollbackImage, commitImage } from '@coldfix/io';
-import { assertWritable, checkWriteGates, deleteFile, resetLogFile } from '@coldfix/ntfs';
+import { assertWritable, checkWriteGates, deleteFile, resetLogFile, ROOT_RECORD, type NtfsVolume } from '@coldfix/ntfs';
+import type { Match } from './evaluate.js';
 import { openImage, type OpenImageOptions } from '@coldfix/volumes';
 import { quarantineMatch } from './quarantine.js';
 import type { RepairReport, VolumeReport } from './report.js';
@@ -39,6 +40,7 @@ export async function repairImage(image: string, options: RepairOptions): Promis
   // 1. Plan on the original, read-only.
   const planned = await openImage(image, openOptions);
   let report: RepairReport;
+  const unaddressable: string[] = [];
   const baseline: Baseline = { directories: new Map(), bitlockerMetadata: new Map(), deleted: new Map() };
   try {
     const scanned = await scanImage(planned, scanOptions);
@@ -51,6 +53,10 @@ export async function repairImage(image: string, options: RepairOptions): Promis
       for (const match of todo) if (!directories.has(match.parentRecord)) directories.set(match.parentRecord, await directorySnapshot(volume, match.parentRecord));
       baseline.directories.set(entry.partition, directories);
       baseline.deleted.set(entry.partition, new Set(todo.map((m) => m.record)));
+      for (const match of todo) {
+        const problem = await addressByPath(volume, match);
+        if (problem) unaddressable.push(`refused (unaddressable-name): partition ${entry.partition} record ${match.record}: ${problem}`);
+      }
       const metadata = await bitlockerMetadataHash(planned, entry);
       if (metadata) baseline.bitlockerMetadata.set(entry.partition, metadata);
     }
@@ -80,6 +86,11 @@ export async function repairImage(image: string, options: RepairOptions): Promis
   if (work.length === 0) return finish();
   if (options.dryRun) {
     report.result = 'affected';
+    return finish();
+  }
+  if (unaddressable.length) {
+    report.result = 'refused';
+    report.messages.push(...unaddressable);
     return finish();
   }
   const blocking = work.flatMap((v) => v.gates.filter((g) => !(g.gate === 'logfile-unclean' && options.forceUncleanLog)));
@@ -170,3 +181,19 @@ export async function repairImage(image: string, options: RepairOptions): Promis
   return finish();
 }
 
+/**
+ * The NTFS delete finds its file by path (`/` and `\\` both separate), so a name holding a separator
+ * (legal for ntfs-3g, never made by Windows) would be split: the path then names another file or
+ * none. Resolve the path the same way, component by component, and say why when it does not lead
+ * back to the matched record; such a repair is refused before anything is written.
+ */
+async function addressByPath(volume: NtfsVolume, match: Match): Promise<string | null> {
+  const components = match.path.split(/[\\/]+/).filter((c) => c !== '' && c !== '.');
+  let record = ROOT_RECORD;
+  for (const component of components) {
+    const entry = await volume.lookup(record, component);
+    if (!entry) return `its path ${JSON.stringify(match.path)} does not resolve (the name holds a path separator)`;
+    record = entry.recordNumber;
+  }
+  return record === match.record ? null : `its path ${JSON.stringify(match.path)} resolves to record ${record}, not to it (the name holds a path separator)`;
+}
