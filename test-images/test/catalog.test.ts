@@ -206,6 +206,29 @@ describe('windows-sample', () => {
   });
 });
 
+describe('windows-sample-bitlocker-vhd', () => {
+  it('dislocker-file decrypts the Windows partition with the recovery password to the plain sample tree', async () => {
+    const e = entry('windows-sample-bitlocker-vhd');
+    const win = e.extra!['windowsPartition'] as { offset: number; size: number };
+    const bl = e.extra!['bitlocker'] as { recoveryPassword: string; volumeGuid: string };
+    const MiB = 1024 * 1024;
+    expect(win.offset % MiB).toBe(0);
+    const enc = join(scratch, 'bitlocker-enc.img');
+    const dec = join(scratch, 'bitlocker-dec.img');
+    await tool('qemu-img', ['dd', '-f', 'vpc', '-O', 'raw', 'bs=1M', `skip=${win.offset / MiB}`, `count=${win.size / MiB}`, `if=${e.image}`, `of=${enc}`]);
+    expect(await tool('cryptsetup', ['bitlkDump', enc])).toMatch(new RegExp(bl.volumeGuid, 'i'));
+    await tool('dislocker-file', ['-V', enc, `-p${bl.recoveryPassword}`, '--', dec]);
+    await rm(enc);
+    const cs = e.extra!['crowdstrike'] as { path: string; sha256: string; size: number; classification: string }[];
+    const list = parseFls(await tool('fls', ['-r', '-p', dec]));
+    const bad = cs.find((c) => c.classification === 'bad')!;
+    const hit = list.find((f) => f.path === bad.path.slice(1))!;
+    expect(hit).toBeDefined();
+    expect(await toolSha256('icat', [dec, hit.addr])).toEqual({ sha256: bad.sha256, size: bad.size });
+    await rm(dec);
+  }, 300_000);
+});
+
 describe('safety-gate volumes', () => {
   it('ntfs-dirty: ntfsinfo refuses it unless forced, and then shows the DIRTY flag', async () => {
     const e = entry('ntfs-dirty');

@@ -4,6 +4,7 @@ import { rawGpt, rawMbr } from './disks.js';
 import { ntfsBasic } from './ntfs-basic.js';
 import { ntfsBigdir } from './ntfs-bigdir.js';
 import { ntfsDirty, ntfsHibernated } from './ntfs-gates.js';
+import { ntfsLarge } from './ntfs-large.js';
 import { vhdScenario } from './vhd.js';
 import { windowsSample } from './windows-sample.js';
 import { windowsSampleBitlocker } from './windows-sample-bitlocker.js';
@@ -21,4 +22,5 @@ export const scenarios: Scenario[] = [
   windowsSampleBitlocker,
   ntfsDirty,
   ntfsHibernated,
+  ntfsLarge,
 ];
