@@ -77,7 +77,7 @@ function stretchSalt(entry: MetadataEntry): Uint8Array | undefined {
   return s ? decodeStretchKeyValue(s).salt : undefined;
 }
 
-/** The FVEK: entry type 3 (AES-CCM) first, then any other top-level AES-CCM key (Vista used type 0x000b). */
+/** The FVEK: entry type 3 (AES-CCM) first, then any other top-level AES-CCM entry that decrypts to a sector-cipher key. */
 function unwrapFvek(blocks: FveBlock[], vmk: Uint8Array): { method: number; key: Uint8Array } | null {
   for (const block of blocks) {
     const candidates = block.entries
