@@ -19,7 +19,7 @@
  * ntfs_index_remove (read, not copied); NTFS documentation (Russon & Fledel).
  */
 import { PreconditionError, UnsupportedError, NotFoundError } from '@coldfix/io';
-import { compareNames, keyName, sameUnits, toUnits } from './collation.js';
+import { compareNamesIgnoreCase, keyName, sameUnits, toUnits } from './collation.js';
 import { DirIndex } from './dir-index.js';
 import { AttrType, attributeRuns, decodeFileName, decodeRecordHeader, freeRecordInPlace, listAttributes, RecordFlags, residentValue, viewOf } from './raw/record.js';
 import { RawVolume } from './raw/raw-volume.js';
@@ -100,7 +100,9 @@ export async function deleteFile(volume: VolumeInput, path: string, options: Del
       for (const n of list) {
         const units = toUnits(n.name);
         const found = await index.editor.find(
-          (key) => compareNames(units, keyName(key), upcase),
+          // Ignoring case while descending: names that differ only in case (POSIX namespace) may be
+          // ordered either way on disk; `find` explores both sides of equal keys and the predicate picks the entry.
+          (key) => compareNamesIgnoreCase(units, keyName(key), upcase),
           (e) => Number(e.fileRef & 0xffffffffffffn) === record && sameUnits(keyName(e.key), units) && e.key[0x41] === n.namespace,
         );
         if (!found) {
