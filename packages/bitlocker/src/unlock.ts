@@ -16,7 +16,7 @@
 import { CorruptError, UnlockError, isColdfixError, type ByteSource } from '@coldfix/io';
 import { unwrapAesCcm } from './codec/aes-ccm.js';
 import { decodeAesCcmValue, decodeEntries, decodeKeyValue, decodeStretchKeyValue, type MetadataEntry } from './codec/entries.js';
-import { parseRecoveryPassword } from './codec/recovery-password.js';
+import { looksLikeRecoveryPassword, parseRecoveryPassword } from './codec/recovery-password.js';
 import { passwordInitialHash, recoveryKeyInitialHash, stretchKey } from './codec/stretch.js';
 import { parseBekFile, type StartupKey } from './bek.js';
 import { buildInfo, describeProtector, vmkEntries, type BitLockerInfo, type BitLockerProtector } from './info.js';
@@ -96,6 +96,9 @@ function planAttempts(block: FveBlock, volumeGuid: string, keys: KeyMaterial): A
   const beks: StartupKey[] = (keys.startupKeys ?? []).map((k) => parseBekFile(k.bytes, k.name));
   // Parse the directly given recovery passwords up front: a typo is reported (naming the block), not silently tried.
   const recoveryKeys = (keys.recoveryPasswords ?? []).map(parseRecoveryPassword);
+  // A recovery password typed into the password option is also tried as one (a common mix-up).
+  for (const pw of keys.passwords ?? []) if (looksLikeRecoveryPassword(pw)) { try { recoveryKeys.push(parseRecoveryPassword(pw)); } catch { /* not one after all */ } }
+  const keyMap = new Map([...(keys.keyMap ?? new Map<string, string>())].map(([k, v]) => [k.replace(/[{}\s]/g, '').toLowerCase(), v]));
   const entries = vmkEntries(block);
   const protectors = entries.map(describeProtector);
   entries.forEach((entry, i) => {
@@ -114,7 +117,7 @@ function planAttempts(block: FveBlock, volumeGuid: string, keys: KeyMaterial): A
       case 'recovery-password': {
         const salt = stretchSalt(entry);
         if (!salt) break;
-        const mapped = keys.keyMap?.get(protector.guid) ?? keys.keyMap?.get(volumeGuid);
+        const mapped = keyMap.get(protector.guid) ?? keyMap.get(volumeGuid);
         if (mapped !== undefined) {
           const rk = parseRecoveryPassword(mapped);
           attempts.push({ rank: 2, protector, entry, key: () => stretchKey(recoveryKeyInitialHash(rk), salt) });

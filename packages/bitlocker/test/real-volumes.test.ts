@@ -131,10 +131,17 @@ suite('real BitLocker volumes (other protectors and states)', () => {
     expect(sha256(await volume.read(0, 32768))).toBe('1a931c72a325718ab51762174fec7866977644384430a0c58628c1c5d19dbe59');
     const metadata = await readFveMetadata(source);
     expect(hex(deriveFvek(metadata, info, { recoveryPasswords: [rp] }).fvek!.key)).toBe('9a9948cb808a66b275415e599f853060bfa922afd8d3e09c61568dafa32d2611');
-    const byKeyMap = await unlockBitLocker(source, { keyMap: new Map([['3c116b76-c67b-484e-b439-ce2ed68b561e', '284867-596541-514998-422114-660297-261613-215424-199408']]) });
+    const byKeyMap = await unlockBitLocker(source, { keyMap: new Map([['{3C116B76-C67B-484E-B439-CE2ED68B561E}', '284867-596541-514998-422114-660297-261613-215424-199408']]) });
     expect(byKeyMap.protectorUsed.type).toBe('recovery-password');
     const byVolumeGuid = await unlockBitLocker(source, { keyMap: new Map([['8e6909f1-6ba3-49ea-bf8d-ec83fab656cd', rp]]) });
     expect(byVolumeGuid.protectorUsed.type).toBe('recovery-password');
+    // A recovery password given as a password is tried as a recovery password.
+    const mixedUp = await unlockBitLocker(source, { passwords: ['284867-596541-514998-422114-660297-261613-215424-199408'] });
+    expect(mixedUp.protectorUsed.type).toBe('recovery-password');
+    // The password protector of the same volume (MANIFEST: confirmed by cryptsetup and dislocker).
+    const byPassword = await unlockBitLocker(source, { passwords: [PASSWORD] });
+    expect(byPassword.protectorUsed).toEqual({ guid: '6dd54bcd-633d-4836-9ebc-44fa02f1776d', type: 'password' });
+    expect(sha256(await byPassword.read(0, 32768))).toBe('1a931c72a325718ab51762174fec7866977644384430a0c58628c1c5d19dbe59');
   });
 
   it('recovery_password: a typo names the bad block and never echoes digits', async () => {
