@@ -136,6 +136,18 @@ describe('finding and verifying parents', () => {
     await image.close();
   });
 
+  it('follows the absolute locator when only the child moves', async () => {
+    const dir = join(scratch, 'absolute');
+    makeBase(join(dir, 'base'), 'p.vhd');
+    mkdirSync(join(dir, 'one'), { recursive: true });
+    mkdirSync(join(dir, 'two/deeper'), { recursive: true });
+    await createDifferencingVhd(join(dir, 'one/c.vhd'), join(dir, 'base/p.vhd'), { parentLocator: 'absolute' });
+    renameSync(join(dir, 'one/c.vhd'), join(dir, 'two/deeper/c.vhd'));
+    const image = await openDiskImage(join(dir, 'two/deeper/c.vhd'));
+    expect(image.chain[1].path).toBe(join(dir, 'base/p.vhd'));
+    await image.close();
+  });
+
   it('uses parentDirs and case-insensitive names when the locators lead nowhere', async () => {
     const dir = join(scratch, 'dirs');
     makeBase(join(dir, 'x'), 'Parent.vhd');

@@ -5,11 +5,12 @@ const utf16le = (s: string) => Uint8Array.from([...s].flatMap((c) => [c.charCode
 
 describe('parent locator paths', () => {
   it('parses Windows paths', () => {
-    expect(parseWindowsPath('C:\\Projects\\dfvfs\\fat-parent.vhd')).toEqual({ absolute: true, components: ['Projects', 'dfvfs', 'fat-parent.vhd'] });
-    expect(parseWindowsPath('.\\fat-parent.vhd')).toEqual({ absolute: false, components: ['fat-parent.vhd'] });
-    expect(parseWindowsPath('..\\base\\p.vhd')).toEqual({ absolute: false, components: ['..', 'base', 'p.vhd'] });
-    expect(parseWindowsPath('\\\\?\\C:\\x\\p.vhd')).toEqual({ absolute: true, components: ['x', 'p.vhd'] });
-    expect(parseWindowsPath('\\\\server\\share\\x\\p.vhd')).toEqual({ absolute: true, components: ['x', 'p.vhd'] });
+    expect(parseWindowsPath('C:\\Projects\\dfvfs\\fat-parent.vhd')).toEqual({ absolute: true, rooted: false, components: ['Projects', 'dfvfs', 'fat-parent.vhd'] });
+    expect(parseWindowsPath('.\\fat-parent.vhd')).toEqual({ absolute: false, rooted: false, components: ['fat-parent.vhd'] });
+    expect(parseWindowsPath('..\\base\\p.vhd')).toEqual({ absolute: false, rooted: false, components: ['..', 'base', 'p.vhd'] });
+    expect(parseWindowsPath('\\\\?\\C:\\x\\p.vhd')).toEqual({ absolute: true, rooted: false, components: ['x', 'p.vhd'] });
+    expect(parseWindowsPath('\\\\server\\share\\x\\p.vhd')).toEqual({ absolute: true, rooted: false, components: ['x', 'p.vhd'] });
+    expect(parseWindowsPath('\\srv\\images\\p.vhd')).toEqual({ absolute: true, rooted: true, components: ['srv', 'images', 'p.vhd'] });
   });
   it('decodes locator data', () => {
     expect(decodeLocatorData('W2ru', utf16le('.\\p.vhd\0junk'))).toBe('.\\p.vhd');
@@ -34,5 +35,7 @@ describe('parent locator paths', () => {
       ['/srv/parents'],
     );
     expect(paths).toEqual(['/img/base/Parent.vhd', '/img/child/Parent.vhd', '/srv/parents/Parent.vhd']);
+    // A rooted path without a drive (what our writer stores for POSIX paths) is tried as is.
+    expect(parentCandidatePaths('/img/child', [{ platformCode: 'W2ku', path: '\\srv\\images\\p.vhd' }], '')).toEqual(['/srv/images/p.vhd', '/img/child/p.vhd']);
   });
 });

@@ -71,6 +71,8 @@ export function encodeParentUnicodeName(name: string, target: Uint8Array): void 
 
 export interface WindowsPath {
   absolute: boolean;
+  /** Rooted without a drive letter or server (`\\a\\b`): also meaningful as a POSIX path (our writer stores those). */
+  rooted: boolean;
   /** Path components, `.` and empty ones removed (`..` kept). */
   components: string[];
 }
@@ -79,6 +81,7 @@ export interface WindowsPath {
 export function parseWindowsPath(text: string): WindowsPath {
   let s = text.replace(/\//g, '\\');
   let absolute = false;
+  let rooted = /^\\(?!\\)/.test(s);
   if (/^\\\\[?.]\\/.test(s)) {
     s = s.slice(4);
     if (/^UNC\\/i.test(s)) s = '\\\\' + s.slice(4);
@@ -87,14 +90,16 @@ export function parseWindowsPath(text: string): WindowsPath {
     // \\server\share\rest: the share root is the local root we cannot know.
     const parts = s.slice(2).split('\\');
     s = '\\' + parts.slice(2).join('\\');
+    rooted = false;
   }
   if (/^[A-Za-z]:/.test(s)) {
     s = s.slice(2);
     absolute = true;
+    rooted = false;
   }
   if (s.startsWith('\\')) absolute = true;
   const components = s.split('\\').filter((c) => c !== '' && c !== '.');
-  return { absolute, components };
+  return { absolute, rooted, components };
 }
 
 /**
@@ -123,6 +128,7 @@ export function parentCandidatePaths(childDir: string, locators: ParentLocatorRe
     const parsed = parseWindowsPath(locator.path);
     if (parsed.components.length === 0) continue;
     if (!parsed.absolute) add(posix.resolve(childDir, ...parsed.components));
+    else if (parsed.rooted) add(posix.resolve('/', ...parsed.components));
     addName(parsed.components[parsed.components.length - 1]);
   }
   if (parentName) {
