@@ -5,7 +5,7 @@
  * a lock file so parallel test workers never build the same thing twice.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Catalog, CatalogEntry } from './catalog.js';
@@ -108,9 +108,33 @@ async function withLock<T>(fn: () => Promise<T>): Promise<T> {
     }
   }
   try {
+    await removeStaleScratch(dir);
     return await fn();
   } finally {
     await unlink(lock).catch(() => undefined);
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Removes `.build-*` / `.tmp-*` folders and empty `.mnt/*` points left by builders that died. */
+async function removeStaleScratch(dir: string): Promise<void> {
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const m = /^\.(?:build|tmp)-.+-(\d+)-\d+$/.exec(name);
+    if (m && !pidAlive(Number(m[1]))) await rm(join(dir, name), { recursive: true, force: true });
+  }
+  const mnt = join(dir, '.mnt');
+  for (const name of await readdir(mnt).catch(() => [] as string[])) {
+    const m = /-(\d+)-\d+$/.exec(name);
+    // rmdir only: a directory still holding a mount (or files) is left alone.
+    if (m && !pidAlive(Number(m[1]))) await rmdir(join(mnt, name)).catch(() => undefined);
   }
 }
 
