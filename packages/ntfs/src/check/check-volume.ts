@@ -50,7 +50,6 @@ export async function checkVolume(volume: VolumeInput): Promise<{ clean: boolean
   const runLcn: number[] = [];
   const runLen: number[] = [];
   const scan = await scanMft(vol, (record, _type, runs) => {
-    if (!runs.length) return;
     for (const r of runs) {
       if (r.lcn === null) continue;
       runRec.push(record);
@@ -75,9 +74,10 @@ export async function checkVolume(volume: VolumeInput): Promise<{ clean: boolean
   // 1. $MFT:$BITMAP.
   const mftBitmap = attributeData(vol, await vol.extents(0), AttrType.bitmap);
   const mbits = await mftBitmap.read(0, mftBitmap.size);
+  const corruptInUse = new Set(scan.corrupt.filter((c) => c.inUse).map((c) => c.record));
   for (let n = 0; n < scan.count; n++) {
     const bit = n >> 3 < mbits.length ? (mbits[n >> 3] >> (n & 7)) & 1 : 0;
-    const inUse = records.has(n) || scan.corrupt.some((c) => c.record === n && c.inUse);
+    const inUse = records.has(n) || corruptInUse.has(n);
     if (inUse && !bit) add({ code: 'MFT_BITMAP_CLEAR_IN_USE', message: `record ${n} is in use but its $MFT:$BITMAP bit is clear`, records: [n] });
     if (!inUse && bit && n >= FIRST_USER_RECORD) add({ code: 'MFT_BITMAP_SET_FREE', message: `record ${n} is free but its $MFT:$BITMAP bit is set`, records: [n] });
   }
