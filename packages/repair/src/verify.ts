@@ -67,10 +67,13 @@ export async function verifyImage(path: string, open: OpenImageOptions, scan: Sc
   }
 }
 
-/** Lists a directory as a set of "name|record|sequence" strings. */
+/**
+ * Lists a directory as a set of "record|sequence|name" strings. The name goes last: names from an
+ * image may hold `|` (legal for ntfs-3g), so only the two numbers are split off.
+ */
 export async function directorySnapshot(volume: NtfsVolume, directoryRecord: number): Promise<Set<string>> {
   const out = new Set<string>();
-  for await (const entry of volume.readdir(directoryRecord)) out.add(`${entry.name}|${entry.recordNumber}|${entry.sequence}`);
+  for await (const entry of volume.readdir(directoryRecord)) out.add(`${entry.recordNumber}|${entry.sequence}|${entry.name}`);
   return out;
 }
 
@@ -93,14 +96,14 @@ async function compareDirectories(volume: NtfsVolume, baseline: Baseline, partit
   for (const [directory, before] of baseline.directories.get(partition) ?? []) {
     const after = await directorySnapshot(volume, directory);
     for (const item of before) {
-      const record = Number(item.split('|')[1]);
+      const { record, name } = parseSnapshotItem(item);
       if (deleted.has(record)) {
         if (after.has(item)) problems.push(`directory ${directory} still lists deleted record ${record}`);
       } else if (!after.has(item)) {
-        problems.push(`directory ${directory} lost entry ${item.split('|')[0]} (record ${record})`);
+        problems.push(`directory ${directory} lost entry ${JSON.stringify(name)} (record ${record})`);
       }
     }
-    for (const item of after) if (!before.has(item)) problems.push(`directory ${directory} gained entry ${item.split('|')[0]}`);
+    for (const item of after) if (!before.has(item)) problems.push(`directory ${directory} gained entry ${JSON.stringify(parseSnapshotItem(item).name)}`);
   }
   return problems;
 }
@@ -110,4 +113,10 @@ async function compareBitLocker(opened: OpenedImage, entry: VolumeEntry, baselin
   if (before === undefined) return [];
   const after = await bitlockerMetadataHash(opened, entry);
   return after === before ? [] : ['BitLocker metadata changed'];
+}
+
+function parseSnapshotItem(item: string): { record: number; name: string } {
+  const first = item.indexOf('|');
+  const second = item.indexOf('|', first + 1);
+  return { record: Number(item.slice(0, first)), name: item.slice(second + 1) };
 }
