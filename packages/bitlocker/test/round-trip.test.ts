@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WritableFileSource, isWritable } from '@coldfix/io';
 import { readBitLockerInfo, unlockBitLocker, type KeyMaterial } from '../src/index.js';
@@ -67,6 +68,11 @@ suite('round trip with the test-images BitLocker writer and dislocker-file', () 
         const theirs = readFileSync(dislockerDecrypt(path, c.dislocker(result, work), join(work, 'out.raw')));
         expect(theirs.length).toBeGreaterThanOrEqual(SIZE - c.sectorSize);
         expect(ours.subarray(0, theirs.length).equals(theirs.subarray(0, SIZE))).toBe(true);
+        // ByteSource contract: random unaligned reads equal the same bytes of dislocker's plaintext.
+        await fc.assert(fc.asyncProperty(fc.integer({ min: 0, max: theirs.length - 1 }), fc.integer({ min: 1, max: 20000 }), async (offset, length) => {
+          const n = Math.min(length, theirs.length - offset);
+          expect(Buffer.from(await volume.read(offset, n)).equals(theirs.subarray(offset, offset + n))).toBe(true);
+        }), { numRuns: 100 });
         // Outside the BitLocker regions (zeros in both views) the plaintext is mkntfs's (reserveInBitmap: false
         // keeps the writer from touching $Bitmap).
         const reserved = [...result.metadataOffsets.map((o) => [o, o + 0x10000]), [result.volumeHeaderOffset, result.volumeHeaderOffset + Math.max(8192, c.sectorSize)]];
