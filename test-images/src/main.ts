@@ -2,6 +2,15 @@
  * `npm run images [-- --bench] [--force] [NAME…]`: builds the test image catalog into test-images/cache.
  */
 import { ensureImages } from './builder.js';
+import { unmountAllNow } from './ntfs/mount.js';
+
+// An interrupted build must not leave FUSE mounts behind.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+  process.once(signal, () => {
+    unmountAllNow();
+    process.stderr.write(`[test-images] interrupted (${signal}); mounts released\n`);
+    process.exit(130);
+  });
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);

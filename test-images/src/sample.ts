@@ -4,6 +4,15 @@
  * it is and how to unlock it. The encryption step is in scenarios/windows-sample-bitlocker.ts.
  */
 import { ensureImages } from './builder.js';
+import { unmountAllNow } from './ntfs/mount.js';
+
+// An interrupted build must not leave FUSE mounts behind.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+  process.once(signal, () => {
+    unmountAllNow();
+    process.stderr.write(`[test-images] interrupted (${signal}); mounts released\n`);
+    process.exit(130);
+  });
 
 async function main(): Promise<number> {
   const cat = await ensureImages(['windows-sample-bitlocker-vhd']);

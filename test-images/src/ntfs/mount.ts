@@ -3,7 +3,7 @@
  * `ntfs-3g -o permissions,no_detach IMG MNT`, then `umount MNT` and waiting for the ntfs-3g process to
  * exit, because a file-backed mount is still writing back after umount returns.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { access, constants, mkdir, readFile, rmdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { run } from '../util/run.js';
@@ -46,6 +46,18 @@ function waitExit(child: ChildProcess, ms: number): Promise<boolean> {
   });
 }
 
+/** Mount points currently held by this process (for {@link unmountAllNow} on a signal). */
+const active = new Set<string>();
+
+/**
+ * Lazily unmounts every mount this process still holds, synchronously: for signal handlers, so an
+ * interrupted build leaves no FUSE mount behind (ntfs-3g then exits by itself).
+ */
+export function unmountAllNow(): void {
+  for (const mnt of active) spawnSync('umount', ['-l', mnt], { stdio: 'ignore' });
+  active.clear();
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -76,7 +88,10 @@ export async function withNtfsMount<T>(
     for (;;) {
       if (spawnError) throw new Error(`cannot run ntfs-3g: ${spawnError.message} (install ntfs-3g)`);
       if (child.exitCode !== null) throw new Error(`ntfs-3g ${image} exited ${child.exitCode}: ${stderr.trim()}`);
-      if (await isMounted(mnt)) break;
+      if (await isMounted(mnt)) {
+        active.add(mnt);
+        break;
+      }
       if (Date.now() > deadline) throw new Error(`ntfs-3g did not mount ${image} within 15 s: ${stderr.trim()}`);
       await sleep(20);
     }
@@ -91,6 +106,7 @@ export async function withNtfsMount<T>(
     result = await fn(mnt);
   } finally {
     await unmount(mnt, child);
+    active.delete(mnt);
   }
   if (child.exitCode !== 0) throw new Error(`ntfs-3g exited ${child.exitCode} after unmount: ${stderr.trim()}`);
   return result;
