@@ -149,6 +149,16 @@ describe('ntfs-basic', () => {
     await Promise.all([worker(), worker(), worker(), worker()]);
   }, 120_000);
 
+  it('istat shows the 8.3 names set through system.ntfs_dos_name next to the long names', async () => {
+    const withDos = vol.files!.filter((f) => f.dosName);
+    expect(withDos.length).toBeGreaterThanOrEqual(2);
+    for (const f of withDos) {
+      const inode = fls.find((x) => x.path === f.path.slice(1) && !x.deleted)!.addr.split('-')[0]!;
+      const names = [...(await tool('istat', [image, inode])).matchAll(/^Name: (.*)$/gm)].map((m) => m[1]);
+      expect(names, f.path).toEqual(expect.arrayContaining([f.dosName, f.path.slice(1)]));
+    }
+  });
+
   it('istat shows the timestamps set through system.ntfs_times (post-1970 ones)', async () => {
     const f = vol.files!.find((x) => x.path === '/times/subsecond.txt')!;
     const inode = fls.find((x) => x.path === 'times/subsecond.txt')!.addr.split('-')[0]!;
