@@ -57,7 +57,8 @@ async function resolveSecret(value: string, option: string, sources: KeySources,
     }
     stdinState.used = true;
     const text = await sources.readStdin();
-    return text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+    // One secret per line; only line ends are stripped (a password may begin or end with spaces).
+    return text.split(/\r?\n/).filter((l) => l.length > 0);
   }
   if (value.startsWith('env:')) {
     const name = value.slice(4);
