@@ -172,6 +172,13 @@ describe('write gates', () => {
     expect(err.details.findings[0].message).toMatch(new RegExp(`starts with "${sig}"`));
   });
 
+  it('refuses to delete NTFS metadata ($MFT, files under $Extend)', async () => {
+    work = copyVolume(base);
+    for (const p of ['/$MFT', '/$Extend/$Quota', '/$extend/$ObjId']) {
+      await expect(withSource(work.path, (s) => deleteFile(s, p))).rejects.toMatchObject({ code: 'NTFS_DELETE_SYSTEM_FILE' });
+    }
+  });
+
   it('refuses an NTFS version other than 3.0/3.1', async () => {
     work = copyVolume(base);
     await withSource(work.path, async (s) => {

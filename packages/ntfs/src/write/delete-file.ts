@@ -23,7 +23,7 @@ import { compareNamesIgnoreCase, keyName, sameUnits, toUnits } from './collation
 import { DirIndex } from './dir-index.js';
 import { AttrType, attributeRuns, decodeFileName, decodeRecordHeader, freeRecordInPlace, listAttributes, RecordFlags, residentValue, viewOf } from './raw/record.js';
 import { RawVolume } from './raw/raw-volume.js';
-import { resolvePath } from './resolve-path.js';
+import { resolvePath, splitPath } from './resolve-path.js';
 import { BitmapEditor, WriteTxn } from './txn.js';
 import { sourceOf, type VolumeInput } from './volume-source.js';
 import { appendUsnRecord } from './usn-journal.js';
@@ -79,7 +79,8 @@ export async function deleteFile(volume: VolumeInput, path: string, options: Del
   const upcase = await vol.upcase();
   const txn = new WriteTxn(vol);
   const { record, sequence } = await resolvePath(txn, path, upcase);
-  if (record < FIRST_USER_RECORD) {
+  const first = splitPath(path)[0] ?? '';
+  if (record < FIRST_USER_RECORD || compareNamesIgnoreCase(toUnits(first), toUnits('$Extend'), upcase) === 0) {
     throw new PreconditionError(`${path} is NTFS metadata (record ${record}); refusing to delete it`, { code: 'NTFS_DELETE_SYSTEM_FILE', layer: LAYER, details: { record } });
   }
   const base = await txn.record(record);
