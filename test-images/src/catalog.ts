@@ -60,6 +60,8 @@ export interface FileFact {
   times?: { creation: string; lastWrite: string; lastAccess: string };
   /** File attribute flags set explicitly through `system.ntfs_attrib_be` (e.g. 0x800 compressed). */
   attributes?: number;
+  /** Junction (mount-point reparse point, tag 0xA0000003) target, e.g. `C:\\Users`. */
+  junction?: string;
   /** All paths of this file when it has hard links (including this one). */
   links?: string[];
   /** Features this entry exercises: `resident`, `sparse`, `compressed`, `fragmented`, `attribute-list`, … */

@@ -159,6 +159,17 @@ describe('ntfs-basic', () => {
     }
   });
 
+  it('istat shows a $REPARSE_POINT on the junctions', async () => {
+    const junctions = vol.files!.filter((f) => f.junction);
+    expect(junctions.length).toBeGreaterThanOrEqual(1);
+    for (const f of junctions) {
+      const inode = fls.find((x) => x.path === f.path.slice(1) && !x.deleted)!.addr.split('-')[0]!;
+      const text = await tool('istat', [image, inode]);
+      expect(text, f.path).toMatch(/Flags: .*Reparse Point/);
+      expect(text, f.path).toMatch(/Type: \$REPARSE_POINT/);
+    }
+  });
+
   it('istat shows the timestamps set through system.ntfs_times (post-1970 ones)', async () => {
     const f = vol.files!.find((x) => x.path === '/times/subsecond.txt')!;
     const inode = fls.find((x) => x.path === 'times/subsecond.txt')!.addr.split('-')[0]!;

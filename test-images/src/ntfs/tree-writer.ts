@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { DeletedFact, FileFact } from '../catalog.js';
 import { sha256 } from '../util/content.js';
 import { encodeNtfsTimes, type NtfsTimes } from './filetime.js';
+import { encodeJunction } from './reparse.js';
 import { applyXattrs, encodeAttrib, getXattr, type XattrOp } from './xattr.js';
 
 /** Options shared by files and directories. */
@@ -20,6 +21,8 @@ export interface EntryOptions {
   streams?: { name: string; data: Uint8Array }[];
   /** Full attribute flags to set (files only; e.g. hidden | system | archive). */
   attributes?: number;
+  /** Junction target (Win32 path such as `C:\\Users`), for an empty directory; applied after the times. */
+  junction?: string;
   tags?: string[];
 }
 
@@ -53,6 +56,8 @@ export class TreeWriter {
   private readonly deleted: DeletedFact[] = [];
   private early: XattrOp[] = [];
   private late: XattrOp[] = [];
+  /** After the times: a reparse point makes ntfs-3g answer EIO for the path afterwards. */
+  private final: XattrOp[] = [];
   fileCount = 0;
   dirCount = 0;
 
@@ -174,8 +179,10 @@ export class TreeWriter {
   async finish(): Promise<{ files: FileFact[]; deleted: DeletedFact[] }> {
     await applyXattrs(this.early);
     await applyXattrs(this.late);
+    await applyXattrs(this.final);
     this.early = [];
     this.late = [];
+    this.final = [];
     const files = [...this.facts.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     return { files, deleted: [...this.deleted] };
   }
@@ -185,6 +192,7 @@ export class TreeWriter {
     const keep = (o: XattrOp) => o.path !== h && !o.path.startsWith(`${h}/`);
     this.early = this.early.filter(keep);
     this.late = this.late.filter(keep);
+    this.final = this.final.filter(keep);
   }
 
   private meta(p: string, o: EntryOptions): Partial<FileFact> {
@@ -209,6 +217,10 @@ export class TreeWriter {
         lastWrite: o.times.lastWrite.toString(),
         lastAccess: o.times.lastAccess.toString(),
       };
+    }
+    if (o.junction) {
+      this.final.push({ path: h, name: 'system.ntfs_reparse_data', value: encodeJunction(o.junction) });
+      m.junction = o.junction;
     }
     if (o.tags?.length) m.tags = [...o.tags];
     return m;

@@ -114,6 +114,7 @@ async function writeTree(w: TreeWriter): Promise<void> {
   });
 
   await w.mkdir('/empty-dir', { tags: ['empty-dir'] });
+  await w.mkdir('/junction-to-deep', { junction: 'C:\\deep', tags: ['reparse-point', 'junction'] });
   await w.mkdir('/keep');
   await w.file('/keep/kept.txt', Buffer.from('still here\n'));
 }
@@ -241,7 +242,7 @@ export async function buildNtfsBasicVolume(ctx: BuildContext, volumePath: string
 export const ntfsBasic: Scenario = {
   name: 'ntfs-basic',
   description: 'Bare NTFS volume (mkntfs + ntfs-3g) with one small tree per NTFS feature',
-  version: 2,
+  version: 3,
   params,
   deps: [],
   async build(ctx: BuildContext): Promise<BuildResult> {

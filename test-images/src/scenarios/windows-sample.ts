@@ -79,6 +79,8 @@ export interface WindowsSampleResult {
   crowdstrike: CrowdStrikeFact[];
 }
 
+const INSTALL_TIME = '2023-03-14T10:22:33Z';
+
 const t = (iso: string, ticks = 0): NtfsTimes => {
   const ft = filetime(iso, ticks);
   return { creation: ft, lastWrite: ft, lastAccess: ft };
@@ -179,6 +181,11 @@ export async function buildWindowsSample(o: WindowsSampleOptions): Promise<Windo
       if (d.attributes !== undefined) await w.addDirAttributes(d.path, d.attributes & ~0x10);
     }
     await w.mkdir(CROWDSTRIKE_DIR, { times: t('2023-05-02T08:15:00Z') });
+    // Junctions every Windows 10 system volume has (must not be followed by a tree walk).
+    for (const [path, target] of [['/Documents and Settings', 'C:\\Users'], ['/Users/Default User', 'C:\\Users\\Default'], ['/ProgramData/Application Data', 'C:\\ProgramData']] as const) {
+      await w.mkdir(path, { times: t(INSTALL_TIME), junction: target, tags: ['junction'] });
+      await w.addDirAttributes(path, FileAttribute.hidden | FileAttribute.system);
+    }
     await forEachLimit(plan.files, 8, async (f) => {
       const opts = f.attributes === undefined ? { times: f.times } : { times: f.times, attributes: f.attributes };
       await w.file(f.path, contentOf(f), opts);
@@ -237,7 +244,7 @@ export async function buildWindowsSample(o: WindowsSampleOptions): Promise<Windo
 export const windowsSample: Scenario = {
   name: 'windows-sample',
   description: 'GPT disk like a Windows system disk: EFI (FAT32), MSR, NTFS "Windows" with ~5,000 files and CrowdStrike channel files (bad/good/unknown 291)',
-  version: 2,
+  version: 3,
   params: { ntfsSizeMiB: 1024, scale: 1, seed: 20240719, user: 'alice' },
   deps: [],
   async build(ctx: BuildContext): Promise<BuildResult> {
