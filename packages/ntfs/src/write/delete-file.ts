@@ -30,12 +30,18 @@ import { appendUsnRecord } from './usn-journal.js';
 import { removeExtendEntries } from './extend-indexes.js';
 
 export interface DeleteResult {
+  /** The path as given. */
   path: string;
+  /** MFT record number of the deleted file and its sequence number before the delete. */
   record: number;
   sequence: number;
+  /** Every $FILE_NAME removed from an index (hard links, Win32 and DOS names). */
   names: string[];
+  /** Clusters cleared in $Bitmap (sparse runs excluded). */
   clustersFreed: number;
+  /** Whether a USN_REASON_FILE_DELETE record went into $UsnJrnl:$J (false: no journal, or no room in its tail). */
   usnAppended: boolean;
+  /** Every structure written: `offset` is the byte offset in the volume (not the image), `length` in bytes. */
   changes: { what: string; offset: number; length: number }[];
 }
 
