@@ -81,6 +81,8 @@ export interface EowMap {
 
 const MAX_REGIONS = 4096;
 const MAX_BITMAP = 1 << 20;
+/** Total bytes of bitmaps read per EOW copy (a 1 TB volume with 8 MiB chunks needs ~1 MiB). */
+const MAX_TOTAL_BITMAP_BYTES = 64 << 20;
 
 function crcWithFieldZeroed(bytes: Uint8Array, fieldOffset: number): number {
   const copy = new Uint8Array(bytes);
@@ -105,13 +107,16 @@ async function readEowAt(source: ByteSource, offset: number, sectorSize: number)
   const view = new DataView(head.buffer, head.byteOffset, head.length);
   const reserved = [{ start: offset, end: offset + Math.ceil(info.size / sectorSize) * sectorSize }];
   const regions: EowRegion[] = [];
+  let totalBytes = 0;
   for (let i = 0; i < count; i++) {
     const bmOffset = Number(view.getBigUint64(info.headerSize + i * 8, true));
     if (!Number.isSafeInteger(bmOffset) || bmOffset % 512 || bmOffset + 60 > source.size) fail(`bitmap ${i} outside the image`, offset);
     const bmHead = await source.read(bmOffset, 60);
     if (decodeAscii(bmHead.subarray(0, 10)) !== 'FVE-EOWBM') fail(`bitmap ${i} bad signature`, bmOffset);
     const bm = EowBitmapHeader.decode(bmHead);
-    if (bm.size > MAX_BITMAP * 2 || bmOffset + bm.size > source.size) fail(`bitmap ${i} bad size`, bmOffset);
+    if (bm.size < 60 || bm.size > MAX_BITMAP * 2 || bmOffset + bm.size > source.size) fail(`bitmap ${i} bad size`, bmOffset);
+    totalBytes += bm.size;
+    if (totalBytes > MAX_TOTAL_BITMAP_BYTES) fail('EOW bitmaps larger than 64 MiB in total', bmOffset);
     const bmBytes = await source.read(bmOffset, bm.size);
     let best: EowRegion | undefined;
     let bestSeq = -1n;
