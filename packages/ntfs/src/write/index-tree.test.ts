@@ -65,14 +65,16 @@ function walk(editor: IndexEditor, blocks: Map<number, IndexNode>): { keys: numb
   return { keys, depths, emptyLeaves };
 }
 
-function editorFor(keys: number[], depth: number, fanout: number): { editor: IndexEditor; blocks: Map<number, IndexNode> } {
+function editorFor(keys: number[], depth: number, fanout: number, blockEntries = 0): { editor: IndexEditor; blocks: Map<number, IndexNode> } {
   const blocks = new Map<number, IndexNode>();
   const root = build(keys, depth, () => fanout, blocks);
+  // blockEntries > 0: every node holds at most that many entries (plus the end entry), so re-insertions hit full leaves.
+  const cap = (n: IndexNode): number => (blockEntries && n.vcn !== 'root' ? 16 + blockEntries * (n.hasChildren ? 32 : 24) + (n.hasChildren ? 24 : 16) : 1 << 20);
   const editor = new IndexEditor(root, async (vcn) => {
     const n = blocks.get(vcn);
     if (!n) throw new Error(`no block ${vcn}`);
     return n;
-  }, () => 1 << 20);
+  }, cap);
   return { editor, blocks };
 }
 
@@ -133,6 +135,38 @@ describe('IndexEditor (B-tree entry removal as ntfs-3g does it)', () => {
       ),
       { numRuns: 150, interruptAfterTimeLimit: 15_000 },
     );
+  });
+
+  it('rotates keys instead of overfilling a full leaf, keeping the tree valid (property, tight nodes)', async () => {
+    let rotations = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 20 }), fc.array(fc.nat(), { minLength: 1, maxLength: 40 }), async (children, picks) => {
+        // `children` full leaves of 3 keys under a root of separators: the shape that makes ntfs-3g split.
+        const count = 4 * children - 1;
+        const keys = Array.from({ length: count }, (_, i) => (i + 1) * 10);
+        const { editor, blocks } = editorFor(keys, 1, children, 3);
+        const left = new Set(keys);
+        for (const p of picks) {
+          if (!left.size) break;
+          const k = [...left][p % left.size];
+          try {
+            await remove(editor, k);
+            editor.checkCapacity();
+          } catch (e) {
+            if ((e as { code?: string }).code === 'NTFS_INDEX_SPLIT_NEEDED') { rotations += editor.rotations; return; } // a refusal before any write is allowed
+            throw e;
+          }
+          left.delete(k);
+          const w = walk(editor, blocks);
+          expect(w.keys).toEqual([...left].sort((a, b) => a - b));
+          expect(w.depths.size).toBeLessThanOrEqual(1);
+          expect(w.emptyLeaves).toBe(0);
+        }
+        rotations += editor.rotations;
+      }),
+      { numRuns: 200, interruptAfterTimeLimit: 10_000 },
+    );
+    expect(rotations).toBeGreaterThan(0);
   });
 
   it('refuses (NTFS_INDEX_SPLIT_NEEDED) when a node would outgrow its space', async () => {

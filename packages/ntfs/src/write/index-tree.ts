@@ -12,8 +12,10 @@
  *    if the replacement does not fit, the in-order predecessor is used instead;
  *  - the root, left with only an end entry pointing at a freed block, becomes a
  *    leaf again ("leafify").
- * Re-insertion never splits: when a node would overflow, the caller gets
- * NTFS_INDEX_SPLIT_NEEDED before anything is written.
+ * Re-insertion never splits: when the leaf that should take the parent key is
+ * full, keys rotate through the parent instead (the emptied leaf keeps the
+ * parent key, its neighbour key moves up); only if the parent itself then
+ * overflows does the caller get NTFS_INDEX_SPLIT_NEEDED, before anything is written.
  *
  *        [ ... P ... ]            P's sub-tree holds keys < P and > the entry before P
  *             │
@@ -39,6 +41,8 @@ export class IndexEditor {
   readonly dirty = new Set<IndexNode>();
   /** VCNs of blocks freed (their bit must be cleared in the index $BITMAP). */
   readonly freed = new Set<number>();
+  /** How many times keys were rotated through a parent instead of overfilling a full leaf. */
+  rotations = 0;
 
   /**
    * @param root decoded $INDEX_ROOT node (a working copy; edited in place)
@@ -151,8 +155,22 @@ export class IndexEditor {
     if (!pe.end) {
       // ntfs_ih_takeout: the parent key leaves with its pointer and goes back in as a leaf entry,
       // at the front of the leftmost leaf of the sub-tree that follows it.
-      parent.entries.splice(pos, 1);
-      await this.insertAtEdge(parent, pos, { ...pe, child: null }, 'first');
+      const target = await this.edgeLeaf([...parentPath.slice(0, -1), { node: parent, pos: pos + 1 }], 'first');
+      if (this.fits(target.leaf, { ...pe, child: null })) {
+        parent.entries.splice(pos, 1);
+        target.leaf.entries.unshift({ ...pe, child: null });
+        this.touch(target.leaf);
+        return;
+      }
+      // That leaf is full (ntfs-3g would split it): rotate instead. The emptied leaf keeps the parent
+      // key; the parent key's successor (first entry of that full leaf) moves up in its place.
+      this.rotations++;
+      const succ = target.leaf.entries.shift()!;
+      this.freed.delete(leaf.vcn);
+      leaf.entries = [{ ...pe, child: null }, leaf.entries[leaf.entries.length - 1]];
+      parent.entries[pos] = { ...succ, child: leaf.vcn };
+      this.touch(target.leaf);
+      if (target.leaf.entries.length === 1) await this.removeEmptyLeaf(target.path, target.leaf);
       return;
     }
     if (parent.entries.length === 1) {
@@ -168,22 +186,42 @@ export class IndexEditor {
     // ntfs_ih_reparent_end: the end entry adopts the previous entry's sub-tree; that entry goes back in
     // as a leaf entry at the end of the rightmost leaf of that sub-tree.
     const prev = parent.entries[pos - 1];
-    parent.entries[pos] = { ...pe, child: prev.child };
-    parent.entries.splice(pos - 1, 1);
-    await this.insertAtEdge(parent, pos - 1, { ...prev, child: null }, 'last');
+    const target = await this.edgeLeaf([...parentPath.slice(0, -1), { node: parent, pos: pos - 1 }], 'last');
+    if (this.fits(target.leaf, { ...prev, child: null })) {
+      parent.entries[pos] = { ...pe, child: prev.child };
+      parent.entries.splice(pos - 1, 1);
+      target.leaf.entries.splice(target.leaf.entries.length - 1, 0, { ...prev, child: null });
+      this.touch(target.leaf);
+      return;
+    }
+    // The rightmost leaf of the previous sub-tree is full: rotate. The emptied leaf keeps the previous
+    // key; that key's predecessor (last entry of the full leaf) moves up in its place.
+    this.rotations++;
+    const pred = target.leaf.entries.splice(target.leaf.entries.length - 2, 1)[0];
+    this.freed.delete(leaf.vcn);
+    leaf.entries = [{ ...prev, child: null }, leaf.entries[leaf.entries.length - 1]];
+    parent.entries[pos - 1] = { ...pred, child: prev.child };
+    this.touch(target.leaf);
+    if (target.leaf.entries.length === 1) await this.removeEmptyLeaf(target.path, target.leaf);
   }
 
-  /** Inserts a leaf entry at the first (or last) slot of the leftmost (or rightmost) leaf under parent.entries[pos]. */
-  private async insertAtEdge(parent: IndexNode, pos: number, entry: IndexEntry, edge: 'first' | 'last'): Promise<void> {
-    let n = await this.node(parent.entries[pos].child!);
-    let depth = 0;
+  /** The leftmost ('first') or rightmost ('last') leaf under path's last (node, pos), with the path to it. */
+  private async edgeLeaf(path: IndexPath, edge: 'first' | 'last'): Promise<{ leaf: IndexNode; path: IndexPath }> {
+    const p: IndexPath = [...path];
+    const { node, pos } = p[p.length - 1];
+    let n = await this.node(node.entries[pos].child!);
     while (n.hasChildren) {
-      n = await this.node(n.entries[edge === 'first' ? 0 : n.entries.length - 1].child!);
-      if (++depth > MAX_DEPTH) throw new CorruptError('index tree deeper than 32 levels', { code: 'NTFS_INDEX_TOO_DEEP', layer: LAYER });
+      const at = edge === 'first' ? 0 : n.entries.length - 1;
+      p.push({ node: n, pos: at });
+      n = await this.node(n.entries[at].child!);
+      this.depthCheck(p);
     }
-    if (edge === 'first') n.entries.unshift(entry);
-    else n.entries.splice(n.entries.length - 1, 0, entry);
-    this.touch(n);
+    return { leaf: n, path: p };
+  }
+
+  /** Whether `entry` can join `node` without exceeding its space. */
+  private fits(node: IndexNode, entry: IndexEntry): boolean {
+    return nodeLength(node) + entryLength(entry) <= this.capacity(node);
   }
 
   /** Throws NTFS_INDEX_SPLIT_NEEDED when an edited node no longer fits its space. */
