@@ -232,14 +232,17 @@ describe('windows-sample-bitlocker-vhd', () => {
     const e = entry('windows-sample-bitlocker-vhd');
     const win = e.extra!['windowsPartition'] as { offset: number; size: number };
     const bl = e.extra!['bitlocker'] as { recoveryPassword: string; volumeGuid: string };
-    const MiB = 1024 * 1024;
-    expect(win.offset % MiB).toBe(0);
-    const enc = join(scratch, 'bitlocker-enc.img');
+    // qemu-img dd is not used: its count= ends at block `count` of the input, skip included
+    // (skip=117 count=1024 gave 907 MiB), which silently cut the volume short.
+    const full = join(scratch, 'bitlocker-full.img');
+    const part = join(scratch, 'bitlocker-part.img');
     const dec = join(scratch, 'bitlocker-dec.img');
-    await tool('qemu-img', ['dd', '-f', 'vpc', '-O', 'raw', 'bs=1M', `skip=${win.offset / MiB}`, `count=${win.size / MiB}`, `if=${e.image}`, `of=${enc}`]);
-    expect(await tool('cryptsetup', ['bitlkDump', enc])).toMatch(new RegExp(bl.volumeGuid, 'i'));
-    await tool('dislocker-file', ['-V', enc, `-p${bl.recoveryPassword}`, '--', dec]);
-    await rm(enc);
+    await tool('qemu-img', ['convert', '-f', 'vpc', '-O', 'raw', e.image, full]);
+    await tool('dd', [`if=${full}`, `of=${part}`, 'bs=1M', `skip=${win.offset}`, `count=${win.size}`, 'iflag=skip_bytes,count_bytes', 'status=none']);
+    await rm(full);
+    expect(await tool('cryptsetup', ['bitlkDump', part])).toMatch(new RegExp(bl.volumeGuid, 'i'));
+    await tool('dislocker-file', ['-V', part, `-p${bl.recoveryPassword}`, '--', dec]);
+    await rm(part);
     const cs = e.extra!['crowdstrike'] as { path: string; sha256: string; size: number; classification: string }[];
     const list = parseFls(await tool('fls', ['-r', '-p', dec]));
     const bad = cs.find((c) => c.classification === 'bad')!;
