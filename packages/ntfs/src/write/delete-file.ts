@@ -66,9 +66,8 @@ async function metadataBitmaps(txn: WriteTxn): Promise<{ mftBitmap: BitmapEditor
   if (!mft?.attr.nonResident || !bmp?.attr.nonResident) {
     throw new UnsupportedError('resident $MFT:$BITMAP or $Bitmap is not supported', { code: 'NTFS_RESIDENT_BITMAP', layer: LAYER });
   }
-  const mftBitmap = new BitmapEditor('$MFT:$BITMAP', txn.vol, attributeRuns(mft.rec, mft.attr), mft.attr.dataSize);
-  const clusterBitmap = new BitmapEditor('$Bitmap', txn.vol, attributeRuns(bmp.rec, bmp.attr), bmp.attr.dataSize);
-  txn.bitmaps.push(mftBitmap, clusterBitmap);
+  const mftBitmap = txn.bitmap('$MFT:$BITMAP', () => new BitmapEditor('$MFT:$BITMAP', txn.vol, attributeRuns(mft.rec, mft.attr), mft.attr.dataSize));
+  const clusterBitmap = txn.bitmap('$Bitmap', () => new BitmapEditor('$Bitmap', txn.vol, attributeRuns(bmp.rec, bmp.attr), bmp.attr.dataSize));
   return { mftBitmap, clusterBitmap };
 }
 

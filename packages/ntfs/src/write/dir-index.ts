@@ -58,9 +58,8 @@ export class DirIndex {
     let bitmap: DirIndex['bitmap'] = null;
     if (bmX) {
       bitmap = bmX.attr.nonResident
-        ? { resident: false, editor: new BitmapEditor(`${indexName} $BITMAP of record ${dir}`, txn.vol, attributeRuns(bmX.rec, bmX.attr), bmX.attr.dataSize) }
+        ? { resident: false, editor: txn.bitmap(`${dir}:${indexName}`, () => new BitmapEditor(`${indexName} $BITMAP of record ${dir}`, txn.vol, attributeRuns(bmX.rec, bmX.attr), bmX.attr.dataSize)) }
         : { resident: true, record: bmX.record, attr: bmX.attr };
-      if (!bitmap.resident) txn.bitmaps.push(bitmap.editor);
     }
     return new DirIndex(txn, dir, rootX.record, attr, root, blockSize, allocRuns, bitmap, indexName);
   }

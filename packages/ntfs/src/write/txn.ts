@@ -89,6 +89,18 @@ export class WriteTxn {
   readonly blocks = new Map<string, { what: string; bytes: Uint8Array; pieces: { device: number; length: number }[] }>();
   readonly dirtyBlocks = new Set<string>();
   readonly bitmaps: BitmapEditor[] = [];
+  private readonly bitmapsByKey = new Map<string, BitmapEditor>();
+
+  /** One editor per bitmap stream in a transaction, so that edits made through two openings add up. */
+  bitmap(key: string, create: () => BitmapEditor): BitmapEditor {
+    let b = this.bitmapsByKey.get(key);
+    if (!b) {
+      b = create();
+      this.bitmapsByKey.set(key, b);
+      this.bitmaps.push(b);
+    }
+    return b;
+  }
   readonly changes: Change[] = [];
   /** Plain data writes (e.g. a $UsnJrnl record), done after the index and before the records. */
   readonly extraWrites: { what: string; device: number; data: Uint8Array }[] = [];
