@@ -9,3 +9,17 @@ export { cacheDir, ensureImages, loadCatalog, type EnsureOptions } from './build
 export { scenarios } from './scenarios/index.js';
 export { filetime, filetimeToIso, encodeNtfsTimes, type NtfsTimes } from './ntfs/filetime.js';
 export { readVolumeFiles } from './volume-files.js';
+export {
+  buildWindowsSample,
+  BAD_HEADER,
+  CROWDSTRIKE_DIR,
+  type ChannelClass,
+  type CrowdStrikeFact,
+  type WindowsSampleOptions,
+  type WindowsSampleResult,
+} from './scenarios/windows-sample.js';
+export { SAMPLE_SECRETS } from './scenarios/windows-sample-bitlocker.js';
+export { LONG_NAME } from './scenarios/ntfs-basic.js';
+export { bigdirName } from './scenarios/ntfs-bigdir.js';
+export { largeFilePath } from './scenarios/ntfs-large.js';
+export { unmountAllNow, withNtfsMount, assertFuseAvailable } from './ntfs/mount.js';
