@@ -267,6 +267,12 @@ describe('safety-gate volumes', () => {
     expect(head.slice(0, 4)).toBe('HIBR');
     expect(await tool('ifind', ['-n', '/hiberfil.sys', entry('ntfs-basic').image])).toMatch(/not found/i);
   });
+
+  it('ntfs-resumed: icat reads a hiberfil.sys starting with wake', async () => {
+    const e = entry('ntfs-resumed');
+    const inode = (await tool('ifind', ['-n', '/hiberfil.sys', e.image])).trim();
+    expect((await tool('icat', [e.image, inode])).slice(0, 4)).toBe('wake');
+  });
 });
 
 describe('cache', () => {

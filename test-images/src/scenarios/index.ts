@@ -3,7 +3,7 @@ import type { Scenario } from '../scenario.js';
 import { rawGpt, rawMbr } from './disks.js';
 import { ntfsBasic } from './ntfs-basic.js';
 import { ntfsBigdir } from './ntfs-bigdir.js';
-import { ntfsDirty, ntfsHibernated } from './ntfs-gates.js';
+import { ntfsDirty, ntfsHibernated, ntfsResumed } from './ntfs-gates.js';
 import { ntfsLarge } from './ntfs-large.js';
 import { vhdScenario } from './vhd.js';
 import { windowsSample } from './windows-sample.js';
@@ -22,5 +22,6 @@ export const scenarios: Scenario[] = [
   windowsSampleBitlocker,
   ntfsDirty,
   ntfsHibernated,
+  ntfsResumed,
   ntfsLarge,
 ];

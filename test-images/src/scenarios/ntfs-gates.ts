@@ -2,7 +2,9 @@
  * Safety-gate volumes for the NTFS write path: each holds a small Windows-like tree with a bad
  * CrowdStrike channel file (so a repair would match) but must be refused for writing:
  * - `ntfs-dirty`: the $Volume dirty flag is set (confirmed with `ntfsinfo -m`);
- * - `ntfs-hibernated`: `/hiberfil.sys` starts with `HIBR` (ntfs-3g then refuses a read-write mount).
+ * - `ntfs-hibernated`: `/hiberfil.sys` starts with `HIBR` (ntfs-3g then refuses a read-write mount);
+ * - `ntfs-resumed`: the negative case, `/hiberfil.sys` starts with `wake` (Windows resumed and the
+ *   hibernation image is stale): writing is allowed (ntfs-3g mounts it read-write).
  */
 import { join } from 'node:path';
 import type { BuildContext, BuildResult, Scenario } from '../scenario.js';
@@ -76,4 +78,13 @@ export const ntfsHibernated: Scenario = {
   params: { header: 'HIBR' },
   deps: [],
   build: (ctx) => buildGateVolume(ctx, 'ntfs-hibernated', 'HIBR'),
+};
+
+export const ntfsResumed: Scenario = {
+  name: 'ntfs-resumed',
+  description: 'Bare NTFS volume with a hiberfil.sys starting with wake (resumed: safe to write) and a bad CrowdStrike 291 file',
+  version: 1,
+  params: { header: 'wake' },
+  deps: [],
+  build: (ctx) => buildGateVolume(ctx, 'ntfs-resumed', 'wake'),
 };

@@ -1,7 +1,9 @@
 /**
  * `windows-sample-bitlocker-vhd`: the README's main job sample. The `windows-sample` disk with its
  * Windows partition encrypted by our BitLocker writer (`./bitlocker/`, proved against dislocker,
- * cryptsetup and libbde by its own tests), then converted to a dynamic VHD with qemu-img.
+ * cryptsetup and libbde by its own tests), then converted to a dynamic VHD with qemu-img. As on
+ * Windows, the FVE metadata and the header backup sit in the clusters of
+ * `System Volume Information/FVE2.{…}` files, so the decrypted NTFS is consistent (chkdsk-clean).
  *
  * INTEGRATION POINT (issue 2 item 6): this is where the plaintext sample from
  * {@link buildWindowsSample} meets `encryptToBitLocker(image, offset, size, options)`. Change the
@@ -31,7 +33,8 @@ const params = {
 export const windowsSampleBitlocker: Scenario = {
   name: 'windows-sample-bitlocker-vhd',
   description: 'windows-sample with the Windows partition BitLocker-encrypted (XTS-128; recovery password + password), as a dynamic VHD',
-  version: 1,
+  // 2: the metadata regions are owned by FVE2 files in System Volume Information (Windows' way), not only marked in $Bitmap.
+  version: 2,
   params,
   deps: ['windows-sample'],
   async build(ctx: BuildContext): Promise<BuildResult> {
@@ -74,6 +77,8 @@ export const windowsSampleBitlocker: Scenario = {
           fvekHex: params.fvekHex,
           metadataOffsets: enc.metadataOffsets,
           volumeHeaderOffset: enc.volumeHeaderOffset,
+          reservedBy: enc.reservedBy,
+          fveFiles: enc.fveFiles,
         },
       },
     };
