@@ -1,15 +1,18 @@
 import { readFile } from 'node:fs/promises';
-import { Ajv, type ValidateFunction } from 'ajv';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
+import type { ValidateFunction } from 'ajv';
 import { CorruptError, ioErrorFrom } from '@coldfix/io';
 import type { Rule } from './rule.js';
 import { ruleFileSchema } from './schema.js';
 
-// Compiled on first use, not at import: Ajv's code generation costs ~0.1–0.8 s of start-up (measured
-// with --cpu-prof in bench/src/repair-bench.ts), paid by every repair even without --rules.
+// Ajv and yaml are loaded and the schema compiled on first use, not at import: loading both and
+// generating the validator cost every command (the CLI imports this package) ~0.1–1 s of start-up
+// (node --cpu-prof; see bench/src/repair-bench.ts), with or without --rules.
+const requireLazily = createRequire(import.meta.url);
 let compiled: ValidateFunction | undefined;
 function validator(): ValidateFunction {
   if (compiled) return compiled;
+  const { Ajv } = requireLazily('ajv') as typeof import('ajv');
   const ajv = new Ajv({ allErrors: true, strict: false });
   ajv.addFormat('date-time', { validate: (text: string) => /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/.test(text) && !Number.isNaN(Date.parse(text)) });
   compiled = ajv.compile(ruleFileSchema);
@@ -21,7 +24,7 @@ export function parseRules(text: string, source = 'rules'): Rule[] {
   let document: unknown;
   try {
     // YAML is a superset of JSON, so one parser reads both.
-    document = parseYaml(text);
+    document = (requireLazily('yaml') as typeof import('yaml')).parse(text);
   } catch (error) {
     throw new CorruptError(`${source}: not valid JSON or YAML: ${(error as Error).message}`, { code: 'RULES_PARSE', layer: 'repair', details: { source } });
   }
