@@ -3,22 +3,26 @@
  * cryptsetup bitlkDump (parses the metadata; --dump-volume-key unwraps the FVEK with our
  * secret), libbde's bdeinfo/bdemount (parses; decrypts) and The Sleuth Kit on the plaintext.
  *
- * What the readers show is the original volume except:
- *  - the NTFS $Bitmap bits of the clusters holding the three 64 KiB FVE metadata blocks and the
- *    8 KiB volume-header backup, which the writer sets so NTFS never allocates them; the expected
- *    plaintext is computed here from the original and the regions cryptsetup reports;
- *  - the metadata and backup regions themselves, which readers present as zeros: they were free
- *    (zero) clusters of a fresh volume, so the comparison holds byte for byte.
+ * By default the writer first creates, through ntfs-3g, the files Windows uses to own the regions
+ * (System Volume Information/FVE2.{e40ad34d-…}.1..3 and FVE2.{24e6f0ae-…}); readers then show the
+ * volume as it was after that step, with the metadata and backup regions as zeros. Most cases here
+ * run that step themselves (createFveFiles, then encryptToBitLocker with the regions it returned),
+ * so the expected plaintext is known byte for byte; the sample-disk case runs the default path and
+ * is checked by structure (fls/istat/icat, ntfsfix, coldfix's checker) and by dislocker = libbde.
+ * With reserve 'bitmap' the expected plaintext is the original with the $Bitmap bits of the
+ * regions set (computed from the regions cryptsetup reports); with 'none' it is the original.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDecipheriv } from 'node:crypto';
-import { encryptToBitLocker, generateRecoveryPassword, type EncryptOptions, type EncryptResult } from '../src/bitlocker/index.js';
+import { FileSource } from '@coldfix/io';
+import { checkVolume } from '@coldfix/ntfs';
+import { createFveFiles, encryptToBitLocker, generateRecoveryPassword, type EncryptOptions, type EncryptResult, type FveFilesOptions, type FveRegions } from '../src/bitlocker/index.js';
 import { recoveryPasswordToKey } from '../src/bitlocker/recovery-password.js';
 import { recoveryKeyInitialHash, stretchKey } from '../src/bitlocker/stretch.js';
 
@@ -54,7 +58,8 @@ const FILES: Record<string, Buffer> = {
 async function buildNtfsVolume(path: string, sectorSize: 512 | 4096, size: number): Promise<void> {
   await writeFile(path, '');
   await run('truncate', ['-s', String(size), path]);
-  const mk = await run('mkntfs', ['-F', '-Q', '-s', String(sectorSize), '-c', '4096', '-L', 'COLDFIX', path, String(size / sectorSize - 1)]);
+  // NTFS over the whole file (the backup boot sector in its last sector), so ntfsfix -n is clean on it.
+  const mk = await run('mkntfs', ['-F', '-Q', '-s', String(sectorSize), '-c', '4096', '-L', 'COLDFIX', path]);
   if (mk.code !== 0) throw new Error(`mkntfs failed: ${mk.stderr}`);
   const mnt = `${path}.mnt`;
   await mkdir(mnt, { recursive: true });
@@ -104,13 +109,22 @@ interface Built {
   volume: string; // the encrypted volume alone (extracted from the disk when offset != 0)
   offset: number;
   result: EncryptResult;
-  expected: Buffer;
+  /** The plaintext every reader must show; null for the default path (checked by structure instead). */
+  expected: Buffer | null;
   dump: string;
   encryptMs: number;
 }
 
+interface BuildHow {
+  /** Put the volume in a GPT partition at 1 MiB. */
+  gpt?: boolean;
+  /** Run createFveFiles first (with these options) and pass its regions, to know the plaintext before encryption. */
+  twoStep?: FveFilesOptions;
+}
+
 /** Copies a plaintext volume (into a GPT disk when `gpt`), encrypts it, and gathers the oracle facts. */
-async function build(name: string, base: string, options: EncryptOptions, gpt = false): Promise<Built> {
+async function build(name: string, base: string, opts: EncryptOptions | ((r: FveRegions) => EncryptOptions), how: BuildHow = {}): Promise<Built> {
+  const gpt = how.gpt ?? false;
   const original = await readFile(base);
   const size = original.length;
   const image = join(work, `${name}.img`);
@@ -124,7 +138,22 @@ async function build(name: string, base: string, options: EncryptOptions, gpt = 
   } else {
     await copyFile(base, image);
   }
+  let options: EncryptOptions;
+  let prepared: Buffer | undefined;
   const t = performance.now();
+  if (how.twoStep) {
+    const regions = await createFveFiles(image, offset, size, how.twoStep);
+    options = { ...(typeof opts === 'function' ? opts(regions) : opts), reserve: regions };
+    // What readers must show: the volume with its owner files, their regions as zeros.
+    const fh = await open(image, 'r');
+    prepared = Buffer.alloc(size);
+    await fh.read(prepared, 0, size, offset);
+    await fh.close();
+    for (const m of regions.metadataOffsets) prepared.fill(0, m, m + 65536);
+    prepared.fill(0, regions.volumeHeaderOffset, regions.volumeHeaderOffset + 8192);
+  } else {
+    options = typeof opts === 'function' ? opts({ metadataOffsets: [], volumeHeaderOffset: 0 }) : opts;
+  }
   const result = await encryptToBitLocker(image, offset, size, options);
   const encryptMs = performance.now() - t;
   let volume = image;
@@ -133,7 +162,8 @@ async function build(name: string, base: string, options: EncryptOptions, gpt = 
     await run('dd', [`if=${image}`, `of=${volume}`, 'bs=1M', `skip=${offset / MiB}`, `count=${size / MiB}`, 'status=none']);
   }
   const dump = (await run('cryptsetup', ['bitlkDump', volume])).stdout;
-  const expected = options.reserveInBitmap === false ? original : expectedPlaintext(original, await bitmapClusters(base), parseSegments(dump));
+  const expected = prepared ?? (result.reservedBy === 'none' ? original
+    : result.reservedBy === 'bitmap' ? expectedPlaintext(original, await bitmapClusters(base), parseSegments(dump)) : null);
   if (result.bekFile) await writeFile(join(work, result.bekFile.name), result.bekFile.bytes);
   return { image, volume, offset, result, expected, dump, encryptMs };
 }
@@ -260,21 +290,66 @@ describe('key stretch against a volume Windows 10 made', () => {
   });
 });
 
-describe('XTS-128 + recovery password inside a GPT partition (the sample-disk case)', () => {
+describe('XTS-128 + recovery password inside a GPT partition (the sample-disk case, default: FVE2 owner files)', () => {
   let b: Built;
+  let plain: Buffer;
+  let plainPath: string;
   beforeAll(async () => {
-    b = await build('xts128-gpt', base512, { method: 'aes-xts-128', protectors: { recoveryPassword: 'generate' } }, true);
+    b = await build('xts128-gpt', base512, { method: 'aes-xts-128', protectors: { recoveryPassword: 'generate' } }, { gpt: true });
+    plain = (await dislocker(b, [`-p${b.result.recoveryPassword}`]))!;
+    plainPath = join(work, 'xts128-gpt.plain');
+    if (plain) await writeFile(plainPath, plain);
   });
   it('cryptsetup parses the metadata and, with the recovery password, dumps our FVEK', async () => {
     checkDump(b, 'xts-plain64', 256);
     expect(b.result.protectors.map((p) => p.type)).toEqual(['recovery-password']);
     expect(await dumpVolumeKey(b, b.result.recoveryPassword!)).toBe(hex(b.result.fvek));
   });
-  it('dislocker-file -O offset -p decrypts to the original volume', async () => {
-    const plain = await dislocker(b, [`-p${b.result.recoveryPassword}`]);
+  it('dislocker-file -O offset -p decrypts, and libbde (bdemount -o) shows the same bytes', async () => {
     expect(plain).not.toBeNull();
-    expect(sha256(plain!)).toBe(sha256(b.expected));
-    await checkFiles(plain!);
+    expect(b.result.reservedBy).toBe('files');
+    await checkFiles(plain);
+    const viaLibbde = await bdemount(b, ['-r', b.result.recoveryPassword!]);
+    expect(viaLibbde).not.toBeNull();
+    expect(viaLibbde!.length).toBeGreaterThan(SAMPLE_SIZE - 4096);
+    expect(sha256(viaLibbde!)).toBe(sha256(plain.subarray(0, viaLibbde!.length)));
+  });
+  it('the decrypted NTFS holds the FVE2 owner files exactly over the regions cryptsetup reports (fls, istat, icat)', async () => {
+    const listing = (await run('fls', ['-r', '-p', plainPath])).stdout;
+    const segments = parseSegments(b.dump);
+    const want = [
+      ...[1, 2, 3].map((i) => ({ name: `FVE2.{e40ad34d-dae9-4bc7-95bd-b16218c10f72}.${i}`, size: 65536, offset: segments.filter((x) => x.kind === 'FVE metadata area')[i - 1].offset })),
+      { name: 'FVE2.{24e6f0ae-6a00-4f73-984b-75ce9942852d}', size: 8192, offset: segments.find((x) => x.kind === 'Volume header')!.offset },
+    ];
+    for (const w of want) {
+      const m = listing.match(new RegExp(`r/r (\\d+)-128-\\d+:\\tSystem Volume Information/${w.name.replace(/[.{}]/g, '\\$&')}\\n`));
+      expect(m, w.name).not.toBeNull();
+      const st = (await run('istat', [plainPath, m![1]])).stdout;
+      expect(st).toMatch(/Flags: Hidden, System, Archive/);
+      expect(st).toContain(`Non-Resident   size: ${w.size}`);
+      // One run: the cluster list after the $DATA line is consecutive, starting at the region.
+      const clusters = st.slice(st.lastIndexOf('$DATA')).split('\n').slice(1).join(' ').trim().split(/\s+/).filter(Boolean).map(Number);
+      expect(clusters.length).toBe(w.size / 4096);
+      expect(clusters.every((c, i) => c === clusters[0] + i)).toBe(true);
+      expect(clusters[0] * 4096).toBe(w.offset);
+      const content = await new Promise<Buffer>((resolve) => execFile('icat', [plainPath, m![1]], { encoding: 'buffer', maxBuffer: MiB }, (_e, out) => resolve(out)));
+      expect(content.equals(Buffer.alloc(w.size))).toBe(true); // readers show the regions as zeros, as on Windows
+    }
+    const byName = new Map(b.result.fveFiles!.map((f) => [f.path, f.offset]));
+    expect(want.map((w) => byName.get(`/System Volume Information/${w.name}`))).toEqual(want.map((w) => w.offset));
+  });
+  it('the decrypted NTFS is consistent: coldfix checkVolume clean, ntfsfix -n clean', async () => {
+    const src = await FileSource.open(plainPath);
+    try {
+      const report = await checkVolume(src);
+      expect(report.findings).toEqual([]);
+      expect(report.clean).toBe(true);
+    } finally {
+      await src.close();
+    }
+    const fix = await run('ntfsfix', ['-n', plainPath]);
+    expect(fix.code).toBe(0);
+    expect(fix.stdout).not.toMatch(/BAD|FAILED/);
   });
   it('a wrong recovery password does not unlock', async () => {
     expect(await dislocker(b, [`-p${generateRecoveryPassword()}`])).toBeNull();
@@ -295,7 +370,7 @@ describe('XTS-128 + recovery password inside a GPT partition (the sample-disk ca
 describe('XTS-256 + startup key (.BEK) + clear key', () => {
   let b: Built;
   beforeAll(async () => {
-    b = await build('xts256-bek', small512, { method: 'aes-xts-256', protectors: { startupKey: true, clearKey: true, password: 'password12!@' } });
+    b = await build('xts256-bek', small512, { method: 'aes-xts-256', protectors: { startupKey: true, clearKey: true, password: 'password12!@' } }, { twoStep: {} });
   });
   it('cryptsetup lists the protectors and unwraps the FVEK with the .BEK file and with the password', async () => {
     checkDump(b, 'xts-plain64', 512);
@@ -311,17 +386,17 @@ describe('XTS-256 + startup key (.BEK) + clear key', () => {
   });
   it('dislocker-file -f BEK and -c (clear key) both decrypt to the original volume', async () => {
     const withBek = await dislocker(b, ['-f', join(work, b.result.bekFile!.name)]);
-    expect(sha256(withBek!)).toBe(sha256(b.expected));
+    expect(sha256(withBek!)).toBe(sha256(b.expected!));
     const withClear = await dislocker(b, ['-c']);
-    expect(sha256(withClear!)).toBe(sha256(b.expected));
+    expect(sha256(withClear!)).toBe(sha256(b.expected!));
     await checkFiles(withClear!);
   });
 });
 
-describe('CBC-128 + password', () => {
+describe('CBC-128 + password, regions reserved in $Bitmap only (the fallback)', () => {
   let b: Built;
   beforeAll(async () => {
-    b = await build('cbc128-pw', small512, { method: 'aes-cbc-128', protectors: { password: 'password12!@' } });
+    b = await build('cbc128-pw', small512, { method: 'aes-cbc-128', protectors: { password: 'password12!@' }, reserve: 'bitmap' });
   });
   it('cryptsetup (cbc-eboiv) dumps our FVEK with the password', async () => {
     checkDump(b, 'cbc-eboiv', 128);
@@ -330,8 +405,20 @@ describe('CBC-128 + password', () => {
   });
   it('dislocker-file -u decrypts to the original volume', async () => {
     const plain = await dislocker(b, ['-upassword12!@']);
-    expect(sha256(plain!)).toBe(sha256(b.expected));
+    expect(sha256(plain!)).toBe(sha256(b.expected!));
     await checkFiles(plain!);
+  });
+  it('coldfix checkVolume reports the regions as marked in use but claimed by no file', async () => {
+    const path = join(work, 'cbc128-pw.plain');
+    await writeFile(path, (await dislocker(b, ['-upassword12!@']))!);
+    const src = await FileSource.open(path);
+    try {
+      const report = await checkVolume(src);
+      expect(report.clean).toBe(false);
+      expect(new Set(report.findings.map((f) => f.code))).toEqual(new Set(['CLUSTER_MARKED_UNCLAIMED']));
+    } finally {
+      await src.close();
+    }
   });
   it('bdeinfo reads the metadata and bdemount (libbde) decrypts to the original volume', async () => {
     const r = await run('bdeinfo', ['-p', 'password12!@', b.image]);
@@ -340,7 +427,7 @@ describe('CBC-128 + password', () => {
     expect(r.stdout).toMatch(new RegExp(`${b.result.protectors[0].guid}\\s+Type\\s+: Password`));
     const plain = await bdemount(b, ['-p', 'password12!@']);
     expect(plain).not.toBeNull();
-    expect(sha256(plain!)).toBe(sha256(b.expected.subarray(0, plain!.length)));
+    expect(sha256(plain!)).toBe(sha256(b.expected!.subarray(0, plain!.length)));
     expect(plain!.length).toBeGreaterThan(SMALL_SIZE - 4096);
   });
 });
@@ -348,7 +435,8 @@ describe('CBC-128 + password', () => {
 describe('CBC-256 + Elephant diffuser + recovery password + clear key', () => {
   let b: Built;
   beforeAll(async () => {
-    b = await build('cbc256d', small512, { method: 'aes-cbc-256-diffuser', protectors: { recoveryPassword: 'generate', clearKey: true } });
+    // Inside a GPT disk, the owner files made through a copy of the partition (no loop device).
+    b = await build('cbc256d', small512, { method: 'aes-cbc-256-diffuser', protectors: { recoveryPassword: 'generate', clearKey: true } }, { gpt: true, twoStep: { via: 'copy' } });
   });
   it('cryptsetup (cbc-elephant, 512-bit) dumps FVEK ‖ tweak key with the recovery password', async () => {
     checkDump(b, 'cbc-elephant', 512);
@@ -356,11 +444,11 @@ describe('CBC-256 + Elephant diffuser + recovery password + clear key', () => {
   });
   it('dislocker-file -p and -c decrypt to the original volume', async () => {
     const plain = await dislocker(b, [`-p${b.result.recoveryPassword}`]);
-    expect(sha256(plain!)).toBe(sha256(b.expected));
+    expect(sha256(plain!)).toBe(sha256(b.expected!));
     await checkFiles(plain!);
   });
   it('dislocker-file -c (clear key) opens it with no secret', async () => {
-    expect(sha256((await dislocker(b, ['-c']))!)).toBe(sha256(b.expected));
+    expect(sha256((await dislocker(b, ['-c']))!)).toBe(sha256(b.expected!));
   });
 });
 
@@ -374,7 +462,7 @@ describe('CBC-128 + Elephant diffuser, deterministic keys, password', () => {
   const fvek = Uint8Array.from({ length: 32 }, (_, i) => i * 7 + 1);
   const volumeGuid = '01234567-89ab-cdef-0123-456789abcdef';
   beforeAll(async () => {
-    b = await build('cbc128d', small512, { method: 'aes-cbc-128-diffuser', protectors: { password: 'Correct Horse 42' }, fvek, volumeGuid, description: 'TESTHOST Data 1/2/2026' });
+    b = await build('cbc128d', small512, { method: 'aes-cbc-128-diffuser', protectors: { password: 'Correct Horse 42' }, fvek, volumeGuid, description: 'TESTHOST Data 1/2/2026' }, { twoStep: {} });
   });
   it('uses the given GUID, FVEK ‖ tweak key and description (cryptsetup)', async () => {
     checkDump(b, 'cbc-elephant', 256);
@@ -383,9 +471,9 @@ describe('CBC-128 + Elephant diffuser, deterministic keys, password', () => {
     expect(await dumpVolumeKey(b, 'Correct Horse 42')).toBe(hex(fvek));
   });
   it('dislocker-file -u and bdemount (libbde) decrypt to the original volume', async () => {
-    expect(sha256((await dislocker(b, ['-uCorrect Horse 42']))!)).toBe(sha256(b.expected));
+    expect(sha256((await dislocker(b, ['-uCorrect Horse 42']))!)).toBe(sha256(b.expected!));
     const plain = (await bdemount(b, ['-p', 'Correct Horse 42']))!;
-    expect(sha256(plain)).toBe(sha256(b.expected.subarray(0, plain.length)));
+    expect(sha256(plain)).toBe(sha256(b.expected!.subarray(0, plain.length)));
     expect(plain.length).toBeGreaterThan(SMALL_SIZE - 4096);
   });
 });
@@ -407,9 +495,13 @@ describe('CBC-256 + startup key + recovery password, $Bitmap left untouched', ()
 
 describe('conversion paused part-way (pausedAt), XTS-128 + clear key + password', () => {
   let b: Built;
-  const pausedAt = 9 * MiB;
+  let pausedAt = 0;
   beforeAll(async () => {
-    b = await build('xts128-paused', small512, { method: 'aes-xts-128', protectors: { clearKey: true, password: 'password12!@' }, pausedAt });
+    // The boundary: where the second region (in disk order) starts, so regions lie on both sides.
+    b = await build('xts128-paused', small512, (r) => {
+      pausedAt = [...r.metadataOffsets, r.volumeHeaderOffset].sort((x, y) => x - y)[1];
+      return { method: 'aes-xts-128', protectors: { clearKey: true, password: 'password12!@' }, pausedAt };
+    }, { twoStep: {} });
   });
   it('dislocker-metadata shows states 3 -> 1 and the boundary as the encrypted volume size; cryptsetup still unwraps the FVEK', async () => {
     const r = await run('dislocker-metadata', ['-V', b.image]);
@@ -421,15 +513,17 @@ describe('conversion paused part-way (pausedAt), XTS-128 + clear key + password'
   it('dislocker-file -c decrypts the encrypted part (it stops at the boundary), and past it the disk holds the plaintext', async () => {
     const plain = (await dislocker(b, ['-c']))!;
     expect(plain.length).toBeGreaterThanOrEqual(pausedAt);
-    expect(sha256(plain)).toBe(sha256(b.expected.subarray(0, plain.length)));
-    // Past the boundary: raw bytes = expected plaintext, apart from metadata blocks 2 and 3 (zeroed on both sides).
+    expect(sha256(plain)).toBe(sha256(b.expected!.subarray(0, plain.length)));
+    // Past the boundary: raw bytes = expected plaintext, apart from the regions there (zeroed on both
+    // sides): metadata blocks 2 and 3, and the header backup, stored unencrypted past the boundary.
     const raw = Buffer.from((await readFile(b.image)).subarray(pausedAt));
-    const want = Buffer.from(b.expected.subarray(pausedAt));
-    for (const m of b.result.metadataOffsets.filter((o) => o >= pausedAt)) {
-      raw.fill(0, m - pausedAt, m - pausedAt + 65536);
-      want.fill(0, m - pausedAt, m - pausedAt + 65536);
+    const want = Buffer.from(b.expected!.subarray(pausedAt));
+    const regions = [...b.result.metadataOffsets.map((o) => [o, 65536]), [b.result.volumeHeaderOffset, 8192]];
+    for (const [m, n] of regions.filter(([o]) => o >= pausedAt)) {
+      raw.fill(0, m - pausedAt, m - pausedAt + n);
+      want.fill(0, m - pausedAt, m - pausedAt + n);
     }
-    expect(b.result.metadataOffsets[0]).toBeLessThan(pausedAt);
+    expect(regions.some(([o]) => o < pausedAt) && regions.some(([o]) => o >= pausedAt)).toBe(true);
     expect(sha256(raw)).toBe(sha256(want));
   });
 });
@@ -437,7 +531,7 @@ describe('conversion paused part-way (pausedAt), XTS-128 + clear key + password'
 describe('XTS-128 on a 4096-byte-sector volume + password', () => {
   let b: Built;
   beforeAll(async () => {
-    b = await build('xts128-4k', small4k, { method: 'aes-xts-128', protectors: { password: 'password12!@' } });
+    b = await build('xts128-4k', small4k, { method: 'aes-xts-128', protectors: { password: 'password12!@' } }, { twoStep: {} });
   });
   it('cryptsetup reports 4096-byte sectors and dumps our FVEK', async () => {
     expect(b.dump).toContain('Sector size:  \t4096 [bytes]');
@@ -446,7 +540,7 @@ describe('XTS-128 on a 4096-byte-sector volume + password', () => {
   });
   it('dislocker-file -u decrypts to the original volume', async () => {
     const plain = await dislocker(b, ['-upassword12!@']);
-    expect(sha256(plain!)).toBe(sha256(b.expected));
+    expect(sha256(plain!)).toBe(sha256(b.expected!));
     await checkFiles(plain!);
   });
 });

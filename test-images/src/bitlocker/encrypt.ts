@@ -11,8 +11,10 @@
  *                          tweaks/IVs of this location (dislocker's fix_read_sector_seven)
  *               M2, M3     FVE metadata blocks 2 and 3 (64 KiB each, plaintext)
  * ```
- * M1..M3 are picked from clusters the NTFS $Bitmap shows free, near 45 %, 60 % and 75 % of
- * the volume (Windows put them near the middle in the samples we have), and are marked used.
+ * By default M1..M3 and the backup are the clusters NTFS gave to the owner files Windows uses,
+ * `System Volume Information/FVE2.{e40ad34d-…}.1..3` and `FVE2.{24e6f0ae-…}`, created first through
+ * ntfs-3g (fve-files.ts). Fallbacks: free runs near 45 %, 60 % and 75 % of the volume from $Bitmap,
+ * marked used there ('bitmap') or not ('none').
  * Readers show the metadata and backup regions as zeros, and sectors 0..15 from the backup.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -27,7 +29,8 @@ import { NtfsBitmap, parseNtfsBootSector } from './ntfs-bitmap.js';
 import { generateRecoveryPassword, recoveryPasswordToKey } from './recovery-password.js';
 import { createSectorCipher, fvekEntryKey, KEY_MATERIAL_LENGTH, METHOD_CODE } from './sector-cipher.js';
 import { passwordInitialHash, recoveryKeyInitialHash, stretchKey } from './stretch.js';
-import type { EncryptOptions, EncryptResult, ProtectorType } from './types.js';
+import type { EncryptOptions, EncryptResult, FveRegions, ProtectorType } from './types.js';
+import { createFveFiles } from './fve-files.js';
 import { encodeVolumeHeader } from './volume-header.js';
 import { badInput, noRoom, unsupported } from './errors.js';
 
@@ -37,10 +40,12 @@ const CHUNK = 4 << 20;
 
 /**
  * Encrypts, in place, the NTFS volume occupying [offset, offset+size) of the file at `imagePath`.
- * Throws (layer `bitlocker-writer`): PreconditionError for inconsistent options or geometry,
+ * Throws (layer `bitlocker-writer`): PreconditionError for inconsistent options, geometry or regions,
  * UnsupportedError when the volume is not NTFS or the sector size is not 512/4096,
  * CorruptError for a damaged $Bitmap, LimitExceededError when NTFS has no free room for the
- * metadata. Option and NTFS checks happen before the first write; an I/O failure part-way
+ * metadata (BLW_FVE_FRAGMENTED when the owner files cannot get one run each); ToolError when
+ * ntfs-3g/losetup fail. Option and NTFS checks happen before the first write (with 'files', a
+ * region refused afterwards leaves the owner files in a consistent NTFS); an I/O failure part-way
  * leaves a half-encrypted volume (this is a test-image generator, not a converter).
  */
 export async function encryptToBitLocker(imagePath: string, offset: number, size: number, options: EncryptOptions): Promise<EncryptResult> {
@@ -71,27 +76,46 @@ export async function encryptToBitLocker(imagePath: string, offset: number, size
     if (geometry.totalSectors * geometry.bytesPerSector > encryptedVolumeSize) throw badInput('BLW_SIZE', 'NTFS volume is larger than the given size');
     const headerBytes = Math.max(VOLUME_HEADER_BYTES, sectorSize);
 
-    // 1. Room for the metadata, from the NTFS cluster bitmap.
-    const bitmap = await NtfsBitmap.load(file, offset, geometry);
-    const cs = geometry.clusterSize;
-    const total = geometry.totalClusters;
-    const pick = (bytes: number, fraction: number) => {
-      const count = Math.ceil(bytes / cs);
-      const first = bitmap.findFreeRun(count, Math.floor(total * fraction));
-      if (first < 0) throw noRoom('BLW_NO_ROOM', `no ${bytes}-byte free run in the NTFS volume for BitLocker metadata`);
-      bitmap.markUsed(first, count);
-      return first * cs;
-    };
-    const m1 = pick(METADATA_REGION_SIZE + headerBytes, 0.45);
-    const metadataOffsets = [m1, pick(METADATA_REGION_SIZE, 0.6), pick(METADATA_REGION_SIZE, 0.75)];
-    const volumeHeaderOffset = m1 + METADATA_REGION_SIZE;
+    // 1. Room for the metadata: owner files (Windows' way), or free runs from the NTFS cluster bitmap.
     const boundary = options.pausedAt ?? encryptedVolumeSize;
-    const straddles = (start: number, length: number) => boundary > start && boundary < start + length;
-    if (boundary % sectorSize || boundary < headerBytes || boundary > encryptedVolumeSize
-      || metadataOffsets.some((m) => straddles(m, METADATA_REGION_SIZE)) || straddles(volumeHeaderOffset, headerBytes)) {
-      throw badInput('BLW_PAUSED_AT', `pausedAt ${boundary} must be sector-aligned, past the first ${headerBytes} bytes, and not inside a metadata or header-backup region`);
+    if (boundary % sectorSize || boundary < headerBytes || boundary > encryptedVolumeSize) {
+      throw badInput('BLW_PAUSED_AT', `pausedAt ${boundary} must be sector-aligned, past the first ${headerBytes} bytes, and within the volume`);
     }
-    if (options.reserveInBitmap !== false) await bitmap.save(file, offset);
+    const reserve = options.reserve ?? (options.reserveInBitmap === undefined ? 'files' : options.reserveInBitmap ? 'bitmap' : 'none');
+    let regions: FveRegions;
+    let reservedBy: EncryptResult['reservedBy'];
+    let fveFiles: EncryptResult['fveFiles'];
+    if (typeof reserve === 'object') {
+      regions = { metadataOffsets: [...reserve.metadataOffsets], volumeHeaderOffset: reserve.volumeHeaderOffset };
+      reservedBy = 'given';
+    } else if (reserve === 'files') {
+      // ntfs-3g writes the plaintext volume through its own mount; everything below re-reads it.
+      const made = await createFveFiles(imagePath, offset, encryptedVolumeSize, { headerBytes });
+      regions = { metadataOffsets: made.metadataOffsets, volumeHeaderOffset: made.volumeHeaderOffset };
+      reservedBy = 'files';
+      fveFiles = made.files;
+    } else if (reserve === 'bitmap' || reserve === 'none') {
+      const bitmap = await NtfsBitmap.load(file, offset, geometry);
+      const cs = geometry.clusterSize;
+      const total = geometry.totalClusters;
+      const pick = (bytes: number, fraction: number) => {
+        const count = Math.ceil(bytes / cs);
+        const first = bitmap.findFreeRun(count, Math.floor(total * fraction));
+        if (first < 0) throw noRoom('BLW_NO_ROOM', `no ${bytes}-byte free run in the NTFS volume for BitLocker metadata`);
+        bitmap.markUsed(first, count);
+        return first * cs;
+      };
+      const m1 = pick(METADATA_REGION_SIZE + headerBytes, 0.45);
+      regions = { metadataOffsets: [m1, pick(METADATA_REGION_SIZE, 0.6), pick(METADATA_REGION_SIZE, 0.75)], volumeHeaderOffset: m1 + METADATA_REGION_SIZE };
+      checkRegions(regions, sectorSize, headerBytes, encryptedVolumeSize, boundary);
+      if (reserve === 'bitmap') await bitmap.save(file, offset);
+      reservedBy = reserve;
+    } else {
+      throw badInput('BLW_RESERVE', `unknown reserve mode ${String(reserve)}`);
+    }
+    // For 'files' the owner files exist by now: a refusal here leaves a consistent, unencrypted NTFS.
+    checkRegions(regions, sectorSize, headerBytes, encryptedVolumeSize, boundary);
+    const { metadataOffsets, volumeHeaderOffset } = regions;
 
     // 2. Keys.
     const vmk = new Uint8Array(randomBytes(32));
@@ -195,9 +219,27 @@ export async function encryptToBitLocker(imagePath: string, offset: number, size
 
     return {
       volumeGuid, method, fvek: material, protectors: resultProtectors, recoveryPassword, bekFile,
-      metadataOffsets, volumeHeaderOffset,
+      metadataOffsets, volumeHeaderOffset, reservedBy, ...(fveFiles ? { fveFiles } : {}),
     };
   } finally {
     await file.close();
+  }
+}
+
+/**
+ * The regions must be sector-aligned, inside the encrypted volume past the relocated header, apart
+ * from each other, and not cut by the conversion boundary.
+ * @throws PreconditionError BLW_REGIONS or BLW_PAUSED_AT.
+ */
+function checkRegions(r: FveRegions, sectorSize: number, headerBytes: number, volumeSize: number, boundary: number): void {
+  const spans = [...r.metadataOffsets.map((o) => [o, METADATA_REGION_SIZE] as const), [r.volumeHeaderOffset, headerBytes] as const];
+  if (r.metadataOffsets.length !== 3) throw badInput('BLW_REGIONS', 'three metadata block offsets are needed');
+  const sorted = [...spans].sort((a, b) => a[0] - b[0]);
+  for (const [i, [start, length]] of sorted.entries()) {
+    if (!Number.isSafeInteger(start) || start % sectorSize || start < headerBytes || start + length > volumeSize) {
+      throw badInput('BLW_REGIONS', `region at ${start} (${length} B) is not sector-aligned inside the volume past its first ${headerBytes} bytes`);
+    }
+    if (i > 0 && sorted[i - 1][0] + sorted[i - 1][1] > start) throw badInput('BLW_REGIONS', `regions at ${sorted[i - 1][0]} and ${start} overlap`);
+    if (boundary > start && boundary < start + length) throw badInput('BLW_PAUSED_AT', `pausedAt ${boundary} falls inside the region at ${start}`);
   }
 }

@@ -44,12 +44,13 @@ export function parseNtfsBootSector(b: Uint8Array): NtfsGeometry {
   };
 }
 
-function applyFixups(rec: Uint8Array): void {
+/** Undoes the update-sequence fixups of an MFT record in place (every 512 bytes). */
+export function applyFixups(rec: Uint8Array, what = '$Bitmap'): void {
   const v = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
-  if (Buffer.from(rec.subarray(0, 4)).toString('latin1') !== 'FILE') throw corrupt('BLW_BITMAP_RECORD', '$Bitmap MFT record has no FILE signature');
+  if (Buffer.from(rec.subarray(0, 4)).toString('latin1') !== 'FILE') throw corrupt('BLW_BITMAP_RECORD', `${what} MFT record has no FILE signature`);
   const usaOffset = v.getUint16(4, true);
   const usaCount = v.getUint16(6, true);
-  if (usaCount < 1 || usaOffset + usaCount * 2 > rec.length || (usaCount - 1) * 512 > rec.length) throw corrupt('BLW_BITMAP_FIXUP', '$Bitmap MFT record: bad update sequence array');
+  if (usaCount < 1 || usaOffset + usaCount * 2 > rec.length || (usaCount - 1) * 512 > rec.length) throw corrupt('BLW_BITMAP_FIXUP', `${what} MFT record: bad update sequence array`);
   for (let i = 1; i < usaCount; i++) {
     const end = i * 512 - 2;
     rec[end] = rec[usaOffset + i * 2];
@@ -57,18 +58,22 @@ function applyFixups(rec: Uint8Array): void {
   }
 }
 
-/** Data runs as [lcn, clusterCount] (no sparse runs expected in $Bitmap). */
-function decodeRunlist(b: Uint8Array, at: number, end: number): [number, number][] {
+/** Data runs as [lcn, clusterCount]; a sparse run has lcn -1. */
+export function decodeRunlist(b: Uint8Array, at: number, end: number): [number, number][] {
   const runs: [number, number][] = [];
   let lcn = 0;
   while (at < end && b[at] !== 0) {
     const lenSize = b[at] & 0x0f;
     const offSize = b[at] >> 4;
     at++;
+    if (lenSize === 0 || lenSize > 6 || offSize > 6 || at + lenSize + offSize > end) throw corrupt('BLW_BITMAP_RUNLIST', 'bad data run header');
     let length = 0;
     for (let i = 0; i < lenSize; i++) length += b[at + i] * 2 ** (8 * i);
     at += lenSize;
-    if (offSize === 0) throw corrupt('BLW_BITMAP_RUNLIST', 'sparse run in $Bitmap');
+    if (offSize === 0) {
+      runs.push([-1, length]);
+      continue;
+    }
     let delta = 0;
     for (let i = 0; i < offSize; i++) delta += b[at + i] * 2 ** (8 * i);
     if (b[at + offSize - 1] & 0x80) delta -= 2 ** (8 * offSize);
@@ -102,6 +107,7 @@ export class NtfsBitmap {
       if (type === 0x80 && rec[at + 9] === 0) {
         if (rec[at + 8] !== 1) throw unsupported('BLW_BITMAP_RESIDENT', 'resident $Bitmap data is not supported');
         const runs = decodeRunlist(rec, at + v.getUint16(at + 0x20, true), at + len);
+        if (runs.some(([lcn]) => lcn < 0)) throw corrupt('BLW_BITMAP_RUNLIST', 'sparse run in $Bitmap');
         const dataSize = Number(v.getBigUint64(at + 0x30, true));
         if (dataSize * 8 < g.totalClusters || dataSize > 1 << 28) throw corrupt('BLW_BITMAP_SIZE', '$Bitmap size does not match the volume');
         const bits = new Uint8Array(dataSize);

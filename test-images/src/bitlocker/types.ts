@@ -42,9 +42,21 @@ export interface EncryptOptions {
    */
   fvek?: Uint8Array;
   /**
-   * Mark the clusters of the metadata blocks and of the volume-header backup as allocated in
-   * the NTFS $Bitmap before encrypting (default true). Windows protects them with files in
-   * "System Volume Information"; we only set the bitmap bits, so NTFS never allocates them.
+   * How the clusters of the three metadata blocks and of the volume-header backup are kept from NTFS:
+   * - `'files'` (default): like Windows, by files in "System Volume Information" that own them:
+   *   `FVE2.{e40ad34d-dae9-4bc7-95bd-b16218c10f72}.1..3` (64 KiB each) and
+   *   `FVE2.{24e6f0ae-6a00-4f73-984b-75ce9942852d}` (the header backup), created through ntfs-3g before
+   *   encrypting; the regions are wherever NTFS allocated them. The decrypted NTFS is consistent.
+   *   Needs root, /dev/fuse, ntfs-3g (and losetup for a volume inside a disk image).
+   * - `'bitmap'`: free runs near 45 %, 60 % and 75 % of the volume, marked used in $Bitmap only
+   *   (no file claims them: chkdsk and coldfix's checker report them).
+   * - `'none'`: the same free runs, $Bitmap untouched (NTFS may later allocate them).
+   * - explicit regions (e.g. from {@link createFveFiles} run beforehand): used as they are.
+   */
+  reserve?: 'files' | 'bitmap' | 'none' | FveRegions;
+  /**
+   * Older switch, kept for callers: `true` = `reserve: 'bitmap'`, `false` = `reserve: 'none'`.
+   * Ignored when `reserve` is given; when both are absent the default is `'files'`.
    */
   reserveInBitmap?: boolean;
   /**
@@ -55,6 +67,12 @@ export interface EncryptOptions {
    * (fixtures/real win7_partial.bin). Default: the whole volume is encrypted (states 4 / 4).
    */
   pausedAt?: number;
+}
+
+/** Byte offsets, from the volume start, of the three metadata blocks and of the volume-header backup. */
+export interface FveRegions {
+  metadataOffsets: number[];
+  volumeHeaderOffset: number;
 }
 
 export type ProtectorType = 'recovery-password' | 'password' | 'startup-key' | 'clear-key';
@@ -72,4 +90,8 @@ export interface EncryptResult {
   metadataOffsets: number[];
   /** Byte offset, relative to the volume start, of the encrypted copy of the original first 8 KiB. */
   volumeHeaderOffset: number;
+  /** How the regions were reserved (`'given'`: explicit regions in the options). */
+  reservedBy: 'files' | 'bitmap' | 'none' | 'given';
+  /** With `reserve: 'files'`: the owner files (volume path, MFT record, data offset, size). */
+  fveFiles?: { path: string; mftRecord: number; offset: number; size: number }[];
 }
