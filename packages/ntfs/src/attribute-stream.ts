@@ -49,8 +49,18 @@ export class AttributeStream implements ByteSource {
 
   async read(offset: number, length: number): Promise<Uint8Array> {
     checkRange(offset, length, this.size, 'ntfs-stream');
-    const out = new Uint8Array(length);
     const end = Math.min(offset + length, this.geometry.initializedSize);
+    if (!this.unitBytes && end === offset + length && length > 0) {
+      // Fast path: one allocated run covers the request; no extra copy.
+      const cs = this.geometry.clusterSize;
+      const index = findRun(this.geometry.runs, Math.floor(offset / cs));
+      const run = index >= 0 ? this.geometry.runs[index] : undefined;
+      if (run && run.lcn !== null && end <= (run.vcn + run.length) * cs) {
+        const volumeOffset = run.lcn * cs + (offset - run.vcn * cs);
+        if (volumeOffset + length <= this.volume.size) return this.volume.read(volumeOffset, length);
+      }
+    }
+    const out = new Uint8Array(length);
     if (end <= offset) return out;
     if (this.unitBytes) await this.readCompressed(out, offset, end);
     else await this.readPlain(out, offset, offset, end);

@@ -193,6 +193,11 @@ export class NtfsVolume {
    * Throws CorruptError (NTFS_RECORD_*) for a record that is not one.
    */
   async readRecord(recordNumber: number): Promise<FileRecord> {
+    return this.readRecordCached(recordNumber, true);
+  }
+
+  /** @internal `cache: false` for scans: a walk's records would only churn the LRU (and the GC). */
+  async readRecordCached(recordNumber: number, cache: boolean): Promise<FileRecord> {
     const cached = this.records.get(recordNumber);
     if (cached) {
       this.records.delete(recordNumber);
@@ -200,9 +205,53 @@ export class NtfsVolume {
       return cached;
     }
     const record = await this.loadRecord(recordNumber);
+    if (!cache) return record;
     this.records.set(recordNumber, record);
     if (this.records.size > RECORD_CACHE_ENTRIES) this.records.delete(this.records.keys().next().value as number);
     return record;
+  }
+
+  /**
+   * Reads many records at once (sorted, grouped by 1 MiB MFT chunk: one read
+   * and one buffer per chunk, records are views into it). Not cached; for
+   * walks and scans. Failed records map to their error. @internal
+   */
+  async readRecordBatch(recordNumbers: number[]): Promise<Map<number, FileRecord | Error>> {
+    const out = new Map<number, FileRecord | Error>();
+    const sorted = [...new Set(recordNumbers)].sort((a, b) => a - b);
+    const perChunk = Math.max(1, Math.floor((1 << 20) / this.recordSize));
+    let i = 0;
+    while (i < sorted.length) {
+      const chunk = Math.floor(sorted[i] / perChunk);
+      let j = i;
+      while (j < sorted.length && Math.floor(sorted[j] / perChunk) === chunk) j++;
+      const first = sorted[i];
+      const last = sorted[j - 1];
+      let bytes: Uint8Array | null = null;
+      try {
+        if (first < 0 || last >= this.mft.recordCount) throw corrupt('NTFS_RECORD_NUMBER', `MFT record ${last} is outside the $MFT (${this.mft.recordCount} records)`);
+        // Straight from the stream: a walk reads each chunk about once, so caching would only add copies.
+        bytes = await this.mft.stream.read(first * this.recordSize, (last - first + 1) * this.recordSize);
+      } catch (error) {
+        for (let k = i; k < j; k++) out.set(sorted[k], error as Error);
+      }
+      for (let k = i; k < j && bytes; k++) {
+        const n = sorted[k];
+        const raw = bytes.subarray((n - first) * this.recordSize, (n - first + 1) * this.recordSize);
+        try {
+          const decoded = decodeRecord(raw, n);
+          const record: FileRecord = { ...decoded, attributeList: null, extensionRecords: [], bytes: raw, extents: [] };
+          for (const a of decoded.anomalies) this.note(a);
+          const listAttr = decoded.baseRecordNumber === 0 ? decoded.attributes.find((a) => a.type === AttributeType.attributeList) : undefined;
+          if (listAttr) await this.resolveAttributeList(record, listAttr.value ?? (await this.readNonResident(joinExtents([listAttr]), Limits.maxAttributeListSize)));
+          out.set(n, record);
+        } catch (error) {
+          out.set(n, error as Error);
+        }
+      }
+      i = j;
+    }
+    return out;
   }
 
   /** Decodes a raw record without the attribute list (scans use it). @internal */
@@ -284,6 +333,8 @@ export class NtfsVolume {
   attributeSource(attribute: JoinedAttribute, label: string): ByteSource {
     if (attribute.resident) return new MemorySource((attribute.value ?? new Uint8Array(0)).slice(), { identity: label });
     if (attribute.encrypted) this.note(`${label} is EFS-encrypted: raw ciphertext returned`);
+    // Windows uses 16-cluster units (value 4); anything past 64 KiB x 2^8 is corruption, not a size to allocate.
+    if (attribute.compressed && attribute.compressionUnit > 8) throw corrupt('NTFS_COMPRESSION_UNIT', `${label}: compression unit 2^${attribute.compressionUnit} clusters`);
     return new AttributeStream(this.source, {
       clusterSize: this.clusterSize,
       runs: attribute.runs,

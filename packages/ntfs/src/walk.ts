@@ -14,7 +14,10 @@
 import { AttributeType, FileAttribute } from './layout/attribute-types.js';
 import { ReparseTag } from './layout/reparse-point.js';
 import { Limits } from './errors.js';
-import { fileNames, findAttribute, joinedAttributes, reparsePoint, standardInformation, type FileRecord } from './record-view.js';
+import { reparsePoint, type FileRecord } from './record-view.js';
+import { decodeStandardInformation, type StandardInformation } from './layout/standard-information.js';
+import { decodeFileName, type FileNameAttribute } from './layout/file-name.js';
+import type { ReparsePoint } from './layout/reparse-point.js';
 import { hasRecordSignature } from './codec/decode-record.js';
 import { DirectoryIndex } from './directory.js';
 import type { DirEntry, EntryType, WalkEntry } from './types.js';
@@ -31,19 +34,65 @@ export interface WalkOptions {
 
 const ROOT = 5;
 
-/** The parts of a walk entry that come from the record itself. */
+/** The parts of a walk entry that come from the record itself (one pass over the attributes: this is the hot path of a walk). */
 export function summarize(record: FileRecord): Omit<WalkEntry, 'path' | 'name' | 'namespace' | 'parentRecordNumber' | 'deleted' | 'reallocated' | 'orphan'> {
-  const si = standardInformation(record);
-  const names = fileNames(record);
-  const reparse = reparsePoint(record);
-  const indexRoot = findAttribute(record, AttributeType.indexRoot, '$I30');
-  const data = findAttribute(record, AttributeType.data, '');
-  const isDirectory = record.isDirectory || indexRoot !== null;
+  let si: StandardInformation | null = null;
+  const names: FileNameAttribute[] = [];
+  let reparse: ReparsePoint | null = null;
+  let indexRootSize = -1;
+  let dataSize = -1;
+  let dataVcn = Infinity;
   const streams: WalkEntry['streams'] = [];
-  for (const a of joinedAttributes(record)) {
-    if (a.type === AttributeType.data && a.name !== '') streams.push({ name: a.name, size: a.dataSize, kind: 'data' });
-    else if (a.type === AttributeType.indexRoot && a.name !== '$I30') streams.push({ name: a.name, size: a.dataSize, kind: 'index' });
+  const streamVcn: number[] = [];
+  for (const a of record.attributes) {
+    switch (a.type) {
+      case AttributeType.standardInformation:
+        if (!si && a.value) {
+          try {
+            si = decodeStandardInformation(a.value);
+          } catch {
+            // too short: reported by stat()
+          }
+        }
+        break;
+      case AttributeType.fileName:
+        if (a.value) {
+          try {
+            names.push(decodeFileName(a.value));
+          } catch {
+            // reported by stat()
+          }
+        }
+        break;
+      case AttributeType.reparsePoint:
+        reparse = reparsePoint(record);
+        break;
+      case AttributeType.data:
+      case AttributeType.indexRoot: {
+        const vcn = a.nonResident ? a.lowestVcn ?? 0 : 0;
+        const size = a.nonResident ? a.dataSize ?? 0 : a.value?.length ?? 0;
+        if (a.type === AttributeType.data && a.name === '') {
+          if (vcn < dataVcn) {
+            dataVcn = vcn;
+            dataSize = size;
+          }
+        } else if (a.type === AttributeType.indexRoot && a.name === '$I30') indexRootSize = size;
+        else {
+          const kind = a.type === AttributeType.data ? 'data' : 'index';
+          const i = streams.findIndex((x) => x.name === a.name && x.kind === kind);
+          if (i < 0) {
+            streams.push({ name: a.name, size, kind });
+            streamVcn.push(vcn);
+          } else if (vcn < streamVcn[i]) {
+            streams[i].size = size;
+            streamVcn[i] = vcn;
+          }
+        }
+        break;
+      }
+    }
   }
+  const isDirectory = record.isDirectory || indexRootSize >= 0;
   let type: EntryType = isDirectory ? 'dir' : 'file';
   if (reparse && (reparse.tag === ReparseTag.symlink || reparse.tag === ReparseTag.mountPoint || reparse.tag === ReparseTag.lxSymlink)) type = 'link';
   else if (!isDirectory && si && si.fileAttributes & FileAttribute.device) type = 'other';
@@ -52,13 +101,13 @@ export function summarize(record: FileRecord): Omit<WalkEntry, 'path' | 'name' |
     sequence: record.sequence,
     type,
     isDirectory,
-    size: isDirectory ? indexRoot?.dataSize ?? 0 : data?.dataSize ?? 0,
+    size: isDirectory ? Math.max(indexRootSize, 0) : Math.max(dataSize, 0),
     si,
     names,
     streams,
     reparse,
-    hasDefaultData: data !== null,
-    hasIndexRoot: indexRoot !== null,
+    hasDefaultData: dataSize >= 0,
+    hasIndexRoot: indexRootSize >= 0,
   };
 }
 
@@ -104,6 +153,33 @@ async function scanUnallocated(volume: NtfsVolume): Promise<Map<number, DeletedC
   return out;
 }
 
+interface Item {
+  entry: WalkEntry;
+  /** Directory to descend into after yielding: 'index' (live $I30) or 'deleted' (deleted children only). */
+  descend: 'index' | 'deleted' | null;
+  /** Sequence the children's parent references carry. */
+  childSequence: number;
+}
+
+interface Frame {
+  dir: number;
+  depth: number;
+  items: Item[];
+  next: number;
+}
+
+interface WalkState {
+  volume: NtfsVolume;
+  deleted: Map<number, DeletedCandidate> | null;
+  byParent: Map<number, number[]>;
+  seen: Seen;
+  maxDepth: number;
+}
+
+/**
+ * One async generator over an explicit stack (no recursive generators: each
+ * level of `yield*` would add a promise hop per entry on deep walks).
+ */
 export async function* walkVolume(volume: NtfsVolume, options: WalkOptions): AsyncGenerator<WalkEntry> {
   let rootRecord = ROOT;
   let rootPath = '';
@@ -129,7 +205,8 @@ export async function* walkVolume(volume: NtfsVolume, options: WalkOptions): Asy
   const seen = new Seen(volume.recordCount);
   seen.add(rootRecord);
   const maxDepth = options.recursive === false ? 0 : Limits.maxPathDepth;
-  yield* walkDirectory(volume, rootRecord, rootPath, 0, new Set([rootRecord]), deleted, byParent, seen, false, maxDepth);
+  const state: WalkState = { volume, deleted, byParent, seen, maxDepth };
+  yield* runStack(state, await directoryFrame(state, rootRecord, rootPath, 0));
   if (rootRecord !== ROOT || maxDepth === 0) return;
   // Orphans: deleted records not reached through a directory (TSK's virtual $OrphanFiles, numbered one past the last record).
   const orphanDir = '/$OrphanFiles';
@@ -142,7 +219,31 @@ export async function* walkVolume(volume: NtfsVolume, options: WalkOptions): Asy
     seen.add(n);
     const entry: WalkEntry = { ...c.summary, path: `${orphanDir}/${name}`, name, namespace: fn?.namespace ?? 'posix', parentRecordNumber: fn?.parentRecordNumber ?? 0, deleted: true, reallocated: false, orphan: true };
     yield entry;
-    if (entry.isDirectory) yield* deletedChildren(volume, n, entry.path, 1, deleted, byParent, seen, c.summary.sequence, Limits.maxPathDepth);
+    if (entry.isDirectory) yield* runStack(state, deletedFrame(state, n, entry.path, 1, c.summary.sequence));
+  }
+}
+
+async function* runStack(state: WalkState, first: Frame | null): AsyncGenerator<WalkEntry> {
+  if (!first) return;
+  const stack: Frame[] = [first];
+  const ancestors = new Set<number>([first.dir]);
+  while (stack.length) {
+    const top = stack[stack.length - 1];
+    if (top.next >= top.items.length) {
+      stack.pop();
+      ancestors.delete(top.dir);
+      continue;
+    }
+    const item = top.items[top.next++];
+    yield item.entry;
+    if (!item.descend || top.depth >= state.maxDepth || ancestors.has(item.entry.recordNumber)) continue;
+    const frame = item.descend === 'index'
+      ? await directoryFrame(state, item.entry.recordNumber, item.entry.path, top.depth + 1)
+      : deletedFrame(state, item.entry.recordNumber, item.entry.path, top.depth + 1, item.childSequence);
+    if (frame) {
+      ancestors.add(frame.dir);
+      stack.push(frame);
+    }
   }
 }
 
@@ -154,75 +255,66 @@ function virtualEntry(path: string, recordNumber: number): WalkEntry {
   };
 }
 
-async function* walkDirectory(
-  volume: NtfsVolume, dir: number, path: string, depth: number, ancestors: Set<number>,
-  deleted: Map<number, DeletedCandidate> | null, byParent: Map<number, number[]>, seen: Seen, parentDeleted: boolean, maxDepth: number,
-): AsyncGenerator<WalkEntry> {
+/** A live directory: its $I30 entries (records read in one batch), then its deleted children. */
+async function directoryFrame(state: WalkState, dir: number, path: string, depth: number): Promise<Frame | null> {
+  const { volume } = state;
   if (depth > Limits.maxPathDepth) {
     volume.note(`${path}: deeper than ${Limits.maxPathDepth} directories; not descended`);
-    return;
+    return null;
   }
   let dirRecord: FileRecord;
-  const entries: DirEntry[] = [];
+  let entries: DirEntry[];
   try {
     dirRecord = await volume.readRecord(dir);
     // Not the volume's index cache: a walk visits each directory once.
     const index = await DirectoryIndex.open(volume, dirRecord);
-    for await (const e of index.entries()) if (e.namespace !== 'dos') entries.push(e);
+    entries = (await index.collect()).filter((e) => e.namespace !== 'dos');
   } catch (error) {
     volume.note(`${path || '/'}: directory unreadable: ${(error as Error).message}`);
-    return;
+    return null;
   }
-  // Fetch in record order: the MFT chunk cache then reads each chunk once.
-  const records = new Map<number, FileRecord | null>();
-  for (const n of [...new Set(entries.map((e) => e.recordNumber))].sort((a, b) => a - b)) {
-    try {
-      records.set(n, await volume.readRecord(n));
-    } catch (error) {
-      volume.note(`${path}: record ${n}: ${(error as Error).message}`);
-      records.set(n, null);
-    }
-  }
+  const batch = await volume.readRecordBatch(entries.map((e) => e.recordNumber));
+  const items: Item[] = [];
   for (const e of entries) {
-    const record = records.get(e.recordNumber);
-    if (!record) continue;
+    const record = batch.get(e.recordNumber);
+    if (!record || record instanceof Error) {
+      if (record) volume.note(`${path}: record ${e.recordNumber}: ${record.message}`);
+      continue;
+    }
     const live = record.inUse && record.sequence === e.sequence;
-    if (!live && !deleted) continue;
+    if (!live && !state.deleted) continue;
     if (e.recordNumber === dir) continue; // "." style self reference
-    seen.add(e.recordNumber);
+    state.seen.add(e.recordNumber);
     const summary = summarize(record);
     const entry: WalkEntry = {
       ...summary, path: `${path}/${e.name}`, name: e.name, namespace: e.namespace, parentRecordNumber: dir,
-      deleted: !live || parentDeleted, reallocated: !live && record.inUse, orphan: false,
+      deleted: !live, reallocated: !live && record.inUse, orphan: false,
     };
-    yield entry;
-    if (live && entry.isDirectory && depth < maxDepth && !ancestors.has(e.recordNumber)) {
-      ancestors.add(e.recordNumber);
-      yield* walkDirectory(volume, e.recordNumber, entry.path, depth + 1, ancestors, deleted, byParent, seen, parentDeleted, maxDepth);
-      ancestors.delete(e.recordNumber);
-    }
+    items.push({ entry, descend: live && entry.isDirectory ? 'index' : null, childSequence: record.sequence });
   }
-  if (deleted) yield* deletedChildren(volume, dir, path, depth, deleted, byParent, seen, dirRecord.sequence, maxDepth, new Set(entries.map((e) => e.recordNumber)));
+  if (state.deleted) items.push(...deletedItems(state, dir, path, dirRecord.sequence, new Set(entries.map((e) => e.recordNumber))));
+  return { dir, depth, items, next: 0 };
 }
 
-/** Deleted records whose $FILE_NAME names `dir` (with its sequence) as parent. */
-async function* deletedChildren(
-  volume: NtfsVolume, dir: number, path: string, depth: number, deleted: Map<number, DeletedCandidate>, byParent: Map<number, number[]>,
-  seen: Seen, dirSequence: number, maxDepth: number, already = new Set<number>(),
-): AsyncGenerator<WalkEntry> {
-  if (depth > Limits.maxPathDepth) return;
-  for (const n of byParent.get(dir) ?? []) {
+function deletedFrame(state: WalkState, dir: number, path: string, depth: number, dirSequence: number): Frame | null {
+  if (!state.deleted || depth > Limits.maxPathDepth) return null;
+  return { dir, depth, items: deletedItems(state, dir, path, dirSequence, new Set()), next: 0 };
+}
+
+/** Deleted records whose $FILE_NAME names `dir` (with its sequence, or the one before it was freed) as parent. */
+function deletedItems(state: WalkState, dir: number, path: string, dirSequence: number, already: Set<number>): Item[] {
+  const items: Item[] = [];
+  const deleted = state.deleted!;
+  for (const n of state.byParent.get(dir) ?? []) {
     if (already.has(n)) continue;
     const c = deleted.get(n)!;
     for (const fn of c.summary.names) {
       if (fn.namespace === 'dos' || fn.parentRecordNumber !== dir) continue;
-      // A deleted directory's sequence was advanced when it was freed.
       if (fn.parentSequence !== dirSequence && fn.parentSequence !== dirSequence - 1) continue;
-      if (seen.has(n) && already.has(n)) continue;
-      seen.add(n);
+      state.seen.add(n);
       const entry: WalkEntry = { ...c.summary, path: `${path}/${fn.name}`, name: fn.name, namespace: fn.namespace, parentRecordNumber: dir, deleted: true, reallocated: false, orphan: false };
-      yield entry;
-      if (entry.isDirectory && depth < maxDepth) yield* deletedChildren(volume, n, entry.path, depth + 1, deleted, byParent, seen, c.summary.sequence, maxDepth);
+      items.push({ entry, descend: entry.isDirectory ? 'deleted' : null, childSequence: c.summary.sequence });
     }
   }
+  return items;
 }
