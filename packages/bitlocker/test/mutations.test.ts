@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileSource, isColdfixError, type ByteSource, type SourceInfo } from '@coldfix/io';
 import { parseBekFile, readBitLockerInfo, unlockBitLocker } from '../src/index.js';
 import { bekFile, fixture, fixturesAvailable, sha256 } from './fixtures.js';
+import { readFveMetadata } from '../src/metadata.js';
+import { eowStateAt } from '../src/layout/eow.js';
 
 /** The base source with some bytes replaced (a copy-free model of a damaged image). */
 class PatchedSource implements ByteSource {
@@ -78,6 +80,35 @@ suite('damaged FVE metadata', () => {
       }),
       { numRuns: 300, interruptAfterTimeLimit: 40_000 },
     );
+  }, 60_000);
+
+  it('random mutations of the encrypt-on-write structures give a map or a typed error (fast-check)', async () => {
+    const eow = await FileSource.open(await fixture('eow_partial'));
+    try {
+      const places = fc.oneof(
+        fc.integer({ min: 0x1553a000, max: 0x1553a000 + 0x68 }), // EOW information (first copy)
+        fc.integer({ min: 0x1553c000, max: 0x1553c000 + 0x240 }), // first bitmap header and record headers
+        fc.integer({ min: 0x15640000, max: 0x15640000 + 0x240 }),
+      );
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.tuple(places, fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 12 }), fc.integer({ min: 0, max: 1_072_627_711 }), async (muts, probe) => {
+          try {
+            const metadata = await readFveMetadata(new PatchedSource(eow, new Map(muts)));
+            if (metadata.eow) {
+              const state = eowStateAt(metadata.eow, probe);
+              expect(state.end).toBeGreaterThan(probe);
+            } else {
+              expect(metadata.anomalies.some((a) => a.includes('encrypt-on-write'))).toBe(true);
+            }
+          } catch (error) {
+            if (!isColdfixError(error)) throw error;
+          }
+        }),
+        { numRuns: 200, interruptAfterTimeLimit: 30_000 },
+      );
+    } finally {
+      await eow.close();
+    }
   }, 60_000);
 
   it('random mutations of a .BEK file give a key or a typed error', async () => {

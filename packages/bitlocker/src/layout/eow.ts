@@ -169,12 +169,23 @@ export function eowStateAt(map: EowMap, offset: number): { encrypted: boolean; e
   for (const r of map.regions) {
     if (offset < r.offset) return { encrypted: true, end: r.offset };
     if (offset >= r.offset + r.size) continue;
+    const regionEnd = r.offset + r.size;
     const chunk = Math.floor((offset - r.offset) / map.chunkSize);
-    const bit = (i: number) => i < r.bitmapBits && ((r.bitmap[i >>> 3] >>> (i & 7)) & 1) === 1;
+    // Chunks past the bitmap's bits count as not encrypted, through the end of the region.
+    if (chunk >= r.bitmapBits) return { encrypted: false, end: regionEnd };
+    const bit = (i: number) => ((r.bitmap[i >>> 3] >>> (i & 7)) & 1) === 1;
     const state = bit(chunk);
+    // Scan for the next chunk in the other state (whole bytes at a time where possible);
+    // bounded by the bitmap length, never by the (disk-given) region size.
+    const same = state ? 0xff : 0x00;
     let next = chunk + 1;
-    while (next * map.chunkSize < r.size && bit(next) === state) next++;
-    return { encrypted: state, end: Math.min(r.offset + r.size, r.offset + next * map.chunkSize) };
+    while (next < r.bitmapBits) {
+      if ((next & 7) === 0 && next + 8 <= r.bitmapBits && r.bitmap[next >>> 3] === same) { next += 8; continue; }
+      if (bit(next) !== state) break;
+      next++;
+    }
+    const end = next >= r.bitmapBits && !state ? regionEnd : r.offset + next * map.chunkSize;
+    return { encrypted: state, end: Math.min(regionEnd, end) };
   }
   return { encrypted: true, end: Number.MAX_SAFE_INTEGER };
 }
