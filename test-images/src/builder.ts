@@ -157,10 +157,14 @@ export async function ensureImages(names?: string[], opts: EnsureOptions = {}): 
   for (const n of wanted) if (!all.has(n)) throw new Error(`unknown test image scenario ${n}; known: ${[...all.keys()].join(', ')}`);
   // Fast path without the lock: everything already fresh.
   if (!opts.force) {
-    const order = topo(wanted, all);
+    const fresh = new Map<string, CatalogEntry>();
     let allFresh = true;
-    for (const s of order) if (!(await isFresh(s, keyOf(s, all)))) allFresh = false;
-    if (allFresh) return loadCatalog();
+    for (const s of topo(wanted, all)) {
+      const e = await isFresh(s, keyOf(s, all));
+      if (e) fresh.set(s.name, e);
+      else allFresh = false;
+    }
+    if (allFresh) return loadCatalog(fresh);
   }
   return withLock(async () => {
     const built = new Map<string, CatalogEntry>();
@@ -258,12 +262,12 @@ async function writeCatalog(): Promise<void> {
 
 /**
  * Reads the catalog of the scenarios present in the cache (paths made absolute). Does not build:
- * call {@link ensureImages} first.
+ * call {@link ensureImages} first. `known` entries (already read) are not read again.
  */
-export async function loadCatalog(): Promise<Catalog> {
+export async function loadCatalog(known?: Map<string, CatalogEntry>): Promise<Catalog> {
   const entries: Record<string, CatalogEntry> = {};
   for (const s of scenarios) {
-    const e = await readEntry(s.name);
+    const e = known?.get(s.name) ?? (await readEntry(s.name));
     if (e) entries[s.name] = e;
   }
   return { cacheDir: cacheDir(), entries };
