@@ -24,10 +24,9 @@ export async function oracleView(image: string, format: 'raw' | 'vpc' | 'vhd-dif
   try {
     const raw = format === 'raw' ? image : format === 'vpc' ? await toRaw(image, join(dir, 'disk.raw'), format) : await vhdiToRaw(image, join(dir, 'disk.raw'));
     const volume = await extractVolume(raw, offset, size, join(dir, 'volume.ntfs'), key);
-    const all = await fls(volume);
-    const deleted = (await fls(volume, { deletedOnly: true })).map((e) => e.path);
-    const [ntfsls, hashes, ntfsfix] = [await ntfslsAll(volume), await recoverAllHashes(volume), await ntfsfixClean(volume)];
-    return { allocated: allocatedFiles(all), deleted, ntfsls, hashes, ntfsfix };
+    // Independent read-only tools: run side by side.
+    const [all, deletedEntries, ntfsls, hashes, ntfsfix] = await Promise.all([fls(volume), fls(volume, { deletedOnly: true }), ntfslsAll(volume), recoverAllHashes(volume), ntfsfixClean(volume)]);
+    return { allocated: allocatedFiles(all), deleted: deletedEntries.map((e) => e.path), ntfsls, hashes, ntfsfix };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
