@@ -170,6 +170,31 @@ describe('ntfs-basic', () => {
     }
   });
 
+  it('fsntfsinfo (libfsntfs) shows every timestamp set, pre-1970 and 100-ns digits included', async () => {
+    const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+    const iso = (t: string) => {
+      const m = /^(\w{3}) (\d{2}), (\d{4}) (\d{2}:\d{2}:\d{2})\.(\d{7})\d* UTC$/.exec(t.trim())!;
+      return `${m[3]}-${String(months.indexOf(m[1]!) + 1).padStart(2, '0')}-${m[2]}T${m[4]}.${m[5]}Z`;
+    };
+    const timed = vol.files!.filter((f) => f.times && f.type === 'file');
+    expect(timed.length).toBeGreaterThanOrEqual(3);
+    for (const f of timed) {
+      const inode = fls.find((x) => x.path === f.path.slice(1) && !x.deleted)!.addr.split('-')[0]!;
+      const text = await tool('fsntfsinfo', ['-E', inode, image]);
+      const field = (name: string) => iso(new RegExp(`${name}\\s+: (.*)`).exec(text)![1]!);
+      expect(field('Creation time'), f.path).toBe(filetimeToIso(BigInt(f.times!.creation)));
+      expect(field('Modification time'), f.path).toBe(filetimeToIso(BigInt(f.times!.lastWrite)));
+      expect(field('Access time'), f.path).toBe(filetimeToIso(BigInt(f.times!.lastAccess)));
+    }
+  });
+
+  it('fsntfsinfo shows POSIX-namespace names for the case-only-different pair', async () => {
+    for (const p of ['case/a.txt', 'case/A.txt']) {
+      const inode = fls.find((x) => x.path === p && !x.deleted)!.addr.split('-')[0]!;
+      expect(await tool('fsntfsinfo', ['-E', inode, image]), p).toMatch(/Name space\s+: POSIX/);
+    }
+  });
+
   it('istat shows the timestamps set through system.ntfs_times (post-1970 ones)', async () => {
     const f = vol.files!.find((x) => x.path === '/times/subsecond.txt')!;
     const inode = fls.find((x) => x.path === 'times/subsecond.txt')!.addr.split('-')[0]!;
