@@ -169,6 +169,58 @@ describe('IndexEditor (B-tree entry removal as ntfs-3g does it)', () => {
     expect(rotations).toBeGreaterThan(0);
   });
 
+  it('rotates in a 3-level tree of full nodes too (property)', async () => {
+    let rotations = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 2, max: 4 }), fc.array(fc.nat(), { minLength: 1, maxLength: 60 }), async (rootFanout, fanout, picks) => {
+        // Uniform shape: root → `rootFanout` internal nodes → `fanout` leaves of 3 keys each.
+        const blocks = new Map<number, IndexNode>();
+        let next = 10;
+        const leafNode = (): IndexNode => {
+          const n: IndexNode = { vcn: blocks.size + 1, entries: [entry(next), entry(next + 10), entry(next + 20), endEntry()], hasChildren: false, entriesOffset: 16, allocatedSize: 0 };
+          next += 30;
+          blocks.set(n.vcn as number, n);
+          return n;
+        };
+        const inner = (isRoot: boolean, count: number, child: () => IndexNode): IndexNode => {
+          const n: IndexNode = { vcn: isRoot ? 'root' : -1, entries: [], hasChildren: true, entriesOffset: 16, allocatedSize: 0 };
+          if (!isRoot) { n.vcn = blocks.size + 1; blocks.set(n.vcn, n); }
+          for (let i = 0; i < count; i++) {
+            const c = child();
+            if (i < count - 1) { n.entries.push({ ...entry(next), child: c.vcn as number }); next += 10; } else n.entries.push({ ...endEntry(), child: c.vcn as number });
+          }
+          return n;
+        };
+        const root = inner(true, rootFanout, () => inner(false, fanout, leafNode));
+        const keys: number[] = [];
+        const collect = (n: IndexNode): void => { for (const e of n.entries) { if (e.child !== null) collect(blocks.get(e.child)!); if (!e.end) keys.push(keyOf(e)); } };
+        collect(root);
+        const cap = (n: IndexNode): number => (n.vcn === 'root' ? 1 << 20 : n.hasChildren ? 16 + 3 * 32 + 24 : 16 + 3 * 24 + 16);
+        const editor = new IndexEditor(root, async (vcn) => blocks.get(vcn)!, cap);
+        const left = new Set(keys);
+        for (const p of picks) {
+          if (!left.size) break;
+          const k = [...left][p % left.size];
+          try {
+            await remove(editor, k);
+            editor.checkCapacity();
+          } catch (e) {
+            if ((e as { code?: string }).code === 'NTFS_INDEX_SPLIT_NEEDED') break;
+            throw e;
+          }
+          left.delete(k);
+          const w = walk(editor, blocks);
+          expect(w.keys).toEqual([...left].sort((a, b) => a - b));
+          expect(w.depths.size).toBeLessThanOrEqual(1);
+          expect(w.emptyLeaves).toBe(0);
+        }
+        rotations += editor.rotations;
+      }),
+      { numRuns: 200, interruptAfterTimeLimit: 10_000 },
+    );
+    expect(rotations).toBeGreaterThan(0);
+  });
+
   it('refuses (NTFS_INDEX_SPLIT_NEEDED) when a node would outgrow its space', async () => {
     const blocks = new Map<number, IndexNode>();
     const root = build([10, 20, 30, 40, 50], 1, () => 2, blocks);
