@@ -169,11 +169,15 @@ class BitLockerVolumeReader implements BitLockerVolume {
       const readable = Math.min(run.length, this.source.size - run.stored);
       const bytes = await this.source.read(run.stored, readable);
       const at = run.offset - start;
-      out.set(bytes, at);
       if (run.kind === 'cipher' && this.cipher) {
+        // Decrypt straight from the source's buffer (never modified: it may be a cache's) into ours.
         const whole = Math.floor(readable / ss) * ss;
-        this.cipher.decrypt(out.subarray(at, at + whole), run.stored);
-      } else if (run.kind === 'vista-boot') {
+        this.cipher.decryptTo(bytes.subarray(0, whole), out.subarray(at, at + whole), run.stored);
+        if (whole < readable) out.set(bytes.subarray(whole), at + whole);
+        continue;
+      }
+      out.set(bytes, at);
+      if (run.kind === 'vista-boot') {
         // Vista leaves sector 0 in the clear, with the FVE signature over the OEM ID and
         // the FVE metadata LCN over the $MFTMirr LCN field (restored from the block header).
         out.set(NTFS_OEM, at + 3);

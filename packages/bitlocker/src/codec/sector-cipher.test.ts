@@ -110,3 +110,20 @@ describe('Elephant diffuser', () => {
     expect(createSectorCipher(0x8005, randomBytes(32), 512)).toBeUndefined();
   });
 });
+
+describe('decryptTo', () => {
+  it('equals in-place decryption for every method, aligned and misaligned, without touching the source', () => {
+    for (const method of [0x8000, 0x8001, 0x8002, 0x8003, 0x8004, 0x8005]) {
+      const cipher = createSectorCipher(method, randomBytes(64), 512)!;
+      const cipherText = randomBytes(2048);
+      const inPlace = new Uint8Array(cipherText);
+      cipher.decrypt(inPlace, 1 << 20);
+      const src = new Uint8Array(cipherText.length + 3).subarray(3);
+      src.set(cipherText);
+      const dst = new Uint8Array(cipherText.length + 1).subarray(1);
+      cipher.decryptTo(src, dst, 1 << 20);
+      expect(Buffer.from(dst)).toEqual(Buffer.from(inPlace));
+      expect(Buffer.from(src)).toEqual(cipherText);
+    }
+  });
+});

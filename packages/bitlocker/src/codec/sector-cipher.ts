@@ -28,6 +28,8 @@ export interface SectorCipher {
   readonly sectorSize: number;
   /** Decrypts whole sectors in place; `tweakOffset` is the byte offset of data[0]. */
   decrypt(data: Uint8Array, tweakOffset: number): void;
+  /** Decrypts whole sectors of `src` into `dst` (same length; may be the same bytes); `src` is only read. */
+  decryptTo(src: Uint8Array, dst: Uint8Array, tweakOffset: number): void;
   /** Encrypts whole sectors in place. */
   encrypt(data: Uint8Array, tweakOffset: number): void;
 }
@@ -94,23 +96,26 @@ export class XtsCipher implements SectorCipher {
     }
   }
 
-  private run(data: Uint8Array, tweakOffset: number, cipher: Cipher | Decipher): void {
-    const count = data.length / this.sectorSize;
+  private run(src: Uint8Array, dst: Uint8Array, tweakOffset: number, cipher: Cipher | Decipher): void {
+    const count = src.length / this.sectorSize;
     const blocks = this.sectorSize >>> 4;
     const t0 = asWords(this.tweakEnc.update(le128Blocks(count, tweakOffset / this.sectorSize, 1)));
-    const { w, commit } = words(data);
-    XtsCipher.xorTweaks(w, w, t0, count, blocks);
+    const { w, commit } = words(dst);
+    XtsCipher.xorTweaks(w, src === dst ? w : asWords(src), t0, count, blocks);
     commit();
-    const out = asWords(cipher.update(data));
+    const out = asWords(cipher.update(dst));
     XtsCipher.xorTweaks(w, out, t0, count, blocks);
     commit();
   }
 
   decrypt(data: Uint8Array, tweakOffset: number): void {
-    this.run(data, tweakOffset, this.dataDec);
+    this.run(data, data, tweakOffset, this.dataDec);
+  }
+  decryptTo(src: Uint8Array, dst: Uint8Array, tweakOffset: number): void {
+    this.run(src, dst, tweakOffset, this.dataDec);
   }
   encrypt(data: Uint8Array, tweakOffset: number): void {
-    this.run(data, tweakOffset, this.dataEnc);
+    this.run(data, data, tweakOffset, this.dataEnc);
   }
 }
 
@@ -150,26 +155,31 @@ export class CbcCipher implements SectorCipher {
   }
 
   decrypt(data: Uint8Array, tweakOffset: number): void {
-    const count = data.length / this.sectorSize;
+    this.decryptTo(data, data, tweakOffset);
+  }
+
+  decryptTo(src: Uint8Array, dst: Uint8Array, tweakOffset: number): void {
+    const count = src.length / this.sectorSize;
     const sw = this.sectorSize >>> 2;
     const iv = this.ivs(count, tweakOffset);
-    const { w, commit } = words(data); // still the ciphertext
-    const plain = asWords(this.ecbDec.update(data));
+    const plain = asWords(this.ecbDec.update(src));
+    const c = asWords(src); // the ciphertext (a view, or a copy when misaligned)
+    const { w, commit } = words(dst);
     for (let s = 0; s < count; s++) {
       const base = s * sw;
-      for (let k = 0; k < 4; k++) plain[base + k] ^= iv[s * 4 + k];
-      for (let i = base + 4; i < base + sw; i++) plain[i] ^= w[i - 4];
+      // Descending, so that in-place decryption reads each ciphertext word before overwriting it.
+      for (let i = base + sw - 1; i >= base + 4; i--) w[i] = plain[i] ^ c[i - 4];
+      for (let k = 0; k < 4; k++) w[base + k] = plain[base + k] ^ iv[s * 4 + k];
     }
     if (this.tweakEnc) {
       const keys = this.sectorKeys(count, tweakOffset);
       for (let s = 0; s < count; s++) {
         const base = s * sw;
-        diffuserBDecrypt(plain, base, sw);
-        diffuserADecrypt(plain, base, sw);
-        for (let i = 0; i < sw; i++) plain[base + i] ^= keys[s * 8 + (i & 7)];
+        diffuserBDecrypt(w, base, sw);
+        diffuserADecrypt(w, base, sw);
+        for (let i = 0; i < sw; i++) w[base + i] ^= keys[s * 8 + (i & 7)];
       }
     }
-    w.set(plain);
     commit();
   }
 
