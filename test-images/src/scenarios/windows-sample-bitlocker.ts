@@ -9,7 +9,10 @@
  * {@link buildWindowsSample} meets `encryptToBitLocker(image, offset, size, options)`. Change the
  * method or protectors here; `npm run sample` prints the result.
  */
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { VolumeFacts } from '../catalog.js';
 import type { BuildContext, BuildResult, Scenario } from '../scenario.js';
 import { encryptToBitLocker, type EncryptOptions } from '../bitlocker/index.js';
@@ -24,7 +27,26 @@ export const SAMPLE_SECRETS = {
   volumeGuid: '4F1C2D3E-5A6B-4C7D-8E9F-0A1B2C3D4E5F',
 } as const;
 
+/**
+ * Fingerprint of the writer's sources (src/bitlocker/*.ts, tests excluded), part of the cache key so
+ * the sample is rebuilt whenever the writer changes. Read from src/ both when running from src/
+ * (vitest) and from dist/ (npm run images), so both see the same key.
+ */
+function writerFingerprint(): string {
+  const dir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'bitlocker');
+  try {
+    const h = createHash('sha256');
+    for (const f of readdirSync(dir).filter((n) => n.endsWith('.ts') && !n.endsWith('.test.ts')).sort()) {
+      h.update(f).update(readFileSync(join(dir, f)));
+    }
+    return h.digest('hex').slice(0, 16);
+  } catch {
+    return 'unknown';
+  }
+}
+
 const params = {
+  writer: writerFingerprint(),
   method: 'aes-xts-128' as const,
   fvekHex: '000102030405060708090a0b0c0d0e0f' + 'f0e0d0c0b0a090807060504030201000',
   ...SAMPLE_SECRETS,
