@@ -70,18 +70,22 @@ export async function toRaw(image: string, out: string, format: 'raw' | 'vpc'): 
 /**
  * The virtual disk of a differencing VHD, parent included, as a raw file. qemu's vpc driver ignores
  * the parent (it reads a differencing child as a lone dynamic VHD), so libvhdi's `vhdimount` (FUSE)
- * does it: it finds the parent beside the child; `vhdi1` is the child's view.
+ * does it: it finds the parent beside the child and shows one file per layer, `vhdi1` the parent,
+ * the highest number the child's view.
  */
 export async function vhdiToRaw(child: string, out: string): Promise<string> {
   const mnt = await scratchDir('vhdimount');
   const proc = spawn('vhdimount', ['-X', 'allow_root', child, mnt], { stdio: 'ignore' });
   try {
     const deadline = Date.now() + 30_000;
-    while (!(await stat(join(mnt, 'vhdi1')).then(() => true, () => false))) {
-      if (Date.now() > deadline) throw new Error(`vhdimount ${child}: no vhdi1 after 30 s`);
+    // One file per layer of the chain, parent first (vhdi1): the child's view is the last one.
+    let layers: string[] = [];
+    while ((layers = (await readdir(mnt).catch(() => [] as string[])).filter((n) => /^vhdi\d+$/.test(n))).length < 2) {
+      if (Date.now() > deadline) throw new Error(`vhdimount ${child}: the chain's layers did not appear within 30 s`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    await mustRun('cp', ['--sparse=always', join(mnt, 'vhdi1'), out]);
+    const last = layers.sort((a, b) => Number(a.slice(4)) - Number(b.slice(4))).pop()!;
+    await mustRun('cp', ['--sparse=always', join(mnt, last), out]);
   } finally {
     await tool('umount', [mnt]);
     await new Promise<void>((r) => (proc.exitCode !== null ? r() : proc.once('exit', () => r())));
