@@ -23,6 +23,12 @@ ntfs-3g -o ${options},no_detach "${img}" "$M" 2>/dev/null & P=$!
 for i in $(seq 150); do mountpoint -q "$M" && break; sleep 0.1; done
 mountpoint -q "$M"
 set +e
+# setfattr without the attr package (python3's os.setxattr, as test-images does): -n NAME -v VALUE|0xHEX FILE
+setfattr() {
+  python3 -c 'import sys, os
+a = sys.argv[1:]; name = a[a.index("-n") + 1]; v = a[a.index("-v") + 1]
+os.setxattr(a[-1], name, bytes.fromhex(v[2:]) if v.startswith("0x") else v.encode())' "$@"
+}
 ( set -e; cd "$M"; ${body} )
 RC=$?
 set -e
