@@ -87,7 +87,8 @@ suite('real BitLocker volumes (password protector, every cipher)', () => {
 
       // dislocker-file (run here) on one volume per cipher family; the manifest hashes, which
       // dislocker and libbde agree on, cover the rest.
-      it.skipIf(!hasTool('dislocker-file') || !DISLOCKER_COMPARED.has(name))('reads what dislocker-file decrypts (whole volume)', async () => {
+      // Registered only where compared (a skip would read as an untested case).
+      if (DISLOCKER_COMPARED.has(name)) it('reads what dislocker-file decrypts (whole volume)', async () => {
         const out = dislockerDecrypt(await fixture(name), [`-u${PASSWORD}`], join(work, `${name}.raw`));
         const theirs = new Uint8Array(readFileSync(out));
         expect(theirs.length).toBe(volume.size);
@@ -100,7 +101,7 @@ suite('real BitLocker volumes (password protector, every cipher)', () => {
         rmSync(out, { force: true });
       });
 
-      it.skipIf(!WRONG_KEYS_CHECKED.has(name))('refuses a wrong password and a wrong recovery password with a typed UnlockError naming GUIDs only', async () => {
+      if (WRONG_KEYS_CHECKED.has(name)) it('refuses a wrong password and a wrong recovery password with a typed UnlockError naming GUIDs only', async () => {
         const error = await unlockBitLocker(source, { passwords: ['wrongpassword'] }).catch((e) => e);
         expect(error).toBeInstanceOf(UnlockError);
         expect(error.code).toBe('BITLOCKER_WRONG_KEY');
