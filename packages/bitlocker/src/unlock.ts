@@ -17,7 +17,8 @@ import { CorruptError, UnlockError, isColdfixError, type ByteSource } from '@col
 import { unwrapAesCcm } from './codec/aes-ccm.js';
 import { decodeAesCcmValue, decodeEntries, decodeKeyValue, decodeStretchKeyValue, type MetadataEntry } from './codec/entries.js';
 import { looksLikeRecoveryPassword, parseRecoveryPassword } from './codec/recovery-password.js';
-import { passwordInitialHash, recoveryKeyInitialHash, stretchKey } from './codec/stretch.js';
+import { passwordInitialHash, recoveryKeyInitialHash } from './codec/stretch.js';
+import { stretchKeyCached } from './codec/stretch-cache.js';
 import { parseBekFile, type StartupKey } from './bek.js';
 import { buildInfo, describeProtector, vmkEntries, type BitLockerInfo, type BitLockerProtector } from './info.js';
 import { EntryType, ValueType } from './layout/metadata-entry.js';
@@ -120,15 +121,15 @@ function planAttempts(block: FveBlock, volumeGuid: string, keys: KeyMaterial): A
         const mapped = keyMap.get(protector.guid) ?? keyMap.get(volumeGuid);
         if (mapped !== undefined) {
           const rk = parseRecoveryPassword(mapped);
-          attempts.push({ rank: 2, protector, entry, key: () => stretchKey(recoveryKeyInitialHash(rk), salt) });
+          attempts.push({ rank: 2, protector, entry, key: () => stretchKeyCached(recoveryKeyInitialHash(rk), salt) });
         }
-        for (const rk of recoveryKeys) attempts.push({ rank: 3, protector, entry, key: () => stretchKey(recoveryKeyInitialHash(rk), salt) });
+        for (const rk of recoveryKeys) attempts.push({ rank: 3, protector, entry, key: () => stretchKeyCached(recoveryKeyInitialHash(rk), salt) });
         break;
       }
       case 'password': {
         const salt = stretchSalt(entry);
         if (!salt) break;
-        for (const pw of keys.passwords ?? []) attempts.push({ rank: 5, protector, entry, key: () => stretchKey(passwordInitialHash(pw), salt) });
+        for (const pw of keys.passwords ?? []) attempts.push({ rank: 5, protector, entry, key: () => stretchKeyCached(passwordInitialHash(pw), salt) });
         break;
       }
       default:
