@@ -7,10 +7,11 @@
  *   $R key: reparse tag (4) | file reference (8)
  *   $O entry data (at the entry's data offset): file reference (8) | birth volume id | birth object id | domain id
  */
+import { viewOf } from '@coldfix/io';
+import { decodeFileReference } from '../codec/file-reference.js';
 import { DirIndex } from '../write/dir-index.js';
 import type { IndexNode } from '../write/index-node.js';
 import { resolvePath } from '../write/resolve-path.js';
-import { viewOf } from '../write/raw/record.js';
 import type { WriteTxn } from '../write/txn.js';
 import type { RecordSummary } from './mft-scan.js';
 import type { CheckFinding } from './types.js';
@@ -48,11 +49,10 @@ export async function checkExtendIndexes(
   if (reparse !== null) {
     for (const body of await entriesOf(txn, reparse, '$R').catch(() => [])) {
       if (body.length < 28) continue;
-      const ref = viewOf(body).getBigUint64(20, true);
-      const record = Number(ref & 0xffffffffffffn);
+      const { recordNumber: record, sequence } = decodeFileReference(body, 20);
       const target = records.get(record);
-      if (!target || target.sequence !== Number(ref >> 48n) || !attrs.reparse.has(record)) {
-        add({ code: 'REPARSE_INDEX_STALE', message: `$Reparse:$R entry names record ${record} (sequence ${ref >> 48n}), which is ${target ? 'not that file or has no reparse point' : 'not in use'}`, records: [reparse, record] });
+      if (!target || target.sequence !== sequence || !attrs.reparse.has(record)) {
+        add({ code: 'REPARSE_INDEX_STALE', message: `$Reparse:$R entry names record ${record} (sequence ${sequence}), which is ${target ? 'not that file or has no reparse point' : 'not in use'}`, records: [reparse, record] });
       }
     }
   }
@@ -62,10 +62,9 @@ export async function checkExtendIndexes(
       const v = viewOf(body);
       const dataOffset = v.getUint16(0, true);
       if (dataOffset + 8 > body.length) continue;
-      const ref = v.getBigUint64(dataOffset, true);
-      const record = Number(ref & 0xffffffffffffn);
+      const { recordNumber: record, sequence } = decodeFileReference(body, dataOffset);
       const target = records.get(record);
-      if (!target || target.sequence !== Number(ref >> 48n) || !attrs.objectId.has(record)) {
+      if (!target || target.sequence !== sequence || !attrs.objectId.has(record)) {
         add({ code: 'OBJID_INDEX_STALE', message: `$ObjId:$O entry names record ${record}, which is ${target ? 'not that file or has no object id' : 'not in use'}`, records: [objid, record] });
       }
     }

@@ -5,7 +5,8 @@
  * `onRuns` so that cluster claims can be counted without holding runlists.
  */
 import { removeFixups } from '../write/raw/fixup.js';
-import { AttrType, attributeRuns, decodeFileName, decodeRecordHeader, listAttributes, RecordFlags, residentValue } from '../write/raw/record.js';
+import { AttrType, attributeRuns, decodeFileName, decodeRecordHeader, listAttributes, residentValue } from '../write/raw/record.js';
+import { FileRecordFlag } from '../layout/file-record-header.js';
 import type { Run } from '../write/raw/runlist.js';
 import type { RawVolume } from '../write/raw/raw-volume.js';
 
@@ -60,13 +61,13 @@ export async function scanMft(vol: RawVolume, onRuns: (record: number, attrType:
       }
       const flags = view[0x16] | (view[0x17] << 8);
       // Free records are skipped without decoding (their bytes are not trusted anyway).
-      if (!(flags & RecordFlags.inUse)) continue;
+      if (!(flags & FileRecordFlag.inUse)) continue;
       const rec = view.slice();
       try {
         removeFixups(rec, sectorSize);
         const h = decodeRecordHeader(rec, record);
-        if (!(h.flags & RecordFlags.inUse)) continue;
-        const s: RecordSummary = { record, sequence: h.sequence, inUse: true, directory: (h.flags & RecordFlags.directory) !== 0, baseRecord: h.baseRecord, names: [], dataSize: -1, dataAllocated: -1 };
+        if (!(h.flags & FileRecordFlag.inUse)) continue;
+        const s: RecordSummary = { record, sequence: h.sequence, inUse: true, directory: (h.flags & FileRecordFlag.directory) !== 0, baseRecord: h.baseRecord, names: [], dataSize: -1, dataAllocated: -1 };
         for (const a of listAttributes(rec, record)) {
           if (a.nonResident) onRuns(record, a.type, attributeRuns(rec, a));
           if (a.type === AttrType.objectId) withObjectId.add(h.baseRecord || record);
@@ -82,7 +83,7 @@ export async function scanMft(vol: RawVolume, onRuns: (record: number, attrType:
         }
         records.set(record, s);
       } catch (e) {
-        corrupt.push({ record, reason: (e as Error).message, inUse: (flags & RecordFlags.inUse) !== 0 });
+        corrupt.push({ record, reason: (e as Error).message, inUse: (flags & FileRecordFlag.inUse) !== 0 });
       }
     }
   }

@@ -18,9 +18,9 @@
  *                 16 seq number bits | 20 restart area length | 22 client array offset | 24 file size
  *   LOG_CLIENT_RECORD (160 bytes): 0 oldest LSN | 8 client restart LSN | ... | 28 name length | 32 name
  */
-import { CorruptError } from '@coldfix/io';
+import { CorruptError, viewOf } from '@coldfix/io';
 import { removeFixups } from '../write/raw/fixup.js';
-import { viewOf, utf16 } from '../write/raw/record.js';
+import { utf16 } from '../write/raw/record.js';
 
 export const LOGFILE_NO_CLIENT = 0xffff;
 export const RESTART_VOLUME_IS_CLEAN = 0x0002;

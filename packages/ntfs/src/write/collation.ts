@@ -5,7 +5,7 @@
  * and re-derived). Case-only ties are broken case-sensitively, as ntfs-3g
  * does for its IGNORE_CASE then CASE_SENSITIVE passes.
  */
-import { viewOf } from './raw/record.js';
+import { viewOf } from '@coldfix/io';
 
 /** Name code units of a $FILE_NAME key (offset 0x40 count, 0x42 name). */
 export function keyName(key: Uint8Array): Uint16Array {

@@ -18,10 +18,11 @@
  * References: ntfs-3g dir.c ntfs_delete, mft.c ntfs_mft_record_free, index.c
  * ntfs_index_remove (read, not copied); NTFS documentation (Russon & Fledel).
  */
-import { PreconditionError, UnsupportedError, NotFoundError } from '@coldfix/io';
+import { PreconditionError, UnsupportedError, NotFoundError, viewOf } from '@coldfix/io';
 import { compareNamesIgnoreCase, keyName, sameUnits, toUnits } from './collation.js';
 import { DirIndex } from './dir-index.js';
-import { AttrType, attributeRuns, decodeFileName, decodeRecordHeader, freeRecordInPlace, listAttributes, RecordFlags, residentValue, viewOf } from './raw/record.js';
+import { AttrType, attributeRuns, decodeFileName, decodeRecordHeader, freeRecordInPlace, listAttributes, residentValue } from './raw/record.js';
+import { FileRecordFlag } from '../layout/file-record-header.js';
 import { RawVolume } from './raw/raw-volume.js';
 import { resolvePath, splitPath } from './resolve-path.js';
 import { BitmapEditor, WriteTxn } from './txn.js';
@@ -90,9 +91,9 @@ export async function deleteFile(volume: VolumeInput, path: string, options: Del
   }
   const base = await txn.record(record);
   const header = decodeRecordHeader(base, record);
-  if (!(header.flags & RecordFlags.inUse)) throw new NotFoundError(`${path}: record ${record} is not in use`, { code: 'NTFS_RECORD_NOT_IN_USE', layer: LAYER });
+  if (!(header.flags & FileRecordFlag.inUse)) throw new NotFoundError(`${path}: record ${record} is not in use`, { code: 'NTFS_RECORD_NOT_IN_USE', layer: LAYER });
   if (header.baseRecord !== 0) throw new UnsupportedError(`${path}: index points at extension record ${record}`, { code: 'NTFS_DELETE_EXTENSION', layer: LAYER });
-  if (header.flags & RecordFlags.directory) throw new UnsupportedError(`${path} is a directory; only files are deleted`, { code: 'NTFS_DELETE_DIRECTORY', layer: LAYER, details: { record } });
+  if (header.flags & FileRecordFlag.directory) throw new UnsupportedError(`${path} is a directory; only files are deleted`, { code: 'NTFS_DELETE_DIRECTORY', layer: LAYER, details: { record } });
   const extents = await vol.extents(record, base);
   const now = toFiletime(options.now ?? new Date());
 

@@ -10,9 +10,10 @@
  *   $INDEX_ROOT value: 0 attribute type | 4 collation | 8 block size | 12 clusters/block | 16 INDEX_HEADER
  *   INDX block: 0 "INDX" | 4 usa | 8 LSN | 16 VCN | 24 INDEX_HEADER
  */
-import { CorruptError } from '@coldfix/io';
+import { CorruptError, viewOf } from '@coldfix/io';
+import { decodeIndexBlockHeader } from '../layout/index-node.js';
 import { removeFixups } from './raw/fixup.js';
-import { AttrType, attributeRuns, listAttributes, residentValue, viewOf, type AttrRecord } from './raw/record.js';
+import { AttrType, attributeRuns, listAttributes, residentValue, type AttrRecord } from './raw/record.js';
 import type { Run } from './raw/runlist.js';
 import { decodeIndexNode, encodeIndexNode, nodeLength, type IndexNode } from './index-node.js';
 import { IndexEditor } from './index-tree.js';
@@ -109,7 +110,7 @@ export class DirIndex {
       throw new CorruptError(`directory ${this.dir}: index block ${vcn} has no INDX signature`, { code: 'NTFS_INDEX_BAD_SIGNATURE', layer: LAYER, offset: pieces[0].device, details: { record: this.dir, vcn } });
     }
     removeFixups(bytes, this.txn.vol.geometry.sectorSize, pieces[0].device);
-    const stored = Number(viewOf(bytes).getBigUint64(16, true));
+    const stored = decodeIndexBlockHeader(bytes, pieces[0].device).vcn;
     if (stored !== vcn) throw new CorruptError(`directory ${this.dir}: index block at VCN ${vcn} says VCN ${stored}`, { code: 'NTFS_INDEX_VCN_MISMATCH', layer: LAYER, offset: pieces[0].device });
     this.txn.blocks.set(this.key(vcn), { what: `INDX block ${vcn} of directory ${this.dir}`, bytes, pieces });
     return decodeIndexNode(bytes, 24, vcn);

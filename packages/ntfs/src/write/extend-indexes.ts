@@ -6,10 +6,10 @@
  *  - $Extend\$Reparse:$R, key = reparse tag (4) + file reference (8).
  * Both use COLLATION_NTOFS_ULONGS.
  */
-import { CorruptError } from '@coldfix/io';
+import { CorruptError, viewOf } from '@coldfix/io';
 import { compareUlongs } from './collation.js';
 import { DirIndex } from './dir-index.js';
-import { AttrType, residentValue, viewOf } from './raw/record.js';
+import { AttrType, residentValue } from './raw/record.js';
 import type { Extent } from './raw/raw-volume.js';
 import { resolvePath } from './resolve-path.js';
 import type { WriteTxn } from './txn.js';

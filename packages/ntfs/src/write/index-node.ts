@@ -9,8 +9,7 @@
  *   INDEX_ENTRY: 0 file reference (8) | 8 length (2) | 10 key length (2) | 12 flags (2: 1 node, 2 end) | 16 key ...
  *                | length-8: sub-node VCN (8) when flag 1
  */
-import { CorruptError } from '@coldfix/io';
-import { viewOf } from './raw/record.js';
+import { CorruptError, viewOf } from '@coldfix/io';
 
 export const IndexEntryFlags = { node: 1, end: 2 } as const;
 export const IndexHeaderFlags = { largeIndex: 1 } as const;

@@ -12,7 +12,8 @@
  * References: Microsoft docs "Change Journals", "USN_RECORD_V2"; libyal
  * libfusn documentation. Read, not copied.
  */
-import { AttrType, attributeRuns, listAttributes, viewOf } from './raw/record.js';
+import { viewOf } from '@coldfix/io';
+import { AttrType, attributeRuns, listAttributes } from './raw/record.js';
 import { resolvePath } from './resolve-path.js';
 import type { WriteTxn } from './txn.js';
 import { encodeUsnRecordV2, UsnReason } from './usn-record.js';

@@ -7,14 +7,18 @@
  * References: NTFS documentation (Russon & Fledel, "Boot sector", "$MFT",
  * "$MFTMirr"); ntfs-3g bootsect.c and mft.c (read, not copied).
  *
- *   boot: 0x03 "NTFS    " | 0x0B bytes/sector | 0x0D sectors/cluster (>0x80: 2^(256-x))
- *         0x28 total sectors | 0x30 $MFT LCN | 0x38 $MFTMirr LCN
- *         0x40 clusters/record (negative: 2^-x bytes) | 0x44 clusters/index block
+ * The boot sector fields come from the reader's declaration (layout/boot-sector.ts
+ * BootSectorStruct); the checks below are the write side's own, stricter on
+ * sector sizes and looser on the $MFT LCN than the reader's decodeBootSector,
+ * and are kept as they were so that what the writer accepts does not change.
  */
-import { CorruptError, LimitExceededError, type ByteSource } from '@coldfix/io';
+import { CorruptError, LimitExceededError, viewOf, type ByteSource } from '@coldfix/io';
+import { decodeFileReference } from '../../codec/file-reference.js';
+import { UpcaseTable } from '../../codec/upcase.js';
+import { BootSectorStruct } from '../../layout/boot-sector.js';
 import { removeFixups } from './fixup.js';
 import { mapRange, type Run } from './runlist.js';
-import { AttrType, attributeRuns, listAttributes, residentValue, viewOf, type AttrRecord } from './record.js';
+import { AttrType, attributeRuns, listAttributes, residentValue, type AttrRecord } from './record.js';
 
 const LAYER = 'ntfs-write';
 
@@ -25,28 +29,25 @@ export interface Geometry {
 
 /** Decodes the geometry fields of an NTFS boot sector. @throws CorruptError when it is not NTFS or sizes are not powers of two. */
 export function decodeGeometry(boot: Uint8Array): Geometry {
-  const v = viewOf(boot);
-  const oem = String.fromCharCode(...boot.subarray(3, 11));
-  if (oem !== 'NTFS    ') throw new CorruptError('not an NTFS boot sector', { code: 'NTFS_BOOT_SIGNATURE', layer: LAYER, offset: 3 });
-  const sectorSize = v.getUint16(0x0b, true);
-  const spc = boot[0x0d];
+  const f = BootSectorStruct.decode(boot);
+  if (f.oemId !== 'NTFS    ') throw new CorruptError('not an NTFS boot sector', { code: 'NTFS_BOOT_SIGNATURE', layer: LAYER, offset: 3 });
+  const sectorSize = f.bytesPerSector;
+  const spc = f.sectorsPerCluster;
   const sectorsPerCluster = spc > 0x80 ? 2 ** (256 - spc) : spc;
   const clusterSize = sectorSize * sectorsPerCluster;
-  const sizeOf = (x: number): number => {
-    const s = x > 0x7f ? x - 256 : x;
-    return s < 0 ? 2 ** -s : s * clusterSize;
-  };
-  const recordSize = sizeOf(boot[0x40]);
-  const indexBlockSize = sizeOf(boot[0x44]);
+  // Clusters per record / index block (signed byte): negative means 2^-x bytes.
+  const sizeOf = (s: number): number => (s < 0 ? 2 ** -s : s * clusterSize);
+  const recordSize = sizeOf(f.clustersPerMftRecord);
+  const indexBlockSize = sizeOf(f.clustersPerIndexBlock);
   const pow2 = (x: number): boolean => x > 0 && (x & (x - 1)) === 0;
   if (![512, 1024, 2048, 4096].includes(sectorSize) || !pow2(clusterSize) || clusterSize > 2 << 20 || !pow2(recordSize) || recordSize < 512 || recordSize > 65536 || !pow2(indexBlockSize)) {
     throw new CorruptError('NTFS boot sector sizes are invalid', { code: 'NTFS_BOOT_SIZES', layer: LAYER, offset: 0x0b, details: { sectorSize, clusterSize, recordSize, indexBlockSize } });
   }
-  const totalSectors = Number(v.getBigUint64(0x28, true));
+  const totalSectors = Number(f.totalSectors);
   return {
     sectorSize, clusterSize, recordSize, indexBlockSize, totalSectors,
     totalClusters: Math.floor((totalSectors * sectorSize) / clusterSize),
-    mftLcn: Number(v.getBigUint64(0x30, true)), mftMirrLcn: Number(v.getBigUint64(0x38, true)),
+    mftLcn: Number(f.mftLcn), mftMirrLcn: Number(f.mftMirrLcn),
   };
 }
 
@@ -148,7 +149,7 @@ export class RawVolume {
     for (let at = 0; at + 0x1a <= bytes.length; ) {
       const length = v.getUint16(at + 4, true);
       if (length < 0x1a || at + length > bytes.length) break;
-      const ref = Number(v.getBigUint64(at + 0x10, true) & 0xffffffffffffn);
+      const ref = decodeFileReference(bytes, at + 0x10).recordNumber;
       if (ref !== base) others.add(ref);
       at += length;
       if (others.size > 4096) throw new LimitExceededError('attribute list names more than 4096 records', { code: 'NTFS_ATTRLIST_TOO_LONG', layer: LAYER });
@@ -177,10 +178,7 @@ export class RawVolume {
     const data = (await this.extents(10)).find((x) => x.attr.type === AttrType.data && x.attr.name === '');
     if (!data) throw new CorruptError('$UpCase has no $DATA', { code: 'NTFS_UPCASE_MISSING', layer: LAYER });
     const bytes = data.attr.nonResident ? await this.readStream(attributeRuns(data.rec, data.attr), 0, Math.min(data.attr.dataSize, 131072)) : residentValue(data.rec, data.attr);
-    const table = new Uint16Array(65536);
-    for (let i = 0; i < table.length; i++) table[i] = i;
-    const v = viewOf(bytes);
-    for (let i = 0; i * 2 + 1 < bytes.length && i < 65536; i++) table[i] = v.getUint16(i * 2, true);
+    const table = UpcaseTable.fromBytes(bytes).table;
     this.upcaseTable = table;
     return table;
   }

@@ -12,16 +12,18 @@
  *   0x16 2 flags (0x1 in use, 0x2 directory) | 0x18 4 bytes in use | 0x1C 4 bytes allocated
  *   0x20 8 base record reference | 0x28 2 next attribute id | 0x2C 4 record number (3.1)
  */
-import { CorruptError } from '@coldfix/io';
+import { CorruptError, viewOf } from '@coldfix/io';
+import { decodeFileReference } from '../../codec/file-reference.js';
+import { AttributeType } from '../../layout/attribute-types.js';
+import { decodeFileName as decodeFileNameAttribute } from '../../layout/file-name.js';
+import { FileRecordFlag } from '../../layout/file-record-header.js';
 import { decodeRunlist, type Run } from './runlist.js';
 
-export const RecordFlags = { inUse: 0x0001, directory: 0x0002, extension4: 0x0004, viewIndex: 0x0008 } as const;
+/** Attribute type codes: the reader's table (layout/attribute-types.ts), under the write side's old name. */
+export const AttrType = AttributeType;
 
-export const AttrType = {
-  standardInformation: 0x10, attributeList: 0x20, fileName: 0x30, objectId: 0x40, securityDescriptor: 0x50,
-  volumeName: 0x60, volumeInformation: 0x70, data: 0x80, indexRoot: 0x90, indexAllocation: 0xa0, bitmap: 0xb0,
-  reparsePoint: 0xc0, eaInformation: 0xd0, ea: 0xe0, loggedUtilityStream: 0x100, end: 0xffffffff,
-} as const;
+/** Re-exported from @coldfix/io (callers and tests import it from here). */
+export { viewOf };
 
 export interface RecordHeader {
   sequence: number; linkCount: number; attrsOffset: number; flags: number; bytesInUse: number; bytesAllocated: number;
@@ -45,20 +47,17 @@ function u64(view: DataView, at: number): number {
   return Number(v);
 }
 
-export function viewOf(b: Uint8Array): DataView {
-  return new DataView(b.buffer, b.byteOffset, b.byteLength);
-}
-
 /** Decodes the header of a FILE record whose fixups were removed. @throws CorruptError on a bad signature or sizes. */
 export function decodeRecordHeader(rec: Uint8Array, recordNumber: number): RecordHeader {
   const v = viewOf(rec);
   if (v.getUint32(0, true) !== 0x454c4946) {
     throw new CorruptError(`MFT record ${recordNumber} has no FILE signature`, { code: 'NTFS_RECORD_BAD_SIGNATURE', layer: LAYER, details: { record: recordNumber } });
   }
+  const base = decodeFileReference(rec, 0x20);
   const h: RecordHeader = {
     sequence: v.getUint16(0x10, true), linkCount: v.getUint16(0x12, true), attrsOffset: v.getUint16(0x14, true),
     flags: v.getUint16(0x16, true), bytesInUse: v.getUint32(0x18, true), bytesAllocated: v.getUint32(0x1c, true),
-    baseRecord: Number(v.getBigUint64(0x20, true) & 0xffffffffffffn), baseSequence: v.getUint16(0x26, true),
+    baseRecord: base.recordNumber, baseSequence: base.sequence,
   };
   if (h.bytesAllocated !== rec.length || h.bytesInUse > rec.length || h.attrsOffset + 8 > h.bytesInUse || h.attrsOffset & 7) {
     throw new CorruptError(`MFT record ${recordNumber} header sizes are inconsistent`, { code: 'NTFS_RECORD_BAD_SIZES', layer: LAYER, details: { record: recordNumber, ...h } });
@@ -127,7 +126,7 @@ export function freeRecordInPlace(rec: Uint8Array): { oldSequence: number; newSe
   const oldSequence = v.getUint16(0x10, true);
   const newSequence = oldSequence === 0xffff ? 1 : oldSequence === 0 ? 0 : oldSequence + 1;
   v.setUint16(0x10, newSequence, true);
-  v.setUint16(0x16, v.getUint16(0x16, true) & ~RecordFlags.inUse, true);
+  v.setUint16(0x16, v.getUint16(0x16, true) & ~FileRecordFlag.inUse, true);
   v.setUint16(0x12, 0, true);
   return { oldSequence, newSequence };
 }
@@ -145,16 +144,25 @@ export interface FileNameValue {
   allocatedSize: number; dataSize: number; fileAttributes: number; namespace: number; name: string;
 }
 
-/** Decodes a $FILE_NAME value (also the key of an $I30 index entry). @throws CorruptError when truncated. */
+/**
+ * Decodes a $FILE_NAME value (also the key of an $I30 index entry) through the
+ * reader's layout/file-name.ts, mapped to the write side's field names.
+ * The truncation check stays here so the error code and message stay the
+ * write side's (the reader's checks are the same two conditions, so it never
+ * throws after this one passes). The cached sizes are re-read without the
+ * reader's 2^53 saturation: the checker reports them as stored.
+ * @throws CorruptError NTFS_FILENAME_TRUNCATED when truncated.
+ */
 export function decodeFileName(value: Uint8Array): FileNameValue {
   if (value.length < 0x42 || value.length < 0x42 + value[0x40] * 2) {
     throw new CorruptError('$FILE_NAME value truncated', { code: 'NTFS_FILENAME_TRUNCATED', layer: LAYER, details: { length: value.length } });
   }
+  const fn = decodeFileNameAttribute(value);
   const v = viewOf(value);
   return {
-    parentRecord: Number(v.getBigUint64(0, true) & 0xffffffffffffn), parentSequence: v.getUint16(6, true),
-    created: v.getBigUint64(8, true), modified: v.getBigUint64(0x10, true), mftModified: v.getBigUint64(0x18, true), accessed: v.getBigUint64(0x20, true),
-    allocatedSize: Number(v.getBigUint64(0x28, true)), dataSize: Number(v.getBigUint64(0x30, true)), fileAttributes: v.getUint32(0x38, true),
-    namespace: value[0x41], name: utf16(value, 0x42, value[0x40]),
+    parentRecord: fn.parentRecordNumber, parentSequence: fn.parentSequence,
+    created: fn.created, modified: fn.modified, mftModified: fn.mftModified, accessed: fn.accessed,
+    allocatedSize: Number(v.getBigUint64(0x28, true)), dataSize: Number(v.getBigUint64(0x30, true)), fileAttributes: fn.flags,
+    namespace: value[0x41], name: fn.name,
   };
 }
