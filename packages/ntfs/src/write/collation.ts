@@ -1,11 +1,12 @@
 /**
- * COLLATION_FILE_NAME for $I30 keys: names compared code unit by code unit
- * after mapping through the volume's $UpCase table, shorter name first on a
- * common prefix (ntfs-3g collate.c / unistr.c ntfs_names_full_collate, read
- * and re-derived). Case-only ties are broken case-sensitively, as ntfs-3g
- * does for its IGNORE_CASE then CASE_SENSITIVE passes.
+ * COLLATION_FILE_NAME for $I30 keys, over the write side's name form (UTF-16
+ * code-unit arrays, as stored in the keys). The rule itself lives once, in the
+ * reader's codec/upcase.ts (UpcaseTable: code units through the volume's
+ * $UpCase, shorter name first on a common prefix; raw units break case-only
+ * ties, as ntfs-3g ntfs_names_full_collate does); these are thin adapters.
  */
 import { viewOf } from '@coldfix/io';
+import { UpcaseTable } from '../codec/upcase.js';
 
 /** Name code units of a $FILE_NAME key (offset 0x40 count, 0x42 name). */
 export function keyName(key: Uint8Array): Uint16Array {
@@ -22,24 +23,39 @@ export function toUnits(name: string): Uint16Array {
   return out;
 }
 
-/** Compares two names through `upcase` (a 65536-entry table); returns <0, 0, >0. Case is ignored. */
-export function compareNamesIgnoreCase(a: Uint16Array, b: Uint16Array, upcase: Uint16Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a[i] < upcase.length ? upcase[a[i]] : a[i];
-    const y = b[i] < upcase.length ? upcase[b[i]] : b[i];
-    if (x !== y) return x - y;
+/** One UpcaseTable per $UpCase array (RawVolume.upcase() returns the same array for a volume). */
+const tables = new WeakMap<Uint16Array, UpcaseTable>();
+
+function tableOf(upcase: Uint16Array): UpcaseTable {
+  let table = tables.get(upcase);
+  if (!table) {
+    // A table shorter than 65536 units maps the rest to themselves (as this module always did).
+    let full = upcase;
+    if (upcase.length < 65536) {
+      full = new Uint16Array(65536);
+      for (let i = 0; i < full.length; i++) full[i] = i < upcase.length ? upcase[i] : i;
+    }
+    table = new UpcaseTable(full);
+    tables.set(upcase, table);
   }
-  return a.length - b.length;
+  return table;
 }
 
-/** Full collation: ignoring case first, then exact code units. */
+/** The code units as a string (a loop, not a spread: names from callers are not bounded to 255 units). */
+function textOf(units: Uint16Array): string {
+  let s = '';
+  for (let i = 0; i < units.length; i++) s += String.fromCharCode(units[i]);
+  return s;
+}
+
+/** Compares two names through `upcase` (a 65536-entry table); returns <0, 0, >0. Case is ignored. */
+export function compareNamesIgnoreCase(a: Uint16Array, b: Uint16Array, upcase: Uint16Array): number {
+  return tableOf(upcase).compareIgnoreCase(textOf(a), textOf(b));
+}
+
+/** Full collation: ignoring case first, then exact code units (only the sign is meaningful). */
 export function compareNames(a: Uint16Array, b: Uint16Array, upcase: Uint16Array): number {
-  const c = compareNamesIgnoreCase(a, b, upcase);
-  if (c !== 0) return c;
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
-  return a.length - b.length;
+  return tableOf(upcase).collate(textOf(a), textOf(b));
 }
 
 export function sameUnits(a: Uint16Array, b: Uint16Array): boolean {
