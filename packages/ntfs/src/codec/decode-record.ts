@@ -198,8 +198,13 @@ export function decodeAttributeAt(bytes: Uint8Array, view: DataView, at: number,
   return attribute;
 }
 
-/** The FILE record header without the generic struct machinery (same fields as FileRecordHeaderStruct). */
-function decodeHeaderFast(b: Uint8Array): FileRecordHeaderFields {
+/**
+ * The FILE record header without the generic struct machinery (same fields as
+ * FileRecordHeaderStruct; hot path, also used by the write side's raw layer).
+ * Checks nothing: the caller has checked the signature, and `b` holds at least
+ * 0x30 bytes (a whole record).
+ */
+export function decodeHeaderFast(b: Uint8Array): FileRecordHeaderFields {
   return {
     signature: 'FILE',
     usaOffset: u16(b, 4),

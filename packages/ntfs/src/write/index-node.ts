@@ -10,6 +10,7 @@
  *                | length-8: sub-node VCN (8) when flag 1
  */
 import { CorruptError, viewOf } from '@coldfix/io';
+import { decodeNodeHeader } from '../layout/index-node.js';
 
 export const IndexEntryFlags = { node: 1, end: 2 } as const;
 export const IndexHeaderFlags = { largeIndex: 1 } as const;
@@ -48,10 +49,11 @@ const MAX_ENTRIES = 65536;
 export function decodeIndexNode(bytes: Uint8Array, headerAt: number, vcn: number | 'root'): IndexNode {
   const v = viewOf(bytes);
   if (headerAt + 16 > bytes.length) throw new CorruptError('index header truncated', { code: 'NTFS_INDEX_TRUNCATED', layer: LAYER, details: { vcn: String(vcn) } });
-  const entriesOffset = v.getUint32(headerAt, true);
-  const indexLength = v.getUint32(headerAt + 4, true);
-  const allocatedSize = v.getUint32(headerAt + 8, true);
-  const hasChildren = (bytes[headerAt + 12] & IndexHeaderFlags.largeIndex) !== 0;
+  // INDEX_HEADER through the reader's layout/index-node.ts; the bounds checks below stay the writer's.
+  const header = decodeNodeHeader(bytes, headerAt);
+  const { entriesOffset, allocatedSize } = header;
+  const indexLength = header.usedSize;
+  const hasChildren = (header.flags & IndexHeaderFlags.largeIndex) !== 0;
   const limit = headerAt + indexLength;
   if (entriesOffset < 16 || entriesOffset > indexLength || limit > bytes.length || indexLength > allocatedSize) {
     throw new CorruptError(`index node ${String(vcn)}: header lengths out of bounds (entries ${entriesOffset}, length ${indexLength}, allocated ${allocatedSize})`, {

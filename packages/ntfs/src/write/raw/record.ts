@@ -13,6 +13,7 @@
  *   0x20 8 base record reference | 0x28 2 next attribute id | 0x2C 4 record number (3.1)
  */
 import { CorruptError, viewOf } from '@coldfix/io';
+import { decodeHeaderFast } from '../../codec/decode-record.js';
 import { decodeFileReference } from '../../codec/file-reference.js';
 import { AttributeType } from '../../layout/attribute-types.js';
 import { decodeFileName as decodeFileNameAttribute } from '../../layout/file-name.js';
@@ -53,10 +54,11 @@ export function decodeRecordHeader(rec: Uint8Array, recordNumber: number): Recor
   if (v.getUint32(0, true) !== 0x454c4946) {
     throw new CorruptError(`MFT record ${recordNumber} has no FILE signature`, { code: 'NTFS_RECORD_BAD_SIGNATURE', layer: LAYER, details: { record: recordNumber } });
   }
+  const f = decodeHeaderFast(rec);
   const base = decodeFileReference(rec, 0x20);
   const h: RecordHeader = {
-    sequence: v.getUint16(0x10, true), linkCount: v.getUint16(0x12, true), attrsOffset: v.getUint16(0x14, true),
-    flags: v.getUint16(0x16, true), bytesInUse: v.getUint32(0x18, true), bytesAllocated: v.getUint32(0x1c, true),
+    sequence: f.sequence, linkCount: f.linkCount, attrsOffset: f.firstAttributeOffset,
+    flags: f.flags, bytesInUse: f.bytesInUse, bytesAllocated: f.bytesAllocated,
     baseRecord: base.recordNumber, baseSequence: base.sequence,
   };
   if (h.bytesAllocated !== rec.length || h.bytesInUse > rec.length || h.attrsOffset + 8 > h.bytesInUse || h.attrsOffset & 7) {
