@@ -6,11 +6,17 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-/** Maps any error to the documented exit code and a one-line message. */
-export function classifyError(error: unknown): { exitCode: ExitCode; line: string; json: unknown } {
+/**
+ * Maps any error to the documented exit code and a one-line message. Format
+ * layers see only byte sources, so their messages name the structure and the
+ * offset; `image` (the command's image argument) supplies the file when the
+ * message does not already name it.
+ */
+export function classifyError(error: unknown, image?: string): { exitCode: ExitCode; line: string; json: unknown } {
   if (error instanceof ColdfixError) {
     const exitCode = error.kind === 'precondition' ? ExitCode.refused : ExitCode.badInput;
-    return { exitCode, line: `coldfix: ${error.message} [${error.code}]`, json: { error: error.toJSON() } };
+    const where = image && !error.message.includes(image) ? `${image}: ` : '';
+    return { exitCode, line: `coldfix: ${where}${error.message} [${error.code}]`, json: { error: error.toJSON(), ...(image ? { image } : {}) } };
   }
   if (error instanceof UsageError) {
     return { exitCode: ExitCode.badInput, line: `coldfix: ${error.message}`, json: { error: { kind: 'usage', message: error.message } } };

@@ -18,6 +18,11 @@ export async function main(argv: string[]): Promise<void> {
     exitCode = code;
   };
   registerCommands(program, setExit);
+  // Remember the image argument so an error line can name the file it is about.
+  let image: string | undefined;
+  program.hook('preAction', (_program, action) => {
+    image = typeof action.args[0] === 'string' ? action.args[0] : undefined;
+  });
   try {
     await program.parseAsync(argv);
   } catch (error) {
@@ -25,7 +30,7 @@ export async function main(argv: string[]): Promise<void> {
       // --help and --version end through here with exit code 0.
       exitCode = error.exitCode === 0 ? ExitCode.ok : ExitCode.badInput;
     } else {
-      const { exitCode: code, line } = classifyError(error);
+      const { exitCode: code, line } = classifyError(error, image);
       process.stderr.write(`${line}\n`);
       exitCode = code;
     }

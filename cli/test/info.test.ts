@@ -340,9 +340,8 @@ describe('corrupt images: exit 2, one line naming the structure and the offset',
     expect(r.stderr).not.toMatch(/internal error|\.js:\d+/);
   });
 
-  // docs/cli.md: "one line names the file, the structure and the offset". Known gap (reported): the
-  // format layers' messages do not carry the image path. `it.fails` turns green the day they do.
-  it.fails.each(cases.map((c) => [c.name, c] as const))('%s: the line names the file (known gap)', async (_name, c) => {
+  // docs/cli.md: "one line names the file, the structure and the offset".
+  it.each(cases.map((c) => [c.name, c] as const))('%s: the line names the file', async (_name, c) => {
     const { path, r } = await corrupt(c);
     expect(r.stderr).toContain(basename(path));
   });
