@@ -5,7 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { isColdfixError, journalPathFor, rollbackImage, commitImage } from '@coldfix/io';
-import { assertWritable, checkWriteGates, deleteFile, resetLogFile, ROOT_RECORD, type NtfsVolume } from '@coldfix/ntfs';
+import { assertWritable, checkVolume, checkWriteGates, deleteFile, resetLogFile, ROOT_RECORD, type NtfsVolume } from '@coldfix/ntfs';
 import type { Match } from './evaluate.js';
 import { openImage, type OpenImageOptions } from '@coldfix/volumes';
 import { quarantineMatch } from './quarantine.js';
@@ -13,7 +13,7 @@ import type { RepairReport, VolumeReport } from './report.js';
 import type { Rule } from './rules/rule.js';
 import { actionable, scanImage } from './scan.js';
 import { sparseCopy } from './sparse-copy.js';
-import { bitlockerMetadataHash, directorySnapshot, verifyImage, type Baseline } from './verify.js';
+import { bitlockerMetadataHash, directorySnapshot, findingKey, verifyImage, type Baseline } from './verify.js';
 
 export interface RepairOptions extends Omit<OpenImageOptions, 'writable'> {
   rules: Rule[];
@@ -41,7 +41,7 @@ export async function repairImage(image: string, options: RepairOptions): Promis
   const planned = await openImage(image, openOptions);
   let report: RepairReport;
   const unaddressable: string[] = [];
-  const baseline: Baseline = { directories: new Map(), bitlockerMetadata: new Map(), deleted: new Map() };
+  const baseline: Baseline = { directories: new Map(), bitlockerMetadata: new Map(), deleted: new Map(), findings: new Map() };
   try {
     const scanned = await scanImage(planned, scanOptions);
     for (const { entry, report: volumeReport } of scanned) {
@@ -59,6 +59,9 @@ export async function repairImage(image: string, options: RepairOptions): Promis
       }
       const metadata = await bitlockerMetadataHash(planned, entry);
       if (metadata) baseline.bitlockerMetadata.set(entry.partition, metadata);
+      // Findings the volume already had (real volumes often carry benign leaked clusters) must not
+      // fail the repair's verification; only findings the write introduces do.
+      if (!options.dryRun) baseline.findings.set(entry.partition, new Set((await checkVolume(volume)).findings.map(findingKey)));
     }
     const summary = planned.summary;
     report = {

@@ -12,7 +12,8 @@ export interface VolumeReport {
   /** Safety-gate findings on this volume (a write was refused, or an override was used). */
   gates: { gate: string; message: string; overridden: boolean }[];
   /** Consistency check after the write (verify). */
-  check: { clean: boolean; findings: { code: string; message: string; records: number[] }[] } | null;
+  /** Consistency check after the write (verify); `preexisting` counts findings the volume had before it. */
+  check: { clean: boolean; findings: { code: string; message: string; records: number[] }[]; preexisting?: number } | null;
 }
 
 export interface RepairReport {

@@ -29,6 +29,13 @@ export interface Baseline {
   bitlockerMetadata: Map<number, string>;
   /** partition → records that were deleted. */
   deleted: Map<number, Set<number>>;
+  /** partition → consistency findings the volume had before the write (see findingKey). */
+  findings: Map<number, Set<string>>;
+}
+
+/** Identity of a consistency finding, to tell pre-existing findings from new ones. */
+export function findingKey(finding: { code: string; message: string }): string {
+  return `${finding.code}\u0000${finding.message}`;
 }
 
 export async function verifyImage(path: string, open: OpenImageOptions, scan: ScanOptions, baseline?: Baseline): Promise<VerifyReport> {
@@ -40,11 +47,19 @@ export async function verifyImage(path: string, open: OpenImageOptions, scan: Sc
     for (const { entry, report } of scanned) {
       const volume = await opened.ntfs(entry.partition);
       const check = await checkVolume(volume);
-      report.check = { clean: check.clean, findings: check.findings.map((f) => ({ code: f.code, message: f.message, records: f.records })) };
-      if (!check.clean) {
+      const before = baseline?.findings.get(entry.partition);
+      const introduced = before ? check.findings.filter((f) => !before.has(findingKey(f))) : check.findings;
+      const preexisting = check.findings.length - introduced.length;
+      report.check = {
+        clean: check.clean,
+        findings: check.findings.map((f) => ({ code: f.code, message: f.message, records: f.records })),
+        ...(before ? { preexisting } : {}),
+      };
+      if (introduced.length) {
         inconsistent = true;
-        details.push(`partition ${entry.partition}: ${check.findings.length} consistency finding(s)`);
+        details.push(`partition ${entry.partition}: ${introduced.length} consistency finding(s)${before ? ' introduced by the write' : ''}`);
       }
+      if (preexisting) details.push(`partition ${entry.partition}: ${preexisting} consistency finding(s) already present before the repair (left as they were)`);
       if (baseline) {
         const problems = [
           ...(await compareDirectories(volume, baseline, entry.partition)),
