@@ -216,7 +216,7 @@ export class NtfsVolume {
    * and one buffer per chunk, records are views into it). Not cached; for
    * walks and scans. Failed records map to their error. @internal
    */
-  async readRecordBatch(recordNumbers: number[]): Promise<Map<number, FileRecord | Error>> {
+  async readRecordBatch(recordNumbers: number[], useCache = false): Promise<Map<number, FileRecord | Error>> {
     const out = new Map<number, FileRecord | Error>();
     const sorted = [...new Set(recordNumbers)].sort((a, b) => a - b);
     const perChunk = Math.max(1, Math.floor((1 << 20) / this.recordSize));
@@ -231,7 +231,7 @@ export class NtfsVolume {
       try {
         if (first < 0 || last >= this.mft.recordCount) throw corrupt('NTFS_RECORD_NUMBER', `MFT record ${last} is outside the $MFT (${this.mft.recordCount} records)`);
         // Straight from the stream: a walk reads each chunk about once, so caching would only add copies.
-        bytes = await this.mft.stream.read(first * this.recordSize, (last - first + 1) * this.recordSize);
+        bytes = await (useCache ? this.mft.cache : this.mft.stream).read(first * this.recordSize, (last - first + 1) * this.recordSize);
       } catch (error) {
         for (let k = i; k < j; k++) out.set(sorted[k], error as Error);
       }

@@ -163,10 +163,24 @@ interface Item {
 
 interface Frame {
   dir: number;
+  path: string;
   depth: number;
+  /** Items ready to yield (one slice of the directory at a time). */
   items: Item[];
   next: number;
+  /** $I30 entries not yet turned into items. */
+  entries: DirEntry[];
+  nextEntry: number;
+  /** Deleted children, appended after the last slice. */
+  tail: Item[] | null;
 }
+
+/**
+ * Entries turned into items per slice: few enough that their objects die
+ * young (whole-directory batches were promoted to the old generation and made
+ * the GC dominate big walks), many enough that records come in one read.
+ */
+const SLICE = 128;
 
 interface WalkState {
   volume: NtfsVolume;
@@ -230,6 +244,7 @@ async function* runStack(state: WalkState, first: Frame | null): AsyncGenerator<
   while (stack.length) {
     const top = stack[stack.length - 1];
     if (top.next >= top.items.length) {
+      if (await refill(state, top)) continue;
       stack.pop();
       ancestors.delete(top.dir);
       continue;
@@ -265,7 +280,9 @@ async function directoryFrame(state: WalkState, dir: number, path: string, depth
   let dirRecord: FileRecord;
   let entries: DirEntry[];
   try {
-    dirRecord = await volume.readRecord(dir);
+    const own = (await volume.readRecordBatch([dir])).get(dir)!;
+    if (own instanceof Error) throw own;
+    dirRecord = own;
     // Not the volume's index cache: a walk visits each directory once.
     const index = await DirectoryIndex.open(volume, dirRecord);
     entries = (await index.collect()).filter((e) => e.namespace !== 'dos');
@@ -273,32 +290,48 @@ async function directoryFrame(state: WalkState, dir: number, path: string, depth
     volume.note(`${path || '/'}: directory unreadable: ${(error as Error).message}`);
     return null;
   }
-  const batch = await volume.readRecordBatch(entries.map((e) => e.recordNumber));
-  const items: Item[] = [];
-  for (const e of entries) {
-    const record = batch.get(e.recordNumber);
-    if (!record || record instanceof Error) {
-      if (record) volume.note(`${path}: record ${e.recordNumber}: ${record.message}`);
-      continue;
+  const tail = state.deleted ? deletedItems(state, dir, path, dirRecord.sequence, new Set(entries.map((e) => e.recordNumber))) : null;
+  return { dir, path, depth, items: [], next: 0, entries, nextEntry: 0, tail };
+}
+
+/** Loads the next slice of a frame's entries (records read in one batch through the MFT chunk cache). */
+async function refill(state: WalkState, frame: Frame): Promise<boolean> {
+  const { volume } = state;
+  frame.items = [];
+  frame.next = 0;
+  while (frame.items.length === 0 && frame.nextEntry < frame.entries.length) {
+    const slice = frame.entries.slice(frame.nextEntry, frame.nextEntry + SLICE);
+    frame.nextEntry += slice.length;
+    const batch = await volume.readRecordBatch(slice.map((e) => e.recordNumber), true);
+    for (const e of slice) {
+      const record = batch.get(e.recordNumber);
+      if (!record || record instanceof Error) {
+        if (record) volume.note(`${frame.path}: record ${e.recordNumber}: ${record.message}`);
+        continue;
+      }
+      const live = record.inUse && record.sequence === e.sequence;
+      if (!live && !state.deleted) continue;
+      if (e.recordNumber === frame.dir) continue; // "." style self reference
+      state.seen.add(e.recordNumber);
+      const summary = summarize(record);
+      const entry: WalkEntry = {
+        ...summary, path: `${frame.path}/${e.name}`, name: e.name, namespace: e.namespace, parentRecordNumber: frame.dir,
+        deleted: !live, reallocated: !live && record.inUse, orphan: false,
+      };
+      frame.items.push({ entry, descend: live && entry.isDirectory ? 'index' : null, childSequence: record.sequence });
     }
-    const live = record.inUse && record.sequence === e.sequence;
-    if (!live && !state.deleted) continue;
-    if (e.recordNumber === dir) continue; // "." style self reference
-    state.seen.add(e.recordNumber);
-    const summary = summarize(record);
-    const entry: WalkEntry = {
-      ...summary, path: `${path}/${e.name}`, name: e.name, namespace: e.namespace, parentRecordNumber: dir,
-      deleted: !live, reallocated: !live && record.inUse, orphan: false,
-    };
-    items.push({ entry, descend: live && entry.isDirectory ? 'index' : null, childSequence: record.sequence });
   }
-  if (state.deleted) items.push(...deletedItems(state, dir, path, dirRecord.sequence, new Set(entries.map((e) => e.recordNumber))));
-  return { dir, depth, items, next: 0 };
+  if (frame.items.length === 0 && frame.tail) {
+    frame.items = frame.tail;
+    frame.tail = null;
+  }
+  frame.entries = frame.nextEntry >= frame.entries.length ? [] : frame.entries;
+  return frame.items.length > 0;
 }
 
 function deletedFrame(state: WalkState, dir: number, path: string, depth: number, dirSequence: number): Frame | null {
   if (!state.deleted || depth > Limits.maxPathDepth) return null;
-  return { dir, depth, items: deletedItems(state, dir, path, dirSequence, new Set()), next: 0 };
+  return { dir, path, depth, items: deletedItems(state, dir, path, dirSequence, new Set()), next: 0, entries: [], nextEntry: 0, tail: null };
 }
 
 /** Deleted records whose $FILE_NAME names `dir` (with its sequence, or the one before it was freed) as parent. */

@@ -16,8 +16,9 @@ export function filetimeToIso(filetime: bigint): string {
   }
   const date = new Date(Number(seconds) * 1000);
   if (Number.isNaN(date.getTime())) return `invalid-filetime-${filetime}`;
-  const base = date.toISOString().replace(/\.\d{3}Z$/, '');
-  return `${base}.${fraction.toString().padStart(7, '0')}Z`;
+  // toISOString gives "YYYY-MM-DDTHH:MM:SS.mmmZ" (or a 6-digit signed year): keep up to the seconds.
+  const iso = date.toISOString();
+  return `${iso.slice(0, iso.length - 5)}.${String(Number(fraction)).padStart(7, '0')}Z`;
 }
 
 /** Seconds since the Unix epoch (floored), as mactime body files want. */
