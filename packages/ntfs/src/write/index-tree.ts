@@ -166,8 +166,7 @@ export class IndexEditor {
       // key; the parent key's successor (first entry of that full leaf) moves up in its place.
       this.rotations++;
       const succ = target.leaf.entries.shift()!;
-      this.freed.delete(leaf.vcn);
-      leaf.entries = [{ ...pe, child: null }, leaf.entries[leaf.entries.length - 1]];
+      await this.refill(leaf, pe);
       parent.entries[pos] = { ...succ, child: leaf.vcn };
       this.touch(target.leaf);
       if (target.leaf.entries.length === 1) await this.removeEmptyLeaf(target.path, target.leaf);
@@ -198,11 +197,33 @@ export class IndexEditor {
     // key; that key's predecessor (last entry of the full leaf) moves up in its place.
     this.rotations++;
     const pred = target.leaf.entries.splice(target.leaf.entries.length - 2, 1)[0];
-    this.freed.delete(leaf.vcn);
-    leaf.entries = [{ ...prev, child: null }, leaf.entries[leaf.entries.length - 1]];
+    await this.refill(leaf, prev);
     parent.entries[pos - 1] = { ...pred, child: prev.child };
     this.touch(target.leaf);
     if (target.leaf.entries.length === 1) await this.removeEmptyLeaf(target.path, target.leaf);
+  }
+
+  /**
+   * Revives an emptied sub-tree so it holds one key, keeping every leaf at the same depth: `node` is an
+   * emptied leaf, or an emptied internal node whose only (end) entry leads down a chain of emptied
+   * nodes to an emptied leaf. The chain comes back into use and the key goes into its leaf.
+   * (Putting the key straight into an emptied internal node would make it a leaf one level too high.)
+   */
+  private async refill(node: IndexNode, key: IndexEntry): Promise<void> {
+    let n = node;
+    for (let depth = 0; ; depth++) {
+      if (depth > MAX_DEPTH) throw new CorruptError('index tree deeper than 32 levels', { code: 'NTFS_INDEX_TOO_DEEP', layer: LAYER });
+      if (n.vcn !== 'root') this.freed.delete(n.vcn);
+      this.touch(n);
+      if (!n.hasChildren) break;
+      const child = n.entries[n.entries.length - 1].child;
+      if (n.entries.length !== 1 || child === null) {
+        throw new CorruptError(`emptied index node ${String(n.vcn)} still holds entries`, { code: 'NTFS_INDEX_PATH', layer: LAYER });
+      }
+      this.freed.delete(child);
+      n = await this.node(child);
+    }
+    n.entries = [{ ...key, child: null }, n.entries[n.entries.length - 1]];
   }
 
   /** The leftmost ('first') or rightmost ('last') leaf under path's last (node, pos), with the path to it. */
