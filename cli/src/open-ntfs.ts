@@ -58,10 +58,17 @@ export class StdoutBuffer {
     const chunk = this.parts.join('');
     this.parts = [];
     this.size = 0;
-    if (!process.stdout.write(chunk)) await new Promise<void>((resolve) => {
-      process.stdout.once('drain', resolve);
-      process.stdout.once('error', () => resolve());
-    });
+    if (!process.stdout.write(chunk)) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          process.stdout.off('drain', done);
+          process.stdout.off('error', done);
+          resolve();
+        };
+        process.stdout.on('drain', done);
+        process.stdout.on('error', done);
+      });
+    }
   }
 }
 
