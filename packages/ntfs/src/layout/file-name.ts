@@ -28,9 +28,10 @@ export interface FileNameAttribute {
   name: string;
 }
 
+/** Little-endian u64 as a number, saturating at 2^53 - 1 (no BigInt on this hot path). */
 function u64(v: DataView, at: number): number {
-  const value = v.getBigUint64(at, true);
-  return value > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(value);
+  const hi = v.getUint32(at + 4, true);
+  return hi >= 0x200000 ? Number.MAX_SAFE_INTEGER : hi * 0x100000000 + v.getUint32(at, true);
 }
 
 /** Decodes a $FILE_NAME value; throws CorruptError (NTFS_FN_*) if the name overruns it. */
