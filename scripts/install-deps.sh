@@ -19,6 +19,7 @@ debian_packages=(
   libfsntfs-utils # fsntfsinfo: second NTFS reader
   fuse3           # fusermount for FUSE-based generators
   xxd
+  attr            # setfattr: named streams (ADS) on ntfs-3g test volumes
 )
 missing=()
 for pkg in "${debian_packages[@]}"; do

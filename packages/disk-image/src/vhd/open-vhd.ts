@@ -10,8 +10,9 @@ import { readDynamicMetadata } from './dynamic-metadata.js';
 import { readVhdFooter } from './footer-reader.js';
 import { openVhdParent } from './parent-resolver.js';
 import { probeVhd } from './probe.js';
-import { hex, vhdCorrupt } from './vhd-errors.js';
+import { hex } from './vhd-errors.js';
 import { VhdImage } from './vhd-image.js';
+import { RawImage } from '../raw/raw-image.js';
 
 export const vhdDriver: ImageDriver = {
   format: 'vhd',
@@ -31,12 +32,15 @@ async function openVhd(context: OpenContext): Promise<DiskImage> {
   }
   if (footer.diskTypeName === 'fixed') {
     if (currentSize > location.trailingOffset) {
-      throw vhdCorrupt('VHD_FIXED_TRUNCATED', `VHD fixed: current size ${currentSize} exceeds the ${location.trailingOffset} data bytes before the footer at ${hex(location.trailingOffset)}`, location.trailingOffset + 48, {
-        structure: 'footer',
-        field: 'currentSize',
-        actual: currentSize,
-        expected: location.trailingOffset,
-      });
+      // A valid fixed-VHD footer describing a disk larger than the bytes before it: a volume or
+      // partition carved out of a fixed VHD together with its footer (`dd` of the last partition;
+      // Velocidex's charlie.dd and dissect's ntfs.bin are such files). A truncated fixed VHD would
+      // have lost its footer too, so the bytes are read as they are: raw, with an anomaly.
+      const raw = new RawImage(path, file, 'raw');
+      raw.anomalies.push(
+        `trailing VHD footer (fixed, current size ${currentSize}) does not fit the ${location.trailingOffset} bytes before it at ${hex(location.trailingOffset)}: read as raw (a volume carved from a VHD with its footer)`,
+      );
+      return raw;
     }
     return new VhdImage({ path, file, footer: location, anomalies });
   }
