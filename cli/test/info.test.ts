@@ -16,10 +16,11 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { createGunzip } from 'node:zlib';
 import { ensureImages, type CatalogEntry } from '@coldfix/test-images';
+import { realFixturesDir } from '@coldfix/test-images';
 
 const repo = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const bin = join(repo, 'cli/bin/coldfix.js');
-const REAL = '/work/shared/fixtures/real';
+const REAL = realFixturesDir();
 
 interface Run {
   code: number;

@@ -23,3 +23,4 @@ export { LONG_NAME } from './scenarios/ntfs-basic.js';
 export { bigdirName } from './scenarios/ntfs-bigdir.js';
 export { largeFilePath } from './scenarios/ntfs-large.js';
 export { unmountAllNow, withNtfsMount, assertFuseAvailable } from './ntfs/mount.js';
+export { realFixturesDir } from './real-fixtures.js';

@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { realFixturesDir } from '@coldfix/test-images';
 
-export const FIXTURE_DIR = join(import.meta.dirname, '../../../../shared/fixtures/real/fox-it-dissect.fve');
+export const FIXTURE_DIR = join(realFixturesDir(), 'fox-it-dissect.fve');
 export const CACHE_DIR = join(tmpdir(), 'coldfix-bitlocker-fixtures');
 export const fixturesAvailable = existsSync(FIXTURE_DIR);
 

@@ -9,10 +9,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import type { ByteSource } from '@coldfix/io';
+import { realFixturesDir } from '@coldfix/test-images';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const CACHE = join(here, '../../../test-images/cache/disk-image');
-export const REAL = '/work/shared/fixtures/real';
+export const REAL = realFixturesDir();
 
 export function cacheDir(): string {
   mkdirSync(CACHE, { recursive: true });

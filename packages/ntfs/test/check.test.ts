@@ -17,6 +17,7 @@ import { resolvePath } from '../src/write/resolve-path.js';
 import { DirIndex } from '../src/write/dir-index.js';
 import { compareNames, keyName, sameUnits, toUnits } from '../src/write/collation.js';
 import { buildVolume, cache, copyVolume } from './write-fixtures.js';
+import { realFixturesDir } from '@coldfix/test-images';
 
 const TREE = String.raw`echo x > a.txt; head -c 8192 /dev/urandom > f1.bin; head -c 8192 /dev/urandom > f2.bin
 mkdir leaf; for i in $(seq -w 1 120); do echo $i > "leaf/file $i.txt"; done`;
@@ -198,7 +199,7 @@ describe('checkVolume', () => {
   });
 
   it('is clean on Windows-made volumes from the fixture set', async () => {
-    const real = '/work/shared/fixtures/real';
+    const real = realFixturesDir();
     const out = join(cache, 'real');
     mkdirSync(out, { recursive: true });
     const volumes: [string, string, number][] = [

@@ -21,8 +21,9 @@ import { attributeData } from '../src/write/raw/attr-data.js';
 import { AttrType } from '../src/write/raw/record.js';
 import { decodeUsnRecordV2 } from '../src/write/usn-record.js';
 import { cache, copyVolume, flsAllocated } from './write-fixtures.js';
+import { realFixturesDir } from '@coldfix/test-images';
 
-const fixture = '/work/shared/fixtures/real/fox-it-dissect.ntfs/ntfs-cloud.bin.gz';
+const fixture = `${realFixturesDir()}/fox-it-dissect.ntfs/ntfs-cloud.bin.gz`;
 
 async function journalTail(s: WritableFileSource): Promise<{ size: number; bytes: Uint8Array }> {
   const vol = await RawVolume.open(s);

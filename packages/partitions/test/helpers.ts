@@ -7,8 +7,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileSource } from '@coldfix/io';
+import { realFixturesDir } from '@coldfix/test-images';
 
-export const REAL = '/work/shared/fixtures/real';
+export const REAL = realFixturesDir();
 
 export function scratchDir(prefix: string): { dir: string; path: (name: string) => string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), `coldfix-partitions-${prefix}-`));

@@ -6,8 +6,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { realFixturesDir } from '@coldfix/test-images';
 
-export const fixturesRoot = process.env.COLDFIX_FIXTURES ?? '/work/shared/fixtures/real';
+export const fixturesRoot = realFixturesDir();
 export const fixtureCache = join(tmpdir(), 'coldfix-ntfs-fixtures');
 
 export function haveFixtures(): boolean {
