@@ -40,7 +40,9 @@ describe.skipIf(cases.length === 0)('test-images catalog volumes', () => {
 
     // Content of the big ones (20,000 tiny files, a 1 GiB Windows-like tree) is left to the listing test: it
     // costs minutes of icat here and exercises nothing the smaller volumes do not.
-    it.runIf(contents)('reads every allocated file and stream as The Sleuth Kit does', async () => {
+    // Content of ntfs-bigdir (70,000 tiny files) and windows-sample is not compared here, for time; the
+    // repair end-to-end tests compare every windows-sample file with tsk_recover.
+    if (contents) it('reads every allocated file and stream as The Sleuth Kit does', async () => {
       const volume = await open(image, offset, size);
       const count = await forEachTskStream(image, extra, async (row, stream, expected) => {
         const source = await volume.openStream(row.record, stream);
