@@ -12,6 +12,7 @@ import type { Catalog, CatalogEntry } from './catalog.js';
 import type { Scenario } from './scenario.js';
 import { log } from './util/run.js';
 import { scenarios } from './scenarios/index.js';
+import { withFileLock } from './util/file-lock.js';
 
 /** Absolute path of the cache folder (`test-images/cache`, or `$COLDFIX_TEST_IMAGES_CACHE`). */
 export function cacheDir(): string {
@@ -79,40 +80,10 @@ async function isFresh(s: Scenario, key: string): Promise<CatalogEntry | undefin
 async function withLock<T>(fn: () => Promise<T>): Promise<T> {
   const dir = cacheDir();
   await mkdir(dir, { recursive: true });
-  const lock = join(dir, '.lock');
-  const started = Date.now();
-  for (;;) {
-    try {
-      const fh = await open(lock, 'wx');
-      await fh.writeFile(String(process.pid));
-      await fh.close();
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const pid = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
-      let alive = false;
-      if (pid > 0) {
-        try {
-          process.kill(pid, 0);
-          alive = true;
-        } catch {
-          alive = false;
-        }
-      }
-      if (!alive && Date.now() - started > 500) {
-        await unlink(lock).catch(() => undefined); // stale lock of a dead builder
-        continue;
-      }
-      if (Date.now() - started > 30 * 60_000) throw new Error(`timed out waiting for ${lock}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  try {
+  return withFileLock(join(dir, '.lock'), async () => {
     await removeStaleScratch(dir);
-    return await fn();
-  } finally {
-    await unlink(lock).catch(() => undefined);
-  }
+    return fn();
+  });
 }
 
 function pidAlive(pid: number): boolean {

@@ -24,3 +24,4 @@ export { bigdirName } from './scenarios/ntfs-bigdir.js';
 export { largeFilePath } from './scenarios/ntfs-large.js';
 export { unmountAllNow, withNtfsMount, assertFuseAvailable } from './ntfs/mount.js';
 export { realFixturesDir } from './real-fixtures.js';
+export { withFileLock, type FileLockOptions } from './util/file-lock.js';

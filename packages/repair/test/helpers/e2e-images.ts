@@ -14,7 +14,7 @@
  */
 import { mkdir, open, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cacheDir, type FileFact } from '@coldfix/test-images';
+import { cacheDir, withFileLock, type FileFact } from '@coldfix/test-images';
 import { buildWindowsSample, type CrowdStrikeFact } from '../../../../test-images/src/scenarios/windows-sample.js';
 import { encryptToBitLocker, type BitLockerMethod } from '../../../../test-images/src/bitlocker/index.js';
 import { extractVolume, mustRun, recoverAllHashes } from './tools.js';
@@ -94,43 +94,13 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-async function withLock<T>(lock: string, fn: () => Promise<T>): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    try {
-      const fh = await open(lock, 'wx');
-      await fh.writeFile(String(process.pid));
-      await fh.close();
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const pid = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
-      let alive = false;
-      try {
-        if (pid > 0) process.kill(pid, 0);
-        alive = pid > 0;
-      } catch {
-        alive = false;
-      }
-      if (!alive && Date.now() - started > 1000) await unlink(lock).catch(() => undefined);
-      if (Date.now() - started > 20 * 60_000) throw new Error(`timed out waiting for ${lock}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    await unlink(lock).catch(() => undefined);
-  }
-}
-
 /** Builds (once) and returns the e2e images. */
 export async function ensureE2eImages(): Promise<E2eImages> {
   const dir = e2eDir();
   const factsPath = join(dir, 'facts.json');
   if (await exists(factsPath)) return JSON.parse(await readFile(factsPath, 'utf8')) as E2eImages;
   await mkdir(cacheDir(), { recursive: true });
-  return withLock(join(cacheDir(), `.repair-e2e-v${VERSION}.lock`), async () => {
+  return withFileLock(join(cacheDir(), `.repair-e2e-v${VERSION}.lock`), async () => {
     if (await exists(factsPath)) return JSON.parse(await readFile(factsPath, 'utf8')) as E2eImages;
     const build = `${dir}.build-${process.pid}`;
     await rm(build, { recursive: true, force: true });
