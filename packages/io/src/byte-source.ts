@@ -28,8 +28,21 @@ export interface ByteSource {
   /** This layer's natural alignment in bytes (sector, cluster, block). */
   readonly blockSize: number;
   read(offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Optional: reads `target.length` bytes at `offset` into `target`, same contract
+   * as `read`. Offered by sources that can fill a caller's buffer without an
+   * extra allocation and copy (a file: the kernel copies straight into it), so a
+   * layer above (BitLocker decrypting in place) can avoid both.
+   */
+  readInto?(offset: number, target: Uint8Array): Promise<void>;
   close(): Promise<void>;
   describe(): SourceInfo;
+}
+
+/** Fills `target` from `source` at `offset`: with `readInto` when the source has it, else `read` and a copy. */
+export async function readInto(source: ByteSource, offset: number, target: Uint8Array): Promise<void> {
+  if (source.readInto) await source.readInto(offset, target);
+  else target.set(await source.read(offset, target.length));
 }
 
 export interface WritableByteSource extends ByteSource {

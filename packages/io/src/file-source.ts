@@ -34,6 +34,13 @@ export class FileSource implements ByteSource {
   async read(offset: number, length: number): Promise<Uint8Array> {
     checkRange(offset, length, this.size, 'file');
     const out = new Uint8Array(length);
+    await this.readInto(offset, out);
+    return out;
+  }
+
+  async readInto(offset: number, out: Uint8Array): Promise<void> {
+    const length = out.length;
+    checkRange(offset, length, this.size, 'file');
     let done = 0;
     while (done < length) {
       let bytesRead: number;
@@ -54,7 +61,6 @@ export class FileSource implements ByteSource {
     }
     this.stats.bytesRead += length;
     this.stats.reads++;
-    return out;
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,4 @@
-import { checkRange, isWritable, type ByteSource, type SourceInfo, type WritableByteSource } from './byte-source.js';
+import { checkRange, isWritable, readInto, type ByteSource, type SourceInfo, type WritableByteSource } from './byte-source.js';
 import { OutOfRangeError, UnsupportedError } from './errors.js';
 
 /**
@@ -27,6 +27,10 @@ export class RangeSource implements WritableByteSource {
   read(offset: number, length: number): Promise<Uint8Array> {
     checkRange(offset, length, this.size, this.label);
     return this.parent.read(this.start + offset, length);
+  }
+  readInto(offset: number, target: Uint8Array): Promise<void> {
+    checkRange(offset, target.length, this.size, this.label);
+    return readInto(this.parent, this.start + offset, target);
   }
   async write(offset: number, data: Uint8Array): Promise<void> {
     checkRange(offset, data.length, this.size, this.label);

@@ -21,12 +21,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { readInto as readIntoHelper, type ByteSource } from '../src/byte-source.js';
 
 /** The slice of ByteSource the suite needs (structurally compatible with @coldfix/io's). */
 export interface ContractSource {
   readonly size: number;
   readonly blockSize: number;
   read(offset: number, length: number): Promise<Uint8Array>;
+  readInto?(offset: number, target: Uint8Array): Promise<void>;
   close(): Promise<void>;
   describe(): { kind: string };
   readonly writable?: boolean;
@@ -89,6 +91,24 @@ export function runSourceContract(name: string, makeSource: () => Promise<Contra
           }),
           { numRuns: readRuns },
         );
+      }), timeout);
+
+    it('readInto (where offered) fills exactly the bytes read returns, and checks its range', () =>
+      withSubject(async ({ source, expected }) => {
+        const size = expected.length;
+        // Through io's helper: the source's own readInto where offered, else read() and a copy.
+        const fill = (at: number, target: Uint8Array) => readIntoHelper(source as ByteSource, at, target);
+        await fc.assert(
+          fc.asyncProperty(fc.nat({ max: size }), fc.nat({ max: Math.max(size, 1) }), fc.nat({ max: 64 }), async (at, rawLength, pad) => {
+            const length = Math.min(rawLength, size - at);
+            const buffer = new Uint8Array(length + 2 * pad).fill(0xa5);
+            await fill(at, buffer.subarray(pad, pad + length));
+            expectBytes(buffer.subarray(pad, pad + length), expected.subarray(at, at + length), at);
+            expect(buffer.subarray(0, pad).every((b) => b === 0xa5) && buffer.subarray(pad + length).every((b) => b === 0xa5)).toBe(true);
+          }),
+          { numRuns: Math.max(10, readRuns >> 1) },
+        );
+        await expectOutOfRange(() => fill(size, new Uint8Array(1)), `readInto(${size}, 1 byte)`);
       }), timeout);
 
     it('concurrent reads do not interfere', () =>

@@ -14,6 +14,11 @@
  * with the previous ciphertext block (or the sector IV). CBC encryption is
  * serial, so it stays one cipher call per sector.
  *
+ * Slice size: node:crypto allocates a fresh output buffer per `update`; at
+ * 256 KiB and above that allocation (mmap, page faults) costs more than AES-NI
+ * itself (4 MiB ECB calls ran at ~0.35 GB/s here, 64 KiB calls at ~6 GB/s), so
+ * batches are cut into 64 KiB slices, which also keeps the XOR passes in cache.
+ *
  * Offsets passed in are the byte offsets used for the IV/tweak (for the
  * relocated volume header they differ from where the bytes are stored).
  */
@@ -64,6 +69,19 @@ function asWords(buf: Uint8Array): Uint32Array {
   return buf.byteOffset % 4 === 0 ? new Uint32Array(buf.buffer, buf.byteOffset, buf.length >>> 2) : new Uint32Array(new Uint8Array(buf).buffer);
 }
 
+/** Bytes per node:crypto call (see the module comment); a multiple of every sector size. */
+export const CIPHER_SLICE_BYTES = 64 * 1024;
+
+/** Runs `fn` over consecutive slices of at most CIPHER_SLICE_BYTES (whole sectors) of `src`/`dst`. */
+function sliced(src: Uint8Array, dst: Uint8Array, tweakOffset: number, sectorSize: number,
+  fn: (src: Uint8Array, dst: Uint8Array, tweakOffset: number) => void): void {
+  const slice = Math.max(sectorSize, CIPHER_SLICE_BYTES - (CIPHER_SLICE_BYTES % sectorSize));
+  for (let at = 0; at < src.length; at += slice) {
+    const end = Math.min(src.length, at + slice);
+    fn(src.subarray(at, end), dst.subarray(at, end), tweakOffset + at);
+  }
+}
+
 export class XtsCipher implements SectorCipher {
   private readonly dataDec: Decipher;
   private readonly dataEnc: Cipher;
@@ -109,13 +127,13 @@ export class XtsCipher implements SectorCipher {
   }
 
   decrypt(data: Uint8Array, tweakOffset: number): void {
-    this.run(data, data, tweakOffset, this.dataDec);
+    this.decryptTo(data, data, tweakOffset);
   }
   decryptTo(src: Uint8Array, dst: Uint8Array, tweakOffset: number): void {
-    this.run(src, dst, tweakOffset, this.dataDec);
+    sliced(src, dst, tweakOffset, this.sectorSize, (s, d, t) => this.run(s, d, t, this.dataDec));
   }
   encrypt(data: Uint8Array, tweakOffset: number): void {
-    this.run(data, data, tweakOffset, this.dataEnc);
+    sliced(data, data, tweakOffset, this.sectorSize, (s, d, t) => this.run(s, d, t, this.dataEnc));
   }
 }
 
@@ -159,6 +177,10 @@ export class CbcCipher implements SectorCipher {
   }
 
   decryptTo(src: Uint8Array, dst: Uint8Array, tweakOffset: number): void {
+    sliced(src, dst, tweakOffset, this.sectorSize, (s, d, t) => this.decryptSlice(s, d, t));
+  }
+
+  private decryptSlice(src: Uint8Array, dst: Uint8Array, tweakOffset: number): void {
     const count = src.length / this.sectorSize;
     const sw = this.sectorSize >>> 2;
     const iv = this.ivs(count, tweakOffset);
