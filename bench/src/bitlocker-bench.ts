@@ -140,9 +140,13 @@ async function benchSectorCrypto(): Promise<void> {
   for (const [name, method] of [['XTS-AES-128', 0x8004], ['AES-CBC-128', 0x8002], ['AES-CBC-128 + diffuser', 0x8000]] as const) {
     const cipher = createSectorCipher(method, fvek, 512)!;
     const buf = new Uint8Array(data);
-    cipher.decrypt(buf.subarray(0, 1 << 20), 0); // warm up
-    const ours = await measure(() => { for (let at = 0; at < size; at += 4 << 20) cipher.decrypt(buf.subarray(at, at + (4 << 20)), at); });
-    line(`${name}: batched (ours, 4 MiB calls)`, rate(ours));
+    cipher.decrypt(buf.subarray(0, 8 << 20), 0); // warm up (the JIT, and the buffer's pages)
+    let ours = { wall: Infinity, cpu: Infinity };
+    for (let pass = 0; pass < 3; pass++) {
+      const run = await measure(() => { for (let at = 0; at < size; at += 4 << 20) cipher.decrypt(buf.subarray(at, at + (4 << 20)), at); });
+      if (run.cpu < ours.cpu) ours = run;
+    }
+    line(`${name}: batched (ours, 4 MiB calls, best of 3)`, rate(ours));
     if (method === 0x8000) continue;
     const iv = Buffer.alloc(16);
     const perSector = await measure(() => {

@@ -29,6 +29,8 @@ if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1) {
   throw new Error('@coldfix/bitlocker sector ciphers assume a little-endian host');
 }
 
+const CIPHER_SLICE_BYTES_CONST = 64 * 1024;
+
 export interface SectorCipher {
   readonly sectorSize: number;
   /** Decrypts whole sectors in place; `tweakOffset` is the byte offset of data[0]. */
@@ -45,17 +47,22 @@ function ecb(bits: 128 | 256, key: Uint8Array, encrypt: boolean): Cipher | Decip
   return c;
 }
 
-/** 16-byte little-endian values of `offset + i·step`, one per sector, for one bulk ECB call. */
+/**
+ * 16-byte little-endian values of `offset + i·step`, one per sector, for one bulk ECB call.
+ * Written as 32-bit words into a reused scratch buffer (this runs once per 64 KiB slice).
+ */
+const le128Scratch = new Uint32Array((CIPHER_SLICE_BYTES_CONST / 512) * 4 * 2);
 function le128Blocks(count: number, first: number, step: number, highByte = 0): Uint8Array {
-  const out = new Uint8Array(count * 16);
-  const view = new DataView(out.buffer);
-  for (let i = 0; i < count; i++) {
+  const words = count * 4 <= le128Scratch.length ? le128Scratch.subarray(0, count * 4) : new Uint32Array(count * 4);
+  const high = highByte << 24;
+  for (let i = 0, o = 0; i < count; i++, o += 4) {
     const v = first + i * step;
-    view.setUint32(i * 16, v % 0x100000000, true);
-    view.setUint32(i * 16 + 4, Math.floor(v / 0x100000000), true);
-    out[i * 16 + 15] = highByte;
+    words[o] = v >>> 0;
+    words[o + 1] = (v / 0x100000000) >>> 0;
+    words[o + 2] = 0;
+    words[o + 3] = high;
   }
-  return out;
+  return new Uint8Array(words.buffer, words.byteOffset, count * 16);
 }
 
 /** A Uint32Array over `data` (copying only if misaligned); `commit` writes it back if it was a copy. */
@@ -70,7 +77,7 @@ function asWords(buf: Uint8Array): Uint32Array {
 }
 
 /** Bytes per node:crypto call (see the module comment); a multiple of every sector size. */
-export const CIPHER_SLICE_BYTES = 64 * 1024;
+export const CIPHER_SLICE_BYTES = CIPHER_SLICE_BYTES_CONST;
 
 /** Runs `fn` over consecutive slices of at most CIPHER_SLICE_BYTES (whole sectors) of `src`/`dst`. */
 function sliced(src: Uint8Array, dst: Uint8Array, tweakOffset: number, sectorSize: number,
