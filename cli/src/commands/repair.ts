@@ -18,6 +18,7 @@ interface RepairCliOptions extends ImageCliOptions {
   forceUncleanLog?: boolean;
   commit?: boolean;
   partition?: string;
+  fullCheck?: boolean;
   json?: boolean;
 }
 
@@ -36,6 +37,7 @@ export function registerRepairCommand(program: Command, setExit: SetExit): void 
     .option('--force-unclean-log', 'RISK: reset an unclean $LogFile instead of refusing; transactions Windows did not checkpoint are lost')
     .option('--commit', 'drop the undo journal after a verified repair (default: keep it for `coldfix rollback`)')
     .option('--partition <n>', 'only this partition')
+    .option('--full-check', 'check every volume in full before and after the write (default: check what the repair touched; `coldfix verify` checks in full)')
     .option('--json', 'print the report as one JSON document');
   addImageOptions(command);
   addWriteOptions(command);
@@ -51,6 +53,7 @@ export function registerRepairCommand(program: Command, setExit: SetExit): void 
       forceUncleanLog: options.forceUncleanLog,
       commit: options.commit,
       partition: options.partition === undefined ? undefined : Number(options.partition),
+      fullCheck: options.fullCheck,
     });
     if (options.json) printJson(report);
     else process.stdout.write(`${formatReport(report)}\n`);

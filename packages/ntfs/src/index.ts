@@ -28,3 +28,4 @@ export { checkWriteGates, assertWritable, resetLogFile, type GateFinding, type G
 export { inspectLogFile, decodeRestartPage, type LogFileState, type RestartPage } from './gates/logfile.js';
 export { checkVolume, type CheckFinding } from './check/check-volume.js';
 export { encodeUsnRecordV2, decodeUsnRecordV2, UsnReason } from './write/usn-record.js';
+export { checkScope, scopeClaims, type CheckScope } from './check/check-scope.js';

@@ -1,13 +1,18 @@
 /**
- * The repair: plan read-only → (dry run stops here) → reopen through the undo
- * journal → safety gates → quarantine → delete → complete the journal →
- * verify from scratch → report. A failed verification rolls the image back.
+ * The repair: plan → (dry run stops here) → safety gates → quarantine → delete
+ * through the undo journal → complete the journal → verify from scratch →
+ * report. A failed verification rolls the image back.
+ *
+ * In place, the plan and the write share one open through the journal (the
+ * journal file appears only at the first write, after every gate has passed);
+ * a dry run plans on a read-only open; `--output` plans on the original,
+ * read-only, and writes a copy. Verification always reopens from scratch.
  */
 import { performance } from 'node:perf_hooks';
 import { isColdfixError, journalPathFor, rollbackImage, commitImage } from '@coldfix/io';
-import { assertWritable, checkVolume, checkWriteGates, deleteFile, resetLogFile, ROOT_RECORD, type NtfsVolume } from '@coldfix/ntfs';
+import { assertWritable, checkScope, checkVolume, checkWriteGates, deleteFile, resetLogFile, scopeClaims, ROOT_RECORD, type NtfsVolume } from '@coldfix/ntfs';
 import type { Match } from './evaluate.js';
-import { openImage, type OpenImageOptions } from '@coldfix/volumes';
+import { openImage, type OpenedImage, type OpenImageOptions } from '@coldfix/volumes';
 import { quarantineMatch } from './quarantine.js';
 import type { RepairReport, VolumeReport } from './report.js';
 import type { Rule } from './rules/rule.js';
@@ -27,6 +32,11 @@ export interface RepairOptions extends Omit<OpenImageOptions, 'writable'> {
   /** Drop the undo journal after a verified repair (default: keep it for `coldfix rollback`). */
   commit?: boolean;
   partition?: number;
+  /**
+   * Check the whole of every volume before and after the write (checkVolume), instead of what the
+   * repair touches (checkScope, the default; see docs/repair.md).
+   */
+  fullCheck?: boolean;
 }
 
 export async function repairImage(image: string, options: RepairOptions): Promise<RepairReport> {
@@ -37,11 +47,15 @@ export async function repairImage(image: string, options: RepairOptions): Promis
   let bytesRead = 0;
   let bytesWritten = 0;
 
-  // 1. Plan on the original, read-only.
-  const planned = await openImage(image, openOptions);
+  // 1. Plan. In place, on the open the write will use (nothing is written before the gates pass);
+  //    else (dry run, --output) on the original, read-only.
+  const writer = options.dryRun || options.output ? null : await openWritable(image, openOptions);
+  const planned = writer ?? (await openImage(image, openOptions));
   let report: RepairReport;
   const unaddressable: string[] = [];
-  const baseline: Baseline = { directories: new Map(), bitlockerMetadata: new Map(), deleted: new Map(), findings: new Map() };
+  const fullCheck = options.fullCheck ?? false;
+  const baseline: Baseline = { directories: new Map(), bitlockerMetadata: new Map(), deleted: new Map(), findings: new Map(), scopes: new Map(), fullCheck };
+  let planFailed = true;
   try {
     const scanned = await scanImage(planned, scanOptions);
     for (const { entry, report: volumeReport } of scanned) {
@@ -60,8 +74,14 @@ export async function repairImage(image: string, options: RepairOptions): Promis
       const metadata = await bitlockerMetadataHash(planned, entry);
       if (metadata) baseline.bitlockerMetadata.set(entry.partition, metadata);
       // Findings the volume already had (real volumes often carry benign leaked clusters) must not
-      // fail the repair's verification; only findings the write introduces do.
-      if (!options.dryRun) baseline.findings.set(entry.partition, new Set((await checkVolume(volume)).findings.map(findingKey)));
+      // fail the repair's verification; only findings the write introduces do. The same check runs
+      // before and after: over what the repair touches (default) or the whole volume (--full-check).
+      if (!options.dryRun) {
+        const scope = await scopeClaims(volume, todo.map((m) => m.record));
+        if (!fullCheck) baseline.scopes.set(entry.partition, scope);
+        const before = fullCheck ? await checkVolume(volume) : await checkScope(volume, scope);
+        baseline.findings.set(entry.partition, new Set(before.findings.map(findingKey)));
+      }
     }
     const summary = planned.summary;
     report = {
@@ -80,40 +100,53 @@ export async function repairImage(image: string, options: RepairOptions): Promis
       bytesWritten: 0,
       seconds: 0,
     };
+    planFailed = false;
   } finally {
-    bytesRead += planned.ioStats().bytesRead;
-    await planned.close();
+    // The writer stays open for the write unless the plan failed.
+    if (!writer || planFailed) {
+      bytesRead += planned.ioStats().bytesRead;
+      await planned.close();
+    }
   }
   const finish = (): RepairReport => ({ ...report, bytesRead, bytesWritten, seconds: (performance.now() - started) / 1000 });
+  const stop = async (): Promise<RepairReport> => {
+    if (writer) {
+      bytesRead += writer.ioStats().bytesRead;
+      await writer.close();
+    }
+    return finish();
+  };
   const work = report.volumes.filter((v) => actionable(v.matches).length > 0);
-  if (work.length === 0) return finish();
+  if (work.length === 0) return stop();
   if (options.dryRun) {
     report.result = 'affected';
-    return finish();
+    return stop();
   }
   if (unaddressable.length) {
     report.result = 'refused';
     report.messages.push(...unaddressable);
-    return finish();
+    return stop();
   }
   const blocking = work.flatMap((v) => v.gates.filter((g) => !(g.gate === 'logfile-unclean' && options.forceUncleanLog)));
   if (blocking.length) {
     report.result = 'refused';
     report.messages.push(...blocking.map((g) => `refused (${g.gate}): ${g.message}`));
-    return finish();
+    return stop();
   }
 
   // 2. Write: a copy for --output, else the image itself, always through the journal.
   if (options.output) await sparseCopy(image, options.output);
   const quarantineRoot = options.quarantineDir ?? `${target}.coldfix-quarantine`;
-  const opened = await openImage(target, { ...openOptions, writable: true }).catch((error) => {
-    if (isColdfixError(error) && error.kind === 'precondition') {
-      report.result = 'refused';
-      report.messages.push(error.message);
-      return null;
-    }
-    throw error;
-  });
+  const opened =
+    writer ??
+    (await openImage(target, { ...openOptions, writable: true }).catch((error) => {
+      if (isColdfixError(error) && error.kind === 'precondition') {
+        report.result = 'refused';
+        report.messages.push(error.message);
+        return null;
+      }
+      throw error;
+    }));
   if (!opened) return finish();
   let wrote = false;
   try {
@@ -182,6 +215,20 @@ export async function repairImage(image: string, options: RepairOptions): Promis
     report.journal = { path: journalPath, state: 'kept' };
   }
   return finish();
+}
+
+/**
+ * Opens the image for writing through the undo journal, or null when a precondition refuses it (a
+ * pending journal, a folder the journal cannot go in): the plan then runs read-only and the write
+ * step reports the refusal, as it always did.
+ */
+async function openWritable(image: string, openOptions: OpenImageOptions): Promise<OpenedImage | null> {
+  try {
+    return await openImage(image, { ...openOptions, writable: true });
+  } catch (error) {
+    if (isColdfixError(error) && error.kind === 'precondition') return null;
+    throw error;
+  }
 }
 
 /**

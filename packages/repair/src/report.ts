@@ -11,9 +11,11 @@ export interface VolumeReport {
   matches: Match[];
   /** Safety-gate findings on this volume (a write was refused, or an override was used). */
   gates: { gate: string; message: string; overridden: boolean }[];
-  /** Consistency check after the write (verify). */
-  /** Consistency check after the write (verify); `preexisting` counts findings the volume had before it. */
-  check: { clean: boolean; findings: { code: string; message: string; records: number[] }[]; preexisting?: number } | null;
+  /**
+   * Consistency check after the write (verify); `preexisting` counts findings the same check made before it.
+   * `scope`: `volume` (checkVolume: the whole volume) or `touched` (checkScope: what the repair touched).
+   */
+  check: { clean: boolean; scope: 'volume' | 'touched'; findings: { code: string; message: string; records: number[] }[]; preexisting?: number } | null;
 }
 
 export interface RepairReport {
@@ -48,7 +50,10 @@ export function formatReport(report: RepairReport): string {
       lines.push(`            sha256 ${m.sha256}${m.quarantinePath ? `\n            quarantined in ${m.quarantinePath}` : ''}`);
     }
     for (const g of volume.gates) lines.push(`    gate ${g.gate}${g.overridden ? ' (OVERRIDDEN)' : ''}: ${g.message}`);
-    if (volume.check) lines.push(`    check: ${volume.check.clean ? 'clean' : `${volume.check.findings.length} finding(s)`}`);
+    if (volume.check) {
+      const scope = volume.check.scope === 'touched' ? ' (what the repair touched; `coldfix verify` checks the whole volume)' : ' (whole volume)';
+      lines.push(`    check: ${volume.check.clean ? 'clean' : `${volume.check.findings.length} finding(s)`}${scope}`);
+    }
   }
   for (const message of report.messages) lines.push(`  ${message}`);
   if (report.verification) lines.push(`  verification: ${report.verification.result}${report.verification.details.length ? ` (${report.verification.details.join('; ')})` : ''}`);

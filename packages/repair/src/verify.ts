@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { RangeSource } from '@coldfix/io';
-import { checkVolume, type NtfsVolume } from '@coldfix/ntfs';
+import { checkScope, checkVolume, type CheckScope, type NtfsVolume } from '@coldfix/ntfs';
 import { openImage, type OpenImageOptions, type OpenedImage, type VolumeEntry } from '@coldfix/volumes';
 import type { VolumeReport } from './report.js';
 import { actionable, scanImage, type ScanOptions } from './scan.js';
@@ -29,8 +29,15 @@ export interface Baseline {
   bitlockerMetadata: Map<number, string>;
   /** partition → records that were deleted. */
   deleted: Map<number, Set<number>>;
-  /** partition → consistency findings the volume had before the write (see findingKey). */
+  /** partition → consistency findings the volume had before the write (see findingKey), over the same scope. */
   findings: Map<number, Set<string>>;
+  /**
+   * partition → what the write touches, when the check is scoped to it (checkScope, the default of a
+   * repair); absent for a partition: that partition gets the full checkVolume (`--full-check`).
+   */
+  scopes: Map<number, CheckScope>;
+  /** Check every volume in full (checkVolume), touched or not, as before the scoped check existed. */
+  fullCheck: boolean;
 }
 
 /** Identity of a consistency finding, to tell pre-existing findings from new ones. */
@@ -46,12 +53,16 @@ export async function verifyImage(path: string, open: OpenImageOptions, scan: Sc
     let inconsistent = false;
     for (const { entry, report } of scanned) {
       const volume = await opened.ntfs(entry.partition);
-      const check = await checkVolume(volume);
+      const scope = baseline?.scopes.get(entry.partition);
+      // A scoped repair checks what it touched; volumes it did not write are left to `coldfix verify`.
+      if (baseline && !baseline.fullCheck && !scope) continue;
+      const check = scope && !baseline?.fullCheck ? await checkScope(volume, scope) : await checkVolume(volume);
       const before = baseline?.findings.get(entry.partition);
       const introduced = before ? check.findings.filter((f) => !before.has(findingKey(f))) : check.findings;
       const preexisting = check.findings.length - introduced.length;
       report.check = {
         clean: check.clean,
+        scope: scope && !baseline?.fullCheck ? 'touched' : 'volume',
         findings: check.findings.map((f) => ({ code: f.code, message: f.message, records: f.records })),
         ...(before ? { preexisting } : {}),
       };
@@ -60,6 +71,7 @@ export async function verifyImage(path: string, open: OpenImageOptions, scan: Sc
         details.push(`partition ${entry.partition}: ${introduced.length} consistency finding(s)${before ? ' introduced by the write' : ''}`);
       }
       if (preexisting) details.push(`partition ${entry.partition}: ${preexisting} consistency finding(s) already present before the repair (left as they were)`);
+      if (report.check.scope === 'touched') details.push(`partition ${entry.partition}: consistency checked over what the repair touched (its directories, records and clusters, $MFTMirr); \`coldfix verify\` or --full-check checks the whole volume`);
       if (baseline) {
         const problems = [
           ...(await compareDirectories(volume, baseline, entry.partition)),

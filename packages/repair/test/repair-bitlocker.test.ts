@@ -124,9 +124,20 @@ describe('repair end to end, BitLocker volumes', { timeout: 300_000 }, () => {
     const image = join(work, b.name);
     await mustRun('cp', ['--sparse=always', b.image, image]);
     const { keys, dislocker } = await keysFor(b);
-    const report = await repairImage(image, { rules: [crowdstrike291], keys, quarantineDir: `${image}.q` });
+    // The default check covers what the repair touched: these clusters are outside it, and the report says
+    // which check ran; --full-check (below) checks the whole volume and reports the finding as pre-existing.
+    const scoped = join(work, `scoped-${b.name}`);
+    await mustRun('cp', ['--sparse=always', b.image, scoped]);
+    const first = await repairImage(scoped, { rules: [crowdstrike291], keys, quarantineDir: `${scoped}.q` });
+    expect(first.result).toBe('repaired');
+    const scopedVolume = first.volumes.find((v) => v.matches.length > 0)!;
+    expect(scopedVolume.check).toMatchObject({ clean: true, scope: 'touched', preexisting: 0 });
+    expect(first.verification?.details.join(' ')).toMatch(/what the repair touched/);
+    await rm(scoped, { force: true });
+    const report = await repairImage(image, { rules: [crowdstrike291], keys, quarantineDir: `${image}.q`, fullCheck: true });
     expect(report.result).toBe('repaired');
     const volume = report.volumes.find((v) => v.matches.length > 0)!;
+    expect(volume.check?.scope).toBe('volume');
     expect(volume.check?.preexisting).toBeGreaterThanOrEqual(1);
     expect(volume.check?.findings.map((f) => f.code)).toEqual(['CLUSTER_MARKED_UNCLAIMED']);
     expect(report.verification?.details.join(' ')).toMatch(/already present before the repair/);
