@@ -1,7 +1,7 @@
 /**
  * End-to-end repair: coldfix beside the peer routes, on the same images, in the same run.
  *
- *   npx tsc -b bench && node bench/dist/repair-bench.js [--runs 3] [--only coldfix,fuse,guestfs] [--images raw,vhd,bl64]
+ *   npx tsc -b bench && node bench/dist/repair-bench.js [--runs 3] [--only coldfix,fuse,guestfs] [--images raw,vhd,bl1,bl64] [--full-check]
  *
  * Images (built once, cached in bench/out/repair/):
  *   raw   the catalog's windows-sample (GPT: EFI, MSR, NTFS ~4,800 files, CrowdStrike 291 bad/good/unknown);
@@ -13,8 +13,9 @@
  *         $MFT (the region every repair reads): a partially converted volume, read through the
  *         BitLocker layer either way.
  * Routes (each run on a fresh sparse copy; copying is not timed):
- *   coldfix  `node cli/bin/coldfix.js repair IMG --json` (BitLocker: the same repairImage call through
- *            this script's --child mode until the CLI key options are wired), no root, no FUSE;
+ *   coldfix  `node cli/bin/coldfix.js repair IMG --json` (BitLocker: the recovery password through the
+ *            COLDFIX_RECOVERY_PASSWORD environment variable), no root, no FUSE; `--full-check` passes
+ *            the same flag (whole-volume consistency check before and after the write);
  *   fuse     root: [qemu-storage-daemon FUSE export for VHD] → [dislocker-fuse for BitLocker] →
  *            losetup --offset → ntfs-3g -o no_detach → find -delete → umount, wait, losetup -d;
  *   guestfs  libguestfs (LIBGUESTFS_BACKEND=direct, TCG here): guestfish -a IMG -m PART glob rm-f
@@ -24,6 +25,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -61,14 +63,6 @@ interface Measurement {
   bytesRead: number[];
   ok: boolean;
   note: string;
-}
-
-// ---------------------------------------------------------------- child mode (coldfix API with keys)
-async function childMode(request: { image: string; recoveryPasswords?: string[] }): Promise<void> {
-  const { repairImage, crowdstrike291 } = await import('@coldfix/repair');
-  const report = await repairImage(request.image, { rules: [crowdstrike291], keys: { recoveryPasswords: request.recoveryPasswords } });
-  process.stdout.write(JSON.stringify(report));
-  process.exitCode = report.result === 'repaired' || report.result === 'clean' ? 0 : 3;
 }
 
 // ---------------------------------------------------------------- helpers
@@ -248,9 +242,10 @@ async function ensureBitLocker64(): Promise<BenchImage> {
 
 // ---------------------------------------------------------------- routes
 async function runColdfix(image: BenchImage, copy: string): Promise<{ seconds: number; cpu: number; rssMb: number; bytesRead: number; ok: boolean }> {
+  const argv = [coldfixBin, 'repair', copy, '--json', ...(args.includes('--full-check') ? ['--full-check'] : [])];
   const r = image.recoveryPassword
-    ? await timed(process.execPath, [join(here, 'repair-bench.js'), '--child', JSON.stringify({ image: copy, recoveryPasswords: [image.recoveryPassword] })])
-    : await timed(process.execPath, [coldfixBin, 'repair', copy, '--json']);
+    ? await timed(process.execPath, argv, { ...process.env, COLDFIX_RECOVERY_PASSWORD: image.recoveryPassword })
+    : await timed(process.execPath, argv);
   let bytesRead = NaN;
   let ok = false;
   try {
@@ -349,6 +344,8 @@ async function main(): Promise<void> {
   const which = new Set((option('--images') ?? 'raw,vhd,bl1,bl64').split(','));
   const images = await ensureBenchImages(which);
   if (args.includes('--build-only')) return;
+  const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+  process.stdout.write(`load average at start: ${load()} (${cpus().length} CPUs)\n`);
   let guestfsOk = routes.has('guestfs');
   if (guestfsOk) {
     try {
@@ -407,6 +404,16 @@ async function main(): Promise<void> {
     results.push(...m.values());
   }
   printTable(images, results);
+  process.stdout.write(`load average at end: ${load()}\n`);
+  if (images.some((i) => i.recoveryPassword)) {
+    // The unlock's inherent part: one 1,048,576-round SHA-256 stretch (WebAssembly), measured here, in this run.
+    const { stretchKey } = await import('@coldfix/bitlocker');
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    stretchKey(new Uint8Array(32), new Uint8Array(16));
+    const cpu = process.cpuUsage(cpu0);
+    process.stdout.write(`key stretch (recovery password, once per repair): ${((performance.now() - t0) / 1000).toFixed(3)} s wall, ${((cpu.user + cpu.system) / 1e6).toFixed(3)} s CPU\n`);
+  }
 }
 
 function printTable(images: BenchImage[], results: Measurement[]): void {
@@ -452,5 +459,4 @@ function printTable(images: BenchImage[], results: Measurement[]): void {
   }
 }
 
-if (args[0] === '--child') await childMode(JSON.parse(args[1]!) as { image: string; recoveryPasswords?: string[] });
-else await main();
+await main();

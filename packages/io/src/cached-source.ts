@@ -5,7 +5,7 @@
  * one read, so a large sequential read costs one call below. Memory is capped
  * at `maxBytes`. Writes go through and refresh the cached copy.
  */
-import { checkRange, isWritable, type ByteSource, type SourceInfo, type WritableByteSource } from './byte-source.js';
+import { checkRange, isWritable, readInto, type ByteSource, type SourceInfo, type WritableByteSource } from './byte-source.js';
 import { UnsupportedError } from './errors.js';
 
 export interface CacheOptions {
@@ -37,13 +37,37 @@ export class CachedSource implements WritableByteSource {
 
   async read(offset: number, length: number): Promise<Uint8Array> {
     checkRange(offset, length, this.size, 'cache');
+    const bs = this.cacheBlockSize;
+    const first = Math.floor(offset / bs);
+    // The common case, a small read inside one cached block: one copy, no zero-filled buffer.
+    if (length > 0 && Math.floor((offset + length - 1) / bs) === first) {
+      const cached = this.blocks.get(first);
+      if (cached && offset + length <= first * bs + cached.length) {
+        this.hits++;
+        this.touch(first, cached);
+        const from = offset - first * bs;
+        return cached.slice(from, from + length);
+      }
+    }
     const out = new Uint8Array(length);
-    if (length === 0) return out;
+    await this.fill(offset, out);
+    return out;
+  }
+
+  /** Reads `target.length` bytes at `offset` into `target` (ByteSource.readInto). */
+  async readInto(offset: number, target: Uint8Array): Promise<void> {
+    checkRange(offset, target.length, this.size, 'cache');
+    await this.fill(offset, target);
+  }
+
+  private async fill(offset: number, out: Uint8Array): Promise<void> {
+    const length = out.length;
+    if (length === 0) return;
     const bs = this.cacheBlockSize;
     const first = Math.floor(offset / bs);
     const last = Math.floor((offset + length - 1) / bs);
     // Large reads bypass the cache so they do not evict the hot small blocks.
-    if (last - first + 1 > this.maxBlocks / 2) return this.parent.read(offset, length);
+    if (last - first + 1 > this.maxBlocks / 2) return readInto(this.parent, offset, out);
     let block = first;
     while (block <= last) {
       const cached = this.blocks.get(block);
@@ -59,16 +83,18 @@ export class CachedSource implements WritableByteSource {
       const runStart = block * bs;
       const runLength = Math.min((runEnd + 1) * bs, this.size) - runStart;
       const bytes = await this.parent.read(runStart, runLength);
+      // A one-block run is kept as read (the buffer is exactly the block); blocks of a longer run are
+      // copied out so that one surviving block does not pin the whole run's buffer.
+      const whole = block === runEnd && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
       for (let b = block; b <= runEnd; b++) {
         this.misses++;
         const start = (b - block) * bs;
         const data = bytes.subarray(start, Math.min(start + bs, bytes.length));
-        this.insert(b, data);
+        this.insert(b, whole ? data : data.slice());
         this.copyOut(out, offset, b, data);
       }
       block = runEnd + 1;
     }
-    return out;
   }
 
   async write(offset: number, data: Uint8Array): Promise<void> {
@@ -118,9 +144,9 @@ export class CachedSource implements WritableByteSource {
     this.blocks.set(block, data);
   }
 
+  /** Caches `data` as `block`; the caller hands over a buffer nobody else holds. */
   private insert(block: number, data: Uint8Array): void {
-    // Copy so the cache does not pin a large read buffer.
-    this.blocks.set(block, data.slice());
+    this.blocks.set(block, data);
     while (this.blocks.size > this.maxBlocks) {
       const oldest = this.blocks.keys().next().value as number;
       this.blocks.delete(oldest);
