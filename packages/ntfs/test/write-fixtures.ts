@@ -65,17 +65,19 @@ echo many > alist.txt; for i in $(seq 1 40); do setfattr -n "user.s$i" -v "value
 head -c 5000 /dev/urandom > keep1.bin; mkdir -p deep/a/b/c; echo deep > deep/a/b/c/d.txt
 `;
 
-/** Builds (or reuses) a volume: `clusterSize` bytes per cluster, `size` MiB, the TREE script. Returns its cached path. */
-export function buildVolume(name: string, o: { clusterSize?: number; sizeMiB?: number; big?: number; tree?: string } = {}): string {
+/** Builds (or reuses) a volume: `clusterSize` bytes per cluster, `sectorSize` bytes per sector (mkntfs -s), `size` MiB, the TREE script. Returns its cached path. */
+export function buildVolume(name: string, o: { clusterSize?: number; sectorSize?: number; sizeMiB?: number; big?: number; tree?: string } = {}): string {
   const cluster = o.clusterSize ?? 4096;
+  const sector = o.sectorSize ?? 512;
   const size = o.sizeMiB ?? 64;
   const tree = o.tree ?? TREE;
-  const key = createHash('sha256').update(JSON.stringify([cluster, size, o.big ?? 4000, tree, 2])).digest('hex').slice(0, 12);
+  // 512-byte sectors keep the key they always had (volumes already cached stay valid).
+  const key = createHash('sha256').update(JSON.stringify(sector === 512 ? [cluster, size, o.big ?? 4000, tree, 2] : [cluster, size, o.big ?? 4000, tree, 2, sector])).digest('hex').slice(0, 12);
   mkdirSync(cache, { recursive: true });
   const out = join(cache, `${name}-${key}.img`);
   if (existsSync(out)) return out;
   const tmp = `${out}.tmp${process.pid}`;
-  bash(`truncate -s ${size}M "${tmp}" && mkntfs -F -Q -q -T -s 512 -c ${cluster} -L wtest "${tmp}" >/dev/null 2>&1`);
+  bash(`truncate -s ${size}M "${tmp}" && mkntfs -F -Q -q -T -s ${sector} -c ${cluster} -L wtest "${tmp}" >/dev/null 2>&1`);
   bash(`export BIG=${o.big ?? 4000}; ` + mountScript(tmp, tree));
   renameSync(tmp, out);
   return out;

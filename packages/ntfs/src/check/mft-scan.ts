@@ -4,7 +4,7 @@
  * is kept (names, sizes, flags) and every non-resident run is handed to
  * `onRuns` so that cluster claims can be counted without holding runlists.
  */
-import { removeFixups } from '../write/raw/fixup.js';
+import { FIXUP_STRIDE, removeFixups } from '../write/raw/fixup.js';
 import { AttrType, attributeRuns, decodeFileName, decodeRecordHeader, listAttributes, residentValue } from '../write/raw/record.js';
 import { FileRecordFlag } from '../layout/file-record-header.js';
 import type { Run } from '../write/raw/runlist.js';
@@ -38,7 +38,7 @@ export interface ScanResult {
 const CHUNK = 1 << 20;
 
 export async function scanMft(vol: RawVolume, onRuns: (record: number, attrType: number, runs: Run[]) => void): Promise<ScanResult> {
-  const { recordSize, sectorSize } = vol.geometry;
+  const { recordSize } = vol.geometry;
   const count = vol.recordCount;
   const perChunk = Math.max(1, Math.floor(CHUNK / recordSize));
   const records = new Map<number, RecordSummary>();
@@ -64,7 +64,7 @@ export async function scanMft(vol: RawVolume, onRuns: (record: number, attrType:
       if (!(flags & FileRecordFlag.inUse)) continue;
       const rec = view.slice();
       try {
-        removeFixups(rec, sectorSize);
+        removeFixups(rec, FIXUP_STRIDE);
         const h = decodeRecordHeader(rec, record);
         if (!(h.flags & FileRecordFlag.inUse)) continue;
         const s: RecordSummary = { record, sequence: h.sequence, inUse: true, directory: (h.flags & FileRecordFlag.directory) !== 0, baseRecord: h.baseRecord, names: [], dataSize: -1, dataAllocated: -1 };

@@ -36,6 +36,21 @@ describe('fixups on write', () => {
     b[1023] ^= 1;
     expect(() => removeFixups(b, 512)).toThrow(expect.objectContaining({ code: 'NTFS_FIXUP_MISMATCH' }));
   });
+  it('protects a 4096-byte block (4Kn volume) every 512 bytes with a 9-entry array, as mkntfs -s 4096 writes', () => {
+    const b = block(4096, 1);
+    const plain = b.slice();
+    applyFixups(b, 512);
+    for (let tail = 510; tail < 4096; tail += 512) expect(new DataView(b.buffer).getUint16(tail, true)).toBe(2);
+    b[2047] ^= 1;
+    const torn = b.slice();
+    expect(() => removeFixups(b, 512, 1000)).toThrow(expect.objectContaining({ code: 'NTFS_FIXUP_MISMATCH', offset: 1000 + 2046 }));
+    expect(b).toEqual(torn); // left as read
+    b[2047] ^= 1;
+    removeFixups(b, 512);
+    expect(b.subarray(0x42)).toEqual(plain.subarray(0x42)); // the 9-entry array ends at 0x42
+    // A sector-sized stride is not NTFS's: refused rather than misapplied.
+    expect(() => applyFixups(block(4096, 1), 4096)).toThrow(expect.objectContaining({ code: 'NTFS_FIXUP_BAD_USA' }));
+  });
 });
 
 describe('record freeing', () => {

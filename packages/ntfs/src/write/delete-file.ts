@@ -24,14 +24,14 @@ import { DirIndex } from './dir-index.js';
 import { AttrType, attributeRuns, decodeFileName, decodeRecordHeader, freeRecordInPlace, listAttributes, residentValue } from './raw/record.js';
 import { FileRecordFlag } from '../layout/file-record-header.js';
 import { RawVolume } from './raw/raw-volume.js';
-import { resolvePath, splitPath } from './resolve-path.js';
+import { resolvePath, ROOT_RECORD, splitPath } from './resolve-path.js';
 import { BitmapEditor, WriteTxn } from './txn.js';
 import { sourceOf, type VolumeInput } from './volume-source.js';
 import { appendUsnRecord } from './usn-journal.js';
 import { removeExtendEntries } from './extend-indexes.js';
 
 export interface DeleteResult {
-  /** The path as given. */
+  /** The path as given; `#<record>` for a `{ record, sequence }` target. */
   path: string;
   /** MFT record number of the deleted file and its sequence number before the delete. */
   record: number;
@@ -72,26 +72,74 @@ async function metadataBitmaps(txn: WriteTxn): Promise<{ mftBitmap: BitmapEditor
   return { mftBitmap, clusterBitmap };
 }
 
+/** A file named by its MFT reference instead of a path: base record number and its sequence number. */
+export interface FileReferenceTarget {
+  record: number;
+  sequence: number;
+}
+
+/** What to delete: a path (`/` or `\\` separators, optional drive letter) or a `{ record, sequence }` reference. */
+export type DeleteTarget = string | FileReferenceTarget;
+
+/** Deepest parent chain followed when checking whether a record lives under $Extend. */
+const MAX_PARENT_DEPTH = 1024;
+const EXTEND_RECORD = 11;
+
+/** Whether any name of the file lies under $Extend (record 11), following $FILE_NAME parents up to the root. */
+async function underExtend(txn: WriteTxn, parents: number[]): Promise<boolean> {
+  for (let p of parents) {
+    for (let depth = 0; depth < MAX_PARENT_DEPTH && p !== ROOT_RECORD; depth++) {
+      if (p === EXTEND_RECORD) return true;
+      const rec = await txn.record(p);
+      const fn = listAttributes(rec, p).find((a) => a.type === AttrType.fileName && !a.nonResident);
+      if (!fn) break;
+      p = decodeFileName(residentValue(rec, fn)).parentRecord;
+    }
+  }
+  return false;
+}
+
 /**
- * Deletes the file at `path` (all its names) from `volume`, opened over a
- * WritableByteSource (normally a journaled one).
- * @throws NotFoundError when the path does not exist; UnsupportedError for a
- *   directory or an index that would need a split;
+ * Deletes the file named by `target` (all its names) from `volume`, opened over a
+ * WritableByteSource (normally a journaled one). `target` is a path, or a
+ * `{ record, sequence }` file reference: the way to reach names a path cannot
+ * express (a `\\` or `/` inside a name, names with characters lost in transit).
+ * @throws NotFoundError when the path does not exist (NTFS_PATH_NOT_FOUND), the record is
+ *   not in use (NTFS_RECORD_NOT_IN_USE) or outside $MFT (NTFS_RECORD_OUT_OF_RANGE), or the
+ *   record's sequence number differs from `target.sequence` (NTFS_SEQUENCE_MISMATCH: the
+ *   record was freed and reused since the reference was taken);
+ *   PreconditionError NTFS_DELETE_SYSTEM_FILE for metadata (records below 24, anything under $Extend);
+ *   UnsupportedError for a directory, an extension record or an index that would need a split;
  *   PreconditionError when the source is read-only; CorruptError on bad structures.
  */
-export async function deleteFile(volume: VolumeInput, path: string, options: DeleteOptions = {}): Promise<DeleteResult> {
+export async function deleteFile(volume: VolumeInput, target: DeleteTarget, options: DeleteOptions = {}): Promise<DeleteResult> {
   const source = sourceOf(volume);
   const vol = await RawVolume.open(source);
   const upcase = await vol.upcase();
   const txn = new WriteTxn(vol);
-  const { record, sequence } = await resolvePath(txn, path, upcase);
-  const first = splitPath(path)[0] ?? '';
+  const byReference = typeof target !== 'string';
+  const path = byReference ? `#${target.record}` : target;
+  let record: number;
+  if (byReference) {
+    record = target.record;
+    if (!Number.isSafeInteger(record) || record < 0 || record >= vol.recordCount) {
+      throw new NotFoundError(`MFT record ${record} is outside $MFT (${vol.recordCount} records)`, { code: 'NTFS_RECORD_OUT_OF_RANGE', layer: LAYER, details: { record, count: vol.recordCount } });
+    }
+  } else {
+    record = (await resolvePath(txn, target, upcase)).record;
+  }
+  const first = byReference ? '' : (splitPath(target)[0] ?? '');
   if (record < FIRST_USER_RECORD || compareNamesIgnoreCase(toUnits(first), toUnits('$Extend'), upcase) === 0) {
     throw new PreconditionError(`${path} is NTFS metadata (record ${record}); refusing to delete it`, { code: 'NTFS_DELETE_SYSTEM_FILE', layer: LAYER, details: { record } });
   }
   const base = await txn.record(record);
   const header = decodeRecordHeader(base, record);
-  if (!(header.flags & FileRecordFlag.inUse)) throw new NotFoundError(`${path}: record ${record} is not in use`, { code: 'NTFS_RECORD_NOT_IN_USE', layer: LAYER });
+  if (!(header.flags & FileRecordFlag.inUse)) throw new NotFoundError(`${path}: record ${record} is not in use`, { code: 'NTFS_RECORD_NOT_IN_USE', layer: LAYER, details: { record } });
+  if (byReference && header.sequence !== target.sequence) {
+    throw new NotFoundError(`record ${record} has sequence number ${header.sequence}, not ${target.sequence}: the file referenced is gone (record reused)`, {
+      code: 'NTFS_SEQUENCE_MISMATCH', layer: LAYER, details: { record, expected: target.sequence, found: header.sequence },
+    });
+  }
   if (header.baseRecord !== 0) throw new UnsupportedError(`${path}: index points at extension record ${record}`, { code: 'NTFS_DELETE_EXTENSION', layer: LAYER });
   if (header.flags & FileRecordFlag.directory) throw new UnsupportedError(`${path} is a directory; only files are deleted`, { code: 'NTFS_DELETE_DIRECTORY', layer: LAYER, details: { record } });
   const extents = await vol.extents(record, base);
@@ -99,6 +147,9 @@ export async function deleteFile(volume: VolumeInput, path: string, options: Del
 
   // 1. Index entries of every name, grouped by parent directory.
   const names = extents.filter((x) => x.attr.type === AttrType.fileName && !x.attr.nonResident).map((x) => decodeFileName(residentValue(x.rec, x.attr)));
+  if (byReference && (await underExtend(txn, names.map((n) => n.parentRecord)))) {
+    throw new PreconditionError(`${path} is NTFS metadata (under $Extend); refusing to delete it`, { code: 'NTFS_DELETE_SYSTEM_FILE', layer: LAYER, details: { record } });
+  }
   const byParent = new Map<number, typeof names>();
   for (const n of names) byParent.set(n.parentRecord, [...(byParent.get(n.parentRecord) ?? []), n]);
   for (const [parent, list] of byParent) {
@@ -172,5 +223,5 @@ export async function deleteFile(volume: VolumeInput, path: string, options: Del
   });
 
   const changes = await txn.commit(source, options.dryRun === true);
-  return { path, record, sequence, names: names.map((n) => n.name), clustersFreed, usnAppended, changes };
+  return { path, record, sequence: header.sequence, names: names.map((n) => n.name), clustersFreed, usnAppended, changes };
 }

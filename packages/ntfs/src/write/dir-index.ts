@@ -12,7 +12,7 @@
  */
 import { CorruptError, viewOf } from '@coldfix/io';
 import { decodeIndexBlockHeader } from '../layout/index-node.js';
-import { removeFixups } from './raw/fixup.js';
+import { FIXUP_STRIDE, removeFixups } from './raw/fixup.js';
 import { AttrType, attributeRuns, listAttributes, residentValue, type AttrRecord } from './raw/record.js';
 import type { Run } from './raw/runlist.js';
 import { decodeIndexNode, encodeIndexNode, nodeLength, type IndexNode } from './index-node.js';
@@ -109,7 +109,7 @@ export class DirIndex {
     if (viewOf(bytes).getUint32(0, true) !== 0x58444e49) {
       throw new CorruptError(`directory ${this.dir}: index block ${vcn} has no INDX signature`, { code: 'NTFS_INDEX_BAD_SIGNATURE', layer: LAYER, offset: pieces[0].device, details: { record: this.dir, vcn } });
     }
-    removeFixups(bytes, this.txn.vol.geometry.sectorSize, pieces[0].device);
+    removeFixups(bytes, FIXUP_STRIDE, pieces[0].device);
     const stored = decodeIndexBlockHeader(bytes, pieces[0].device).vcn;
     if (stored !== vcn) throw new CorruptError(`directory ${this.dir}: index block at VCN ${vcn} says VCN ${stored}`, { code: 'NTFS_INDEX_VCN_MISMATCH', layer: LAYER, offset: pieces[0].device });
     this.txn.blocks.set(this.key(vcn), { what: `INDX block ${vcn} of directory ${this.dir}`, bytes, pieces });

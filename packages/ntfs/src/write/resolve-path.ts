@@ -7,6 +7,8 @@
 import { NotFoundError } from '@coldfix/io';
 import { compareNamesIgnoreCase, keyName, sameUnits, toUnits } from './collation.js';
 import { DirIndex } from './dir-index.js';
+import { decodeRecordHeader } from './raw/record.js';
+import { FileRecordFlag } from '../layout/file-record-header.js';
 import type { WriteTxn } from './txn.js';
 
 export const ROOT_RECORD = 5;
@@ -24,6 +26,9 @@ export async function resolvePath(txn: WriteTxn, path: string, upcase: Uint16Arr
   let parent = ROOT_RECORD;
   for (let i = 0; i < parts.length; i++) {
     const target = toUnits(parts[i]);
+    if (i > 0 && !(decodeRecordHeader(await txn.record(dir), dir).flags & FileRecordFlag.directory)) {
+      throw new NotFoundError(`${parts.slice(0, i).join('/')} is not a directory`, { code: 'NTFS_PATH_NOT_FOUND', layer: 'ntfs-write', details: { path } });
+    }
     const index = await DirIndex.open(txn, dir);
     const cmp = (key: Uint8Array): number => compareNamesIgnoreCase(target, keyName(key), upcase);
     const found =

@@ -7,7 +7,7 @@
  * bitmaps. Undo of a torn write is the job of the journaled source beneath.
  */
 import { CorruptError, isWritable, PreconditionError, type ByteSource, type WritableByteSource } from '@coldfix/io';
-import { applyFixups } from './raw/fixup.js';
+import { applyFixups, FIXUP_STRIDE } from './raw/fixup.js';
 import type { Run } from './raw/runlist.js';
 import type { RawVolume } from './raw/raw-volume.js';
 
@@ -131,11 +131,10 @@ export class WriteTxn {
   /** Writes every change to `target` (unless `dryRun`), then flushes. Returns the list of changes. */
   async commit(target: ByteSource, dryRun: boolean): Promise<Change[]> {
     const writes: { what: string; device: number; data: Uint8Array }[] = [];
-    const { sectorSize } = this.vol.geometry;
     for (const key of this.dirtyBlocks) {
       const b = this.blocks.get(key)!;
       const bytes = b.bytes.slice();
-      applyFixups(bytes, sectorSize);
+      applyFixups(bytes, FIXUP_STRIDE);
       let at = 0;
       for (const p of b.pieces) {
         writes.push({ what: b.what, device: p.device, data: bytes.subarray(at, at + p.length) });
@@ -145,7 +144,7 @@ export class WriteTxn {
     writes.push(...this.extraWrites);
     for (const n of [...this.dirtyRecords].sort((a, b) => a - b)) {
       const bytes = this.records.get(n)!.slice();
-      applyFixups(bytes, sectorSize);
+      applyFixups(bytes, FIXUP_STRIDE);
       let at = 0;
       for (const p of this.vol.recordPieces(n)) {
         writes.push({ what: `MFT record ${n}`, device: p.device, data: bytes.subarray(at, at + p.length) });

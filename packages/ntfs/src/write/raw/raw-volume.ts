@@ -16,7 +16,7 @@ import { CorruptError, LimitExceededError, viewOf, type ByteSource } from '@cold
 import { decodeFileReference } from '../../codec/file-reference.js';
 import { UpcaseTable } from '../../codec/upcase.js';
 import { BootSectorStruct } from '../../layout/boot-sector.js';
-import { removeFixups } from './fixup.js';
+import { FIXUP_STRIDE, removeFixups } from './fixup.js';
 import { mapRange, type Run } from './runlist.js';
 import { AttrType, attributeRuns, listAttributes, residentValue, type AttrRecord } from './record.js';
 
@@ -69,7 +69,7 @@ export class RawVolume {
     const vol = new RawVolume(source, g);
     // Bootstrap: record 0 lies at the $MFT LCN; its $DATA (plus extensions through its attribute list) maps the rest.
     const rec0 = await source.read(g.mftLcn * g.clusterSize, g.recordSize);
-    removeFixups(rec0, g.sectorSize, g.mftLcn * g.clusterSize);
+    removeFixups(rec0, FIXUP_STRIDE, g.mftLcn * g.clusterSize);
     const firstData = listAttributes(rec0, 0).filter((a) => a.type === AttrType.data && a.name === '' && a.nonResident);
     if (!firstData.length) throw new CorruptError('$MFT has no non-resident $DATA', { code: 'NTFS_MFT_NO_DATA', layer: LAYER });
     vol.mftRuns = firstData.flatMap((a) => attributeRuns(rec0, a));
@@ -129,7 +129,7 @@ export class RawVolume {
   async readRecord(n: number): Promise<Uint8Array> {
     const pieces = this.recordPieces(n);
     const rec = await this.readPieces(pieces);
-    removeFixups(rec, this.geometry.sectorSize, pieces[0].device);
+    removeFixups(rec, FIXUP_STRIDE, pieces[0].device);
     return rec;
   }
 
