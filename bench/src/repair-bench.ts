@@ -1,7 +1,7 @@
 /**
  * End-to-end repair: coldfix beside the peer routes, on the same images, in the same run.
  *
- *   npx tsc -b bench && node bench/dist/repair-bench.js [--runs 3] [--only coldfix,fuse,guestfs] [--images raw,vhd,bl1,bl64] [--full-check]
+ *   npx tsc -b bench && node bench/dist/repair-bench.js [--runs 3] [--only coldfix,fuse,guestfs] [--images raw,vhd,bl1,bl64] [--full-check] [--no-bundle]
  *
  * Images (built once, cached in bench/out/repair/):
  *   raw   the catalog's windows-sample (GPT: EFI, MSR, NTFS ~4,800 files, CrowdStrike 291 bad/good/unknown);
@@ -243,9 +243,8 @@ async function ensureBitLocker64(): Promise<BenchImage> {
 // ---------------------------------------------------------------- routes
 async function runColdfix(image: BenchImage, copy: string): Promise<{ seconds: number; cpu: number; rssMb: number; bytesRead: number; ok: boolean }> {
   const argv = [coldfixBin, 'repair', copy, '--json', ...(args.includes('--full-check') ? ['--full-check'] : [])];
-  const r = image.recoveryPassword
-    ? await timed(process.execPath, argv, { ...process.env, COLDFIX_RECOVERY_PASSWORD: image.recoveryPassword })
-    : await timed(process.execPath, argv);
+  const env = { ...process.env, ...(args.includes('--no-bundle') ? { COLDFIX_NO_BUNDLE: '1' } : {}) };
+  const r = await timed(process.execPath, argv, image.recoveryPassword ? { ...env, COLDFIX_RECOVERY_PASSWORD: image.recoveryPassword } : env);
   let bytesRead = NaN;
   let ok = false;
   try {
@@ -344,6 +343,9 @@ async function main(): Promise<void> {
   const which = new Set((option('--images') ?? 'raw,vhd,bl1,bl64').split(','));
   const images = await ensureBenchImages(which);
   if (args.includes('--build-only')) return;
+  // The CLI as users run it after `npm run bundle -w cli` (one module instead of ~160); --no-bundle measures dist/.
+  if (!args.includes('--no-bundle')) sh(process.execPath, [join(repo, 'cli/dist/build-bundle.js')]);
+  process.stdout.write(`coldfix CLI entry: ${args.includes('--no-bundle') ? 'cli/dist/main.js (--no-bundle)' : 'cli/dist/coldfix.bundle.js (the launcher checks it is up to date)'}\n`);
   const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
   process.stdout.write(`load average at start: ${load()} (${cpus().length} CPUs)\n`);
   let guestfsOk = routes.has('guestfs');
