@@ -162,12 +162,13 @@ export async function repairImage(image: string, options: RepairOptions): Promis
         }
       }
       const todo = actionable(volumeReport.matches);
-      for (const match of todo) {
-        if (match.action !== 'quarantine') continue;
+      // Evidence first, every copy fsynced, before any delete. Copies only read the volume, so a few run
+      // at once (their fsyncs overlap); all settle before an error is passed on.
+      await settleAll(todo.filter((m) => m.action === 'quarantine'), QUARANTINE_CONCURRENCY, async (match) => {
         const entry = await quarantineMatch(volume, volumeReport.partition, match, quarantineRoot);
         match.quarantinePath = entry.folder;
         report.quarantineDir = quarantineRoot;
-      }
+      });
       for (const match of todo) {
         wrote = true;
         await deleteFile(volume, match.path);
@@ -215,6 +216,26 @@ export async function repairImage(image: string, options: RepairOptions): Promis
     report.journal = { path: journalPath, state: 'kept' };
   }
   return finish();
+}
+
+const QUARANTINE_CONCURRENCY = 4;
+
+/** Runs `task` on every item, at most `limit` at a time; waits for all, then throws the first error. */
+async function settleAll<T>(items: T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | null = null;
+  const worker = async (): Promise<void> => {
+    while (next < items.length && !failure) {
+      const item = items[next++];
+      try {
+        await task(item);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw (failure as { error: unknown }).error;
 }
 
 /**
