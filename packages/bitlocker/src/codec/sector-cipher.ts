@@ -10,9 +10,9 @@
  * processes one data unit per cipher object, so instead the tweaks of all
  * sectors are encrypted in one ECB call, expanded by multiplication by α in JS,
  * and the data goes through one ECB call between two XOR passes. CBC
- * decryption is parallel too: one ECB decryption of the whole batch, then XOR
- * with the previous ciphertext block (or the sector IV). CBC encryption is
- * serial, so it stays one cipher call per sector.
+ * decryption is parallel too: one CBC decryption of the whole batch as a
+ * single chain, then the first block of each sector mended with its own IV.
+ * CBC encryption is serial, so it stays one cipher call per sector.
  *
  * Slice size: node:crypto allocates a fresh output buffer per `update`; at
  * 256 KiB and above that allocation (mmap, page faults) costs more than AES-NI
@@ -147,7 +147,6 @@ export class XtsCipher implements SectorCipher {
 export class CbcCipher implements SectorCipher {
   private readonly bits: 128 | 256;
   private readonly key: Uint8Array;
-  private readonly ecbDec: Decipher;
   private readonly ivEnc: Cipher;
   private readonly tweakEnc: Cipher | undefined;
 
@@ -158,7 +157,6 @@ export class CbcCipher implements SectorCipher {
   constructor(bits: 128 | 256, key: Uint8Array, readonly sectorSize: number, tweakKey?: Uint8Array) {
     this.bits = bits;
     this.key = new Uint8Array(key.subarray(0, bits / 8));
-    this.ecbDec = ecb(bits, this.key, false) as Decipher;
     this.ivEnc = ecb(bits, this.key, true) as Cipher;
     this.tweakEnc = tweakKey ? (ecb(bits, tweakKey.subarray(0, bits / 8), true) as Cipher) : undefined;
   }
@@ -187,29 +185,35 @@ export class CbcCipher implements SectorCipher {
     sliced(src, dst, tweakOffset, this.sectorSize, (s, d, t) => this.decryptSlice(s, d, t));
   }
 
+  /**
+   * One OpenSSL CBC decryption over the whole slice, as if it were one chain:
+   * every block comes out right (D(C_i) ⊕ C_{i-1}) except the first block of
+   * each sector after the first, which was XORed with the previous sector's
+   * last ciphertext block instead of its own IV; 16 bytes a sector are mended
+   * here instead of a JavaScript XOR pass over every word.
+   */
   private decryptSlice(src: Uint8Array, dst: Uint8Array, tweakOffset: number): void {
     const count = src.length / this.sectorSize;
     const sw = this.sectorSize >>> 2;
     const iv = this.ivs(count, tweakOffset);
-    const plain = asWords(this.ecbDec.update(src));
-    const c = asWords(src); // the ciphertext (a view, or a copy when misaligned)
-    const { w, commit } = words(dst);
-    for (let s = 0; s < count; s++) {
+    const chain = createDecipheriv(`aes-${this.bits}-cbc`, this.key, new Uint8Array(iv.buffer, iv.byteOffset, 16));
+    chain.setAutoPadding(false);
+    const out = asWords(chain.update(src));
+    const c = asWords(src); // the ciphertext (a view, or a copy when misaligned); read before dst is written
+    for (let s = 1; s < count; s++) {
       const base = s * sw;
-      // Descending, so that in-place decryption reads each ciphertext word before overwriting it.
-      for (let i = base + sw - 1; i >= base + 4; i--) w[i] = plain[i] ^ c[i - 4];
-      for (let k = 0; k < 4; k++) w[base + k] = plain[base + k] ^ iv[s * 4 + k];
+      for (let k = 0; k < 4; k++) out[base + k] ^= c[base - 4 + k] ^ iv[s * 4 + k];
     }
     if (this.tweakEnc) {
       const keys = this.sectorKeys(count, tweakOffset);
       for (let s = 0; s < count; s++) {
         const base = s * sw;
-        diffuserBDecrypt(w, base, sw);
-        diffuserADecrypt(w, base, sw);
-        for (let i = 0; i < sw; i++) w[base + i] ^= keys[s * 8 + (i & 7)];
+        diffuserBDecrypt(out, base, sw);
+        diffuserADecrypt(out, base, sw);
+        for (let i = 0; i < sw; i++) out[base + i] ^= keys[s * 8 + (i & 7)];
       }
     }
-    commit();
+    dst.set(new Uint8Array(out.buffer, out.byteOffset, src.length));
   }
 
   encrypt(data: Uint8Array, tweakOffset: number): void {
