@@ -25,3 +25,4 @@ export { largeFilePath } from './scenarios/ntfs-large.js';
 export { unmountAllNow, withNtfsMount, assertFuseAvailable } from './ntfs/mount.js';
 export { realFixturesDir } from './real-fixtures.js';
 export { withFileLock, type FileLockOptions } from './util/file-lock.js';
+export { encryptToBitLocker, type BitLockerMethod, type EncryptOptions } from './bitlocker/index.js';

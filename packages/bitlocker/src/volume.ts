@@ -164,17 +164,37 @@ class BitLockerVolumeReader implements BitLockerVolume {
     const start = Math.floor(offset / ss) * ss;
     const end = Math.min(Math.ceil((offset + length) / ss) * ss, Math.ceil(this.size / ss) * ss);
     const out = new Uint8Array(end - start);
-    for (const run of this.plan(start, end)) {
-      if (run.kind === 'zero') continue;
-      const readable = Math.min(run.length, this.source.size - run.stored);
+    await this.fill(out, start, true);
+    return offset === start && length === out.length ? out : out.subarray(offset - start, offset - start + length);
+  }
+
+  /**
+   * `read` into the caller's buffer: sector-aligned ranges are decrypted in place
+   * there (bulk readers reuse one buffer instead of a fresh allocation per call);
+   * unaligned ones go through `read`.
+   */
+  async readInto(offset: number, target: Uint8Array): Promise<void> {
+    checkRange(offset, target.length, this.size, 'bitlocker');
+    const ss = this.layout.sectorSize;
+    if (offset % ss === 0 && target.length % ss === 0) await this.fill(target, offset, false);
+    else target.set(await this.read(offset, target.length));
+  }
+
+  /** Fills `out` with the plaintext of [start, start + out.length) (sector-aligned); `zeroed` when out is fresh. */
+  private async fill(out: Uint8Array, start: number, zeroed: boolean): Promise<void> {
+    const ss = this.layout.sectorSize;
+    for (const run of this.plan(start, start + out.length)) {
       const at = run.offset - start;
+      const readable = run.kind === 'zero' ? 0 : Math.max(0, Math.min(run.length, this.source.size - run.stored));
+      // Zero runs (metadata regions) and the part past a truncated image read as zeros.
+      if (!zeroed && readable < run.length) out.fill(0, at + readable, at + run.length);
+      if (readable === 0) continue;
       if (run.kind === 'cipher' && this.cipher && this.source.readInto) {
-        // The ciphertext lands straight in our buffer and is decrypted in place: no second
+        // The ciphertext lands straight in the output and is decrypted in place: no second
         // allocation or copy (what bulk reads pay most for beside AES itself; bench/bitlocker-bench).
         const target = out.subarray(at, at + readable);
         await this.source.readInto(run.stored, target);
-        const whole = Math.floor(readable / ss) * ss;
-        this.cipher.decrypt(target.subarray(0, whole), run.stored);
+        this.cipher.decrypt(target.subarray(0, Math.floor(readable / ss) * ss), run.stored);
         continue;
       }
       const bytes = await this.source.read(run.stored, readable);
@@ -193,7 +213,6 @@ class BitLockerVolumeReader implements BitLockerVolume {
         new DataView(out.buffer, out.byteOffset + at).setBigUint64(0x38, this.layout.mftMirrorLcn, true);
       }
     }
-    return offset === start && length === out.length ? out : out.subarray(offset - start, offset - start + length);
   }
 
   async close(): Promise<void> {

@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { diffuserADecrypt, diffuserAEncrypt, diffuserBDecrypt, diffuserBEncrypt } from './diffuser.js';
 import { CbcCipher, XtsCipher, createSectorCipher } from './sector-cipher.js';
+import { xtsWhitenKernel } from './xts-whiten-wasm.js';
 
 function le128(v: number): Buffer {
   const b = Buffer.alloc(16);
@@ -11,9 +12,11 @@ function le128(v: number): Buffer {
 }
 
 describe('batched XTS equals OpenSSL XTS per sector (tweak = sector number)', () => {
-  for (const bits of [128, 256] as const) {
+  const kernels = [['WebAssembly SIMD whitening', xtsWhitenKernel()], ['JavaScript whitening', null]] as const;
+  it('the WebAssembly SIMD kernel instantiates on this Node', () => expect(xtsWhitenKernel()).not.toBeNull());
+  for (const [kernelName, kernel] of kernels) for (const bits of [128, 256] as const) {
     for (const sectorSize of [512, 4096]) {
-      it(`XTS-AES-${bits}, ${sectorSize}-byte sectors`, () => {
+      it(`XTS-AES-${bits}, ${sectorSize}-byte sectors, ${kernelName}`, () => {
         const key = randomBytes(bits / 4);
         const firstSector = 0x1234567 + sectorSize; // > 2^32 bytes offset: exercises the high word
         const count = 7;
@@ -23,7 +26,7 @@ describe('batched XTS equals OpenSSL XTS per sector (tweak = sector number)', ()
           const c = createCipheriv(`aes-${bits}-xts`, key, le128(firstSector + s));
           expected.set(c.update(plain.subarray(s * sectorSize, (s + 1) * sectorSize)), s * sectorSize);
         }
-        const cipher = new XtsCipher(key, sectorSize);
+        const cipher = new XtsCipher(key, sectorSize, kernel);
         const data = new Uint8Array(plain);
         cipher.encrypt(data, firstSector * sectorSize);
         expect(Buffer.from(data)).toEqual(expected);
@@ -40,20 +43,22 @@ describe('batched XTS equals OpenSSL XTS per sector (tweak = sector number)', ()
 });
 
 describe('batches longer than one 64 KiB cipher slice, and sector numbers above 2^32', () => {
+  const xtsJs = (keyBytes: number) => (key: Uint8Array, sectorSize: number) => new XtsCipher(key.subarray(0, keyBytes), sectorSize, null);
   const cases = [
     { method: 0x8004, name: 'XTS-AES-128', keyBytes: 32 },
+    { method: 0x8004, name: 'XTS-AES-128 (JavaScript whitening)', keyBytes: 32, make: xtsJs(32) },
     { method: 0x8005, name: 'XTS-AES-256', keyBytes: 64 },
     { method: 0x8002, name: 'AES-CBC-128', keyBytes: 16 },
     { method: 0x8000, name: 'AES-CBC-128 + diffuser', keyBytes: 48 },
   ];
-  for (const { method, name, keyBytes } of cases) {
+  for (const { method, name, keyBytes, make } of cases) {
     for (const sectorSize of [512, 4096]) {
       it(`${name}, ${sectorSize}-byte sectors: one call over ~2.3 slices equals sector-by-sector calls`, () => {
         const key = randomBytes(keyBytes);
         const count = Math.ceil((150 * 1024) / sectorSize) + 1; // crosses two slice boundaries, ends mid-slice
         const firstByte = (2 ** 32 + 5) * sectorSize; // sector number with a non-zero high word
         const plain = randomBytes(count * sectorSize);
-        const one = createSectorCipher(method, key, sectorSize)!;
+        const one = make ? make(key, sectorSize) : createSectorCipher(method, key, sectorSize)!;
         const perSector = new Uint8Array(plain);
         for (let s = 0; s < count; s++) one.encrypt(perSector.subarray(s * sectorSize, (s + 1) * sectorSize), firstByte + s * sectorSize);
         const batched = new Uint8Array(plain);

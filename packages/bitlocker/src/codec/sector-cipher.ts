@@ -24,12 +24,13 @@
  */
 import { createCipheriv, createDecipheriv, type Cipher, type Decipher } from 'node:crypto';
 import { diffuserADecrypt, diffuserAEncrypt, diffuserBDecrypt, diffuserBEncrypt } from './diffuser.js';
+import { XTS_WASM_DATA, XTS_WASM_FIRST_TWEAKS, XTS_WASM_SLICE, xtsWhitenKernel, type XtsWhitenKernel } from './xts-whiten-wasm.js';
 
 if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1) {
   throw new Error('@coldfix/bitlocker sector ciphers assume a little-endian host');
 }
 
-const CIPHER_SLICE_BYTES_CONST = 64 * 1024;
+const CIPHER_SLICE_BYTES_CONST = XTS_WASM_SLICE;
 
 export interface SectorCipher {
   readonly sectorSize: number;
@@ -93,7 +94,11 @@ export class XtsCipher implements SectorCipher {
   private readonly dataDec: Decipher;
   private readonly dataEnc: Cipher;
   private readonly tweakEnc: Cipher;
-  constructor(key: Uint8Array, readonly sectorSize: number) {
+  /**
+   * @param kernel the WebAssembly SIMD whitening, or null for the JavaScript loop
+   *   (the fallback where WebAssembly SIMD is missing; tests run both)
+   */
+  constructor(key: Uint8Array, readonly sectorSize: number, private readonly kernel: XtsWhitenKernel | null = xtsWhitenKernel()) {
     const half = key.length / 2;
     const bits = half === 16 ? 128 : 256;
     this.dataDec = ecb(bits, key.subarray(0, half), false) as Decipher;
@@ -124,7 +129,21 @@ export class XtsCipher implements SectorCipher {
   private run(src: Uint8Array, dst: Uint8Array, tweakOffset: number, cipher: Cipher | Decipher): void {
     const count = src.length / this.sectorSize;
     const blocks = this.sectorSize >>> 4;
-    const t0 = asWords(this.tweakEnc.update(le128Blocks(count, tweakOffset / this.sectorSize, 1)));
+    const firstTweaks = this.tweakEnc.update(le128Blocks(count, tweakOffset / this.sectorSize, 1));
+    const kernel = this.kernel;
+    if (kernel) {
+      // WebAssembly SIMD whitening: the slice is copied into the kernel's memory, whitened,
+      // through AES, whitened again and copied out (copies cost less than the JavaScript XORs).
+      const mem = new Uint8Array(kernel.memory.buffer);
+      mem.set(firstTweaks, XTS_WASM_FIRST_TWEAKS);
+      mem.set(src, XTS_WASM_DATA);
+      kernel.pre(count, blocks);
+      mem.set(cipher.update(mem.subarray(XTS_WASM_DATA, XTS_WASM_DATA + src.length)), XTS_WASM_DATA);
+      kernel.post(src.length);
+      dst.set(mem.subarray(XTS_WASM_DATA, XTS_WASM_DATA + src.length));
+      return;
+    }
+    const t0 = asWords(firstTweaks);
     const { w, commit } = words(dst);
     XtsCipher.xorTweaks(w, src === dst ? w : asWords(src), t0, count, blocks);
     commit();

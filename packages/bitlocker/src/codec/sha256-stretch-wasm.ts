@@ -15,40 +15,10 @@
  */
 import { STRETCH_ROUNDS } from './sha256-stretch.js';
 import { SHA256_H0, SHA256_K } from './sha256-constants.js';
+import { instantiate, name, op, section, sleb, uleb } from './wasm-binary.js';
 
 const K = SHA256_K;
 const H0 = SHA256_H0;
-
-// Opcodes (WebAssembly core spec §5.4).
-const op = {
-  get: 0x20, set: 0x21, tee: 0x22, const: 0x41, load: 0x28, store: 0x36,
-  add: 0x6a, sub: 0x6b, and: 0x71, or: 0x72, xor: 0x73, shl: 0x74, shrU: 0x76, rotr: 0x78, ltU: 0x49,
-  loop: 0x03, brIf: 0x0d, end: 0x0b, void: 0x40,
-};
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
-function sleb(n: number): number[] {
-  n |= 0;
-  const out: number[] = [];
-  for (;;) {
-    const byte = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
-      out.push(byte);
-      return out;
-    }
-    out.push(byte | 0x80);
-  }
-}
 
 // Locals: 0 = rounds (param), then named slots.
 const L = {
@@ -139,14 +109,9 @@ function buildBody(): number[] {
   return c;
 }
 
-function section(id: number, payload: number[]): number[] {
-  return [id, ...uleb(payload.length), ...payload];
-}
-
 /** Builds the module bytes (exported for tests and the bench). */
 export function buildStretchModule(): Uint8Array<ArrayBuffer> {
   const body = [...uleb(1), ...uleb(LOCAL_COUNT), 0x7f, ...buildBody()];
-  const name = (s: string) => [...uleb(s.length), ...Array.from(s, (ch) => ch.charCodeAt(0))];
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, [1, 0x60, 2, 0x7f, 0x7f, 0]), // type: (i32 first, i32 end) -> ()
@@ -159,23 +124,11 @@ export function buildStretchModule(): Uint8Array<ArrayBuffer> {
 
 const STRETCH_SLICE = 4096;
 
-/** The slice of the WebAssembly JS API used here (TypeScript's Node lib does not declare it). */
-interface WasmApi {
-  Module: new (bytes: Uint8Array<ArrayBuffer>) => object;
-  Instance: new (module: object) => { exports: unknown };
-}
 let instance: { memory: { buffer: ArrayBuffer }; run: (first: number, end: number) => void } | null | undefined;
 
 function getInstance() {
-  if (instance === undefined) {
-    try {
-      const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-      if (!wasm) throw new Error('no WebAssembly');
-      instance = new wasm.Instance(new wasm.Module(buildStretchModule())).exports as typeof instance;
-    } catch {
-      instance = null; // no WebAssembly: the caller falls back to the JavaScript loop
-    }
-  }
+  // null without WebAssembly: the caller falls back to the JavaScript loop.
+  if (instance === undefined) instance = instantiate<NonNullable<typeof instance>>(buildStretchModule());
   return instance;
 }
 
