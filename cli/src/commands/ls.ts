@@ -2,12 +2,18 @@
  * `coldfix ls IMAGE [PATH] [-r] [--deleted] [--json]`: like `fls -r -p`, with
  * full paths, record-sequence, sizes and the four $SI times; `--json` prints
  * NDJSON, one object per entry (every $FILE_NAME and named stream included).
+ *
+ * Runs on volume.list() (batches over a compact record table, one sequential
+ * $MFT pass); text lines are written as bytes (listing-format.ts), JSON built
+ * as one string per batch, without per-entry objects. entryLines/entryJson
+ * format a walk() entry the same way (the reference, for tests).
  */
 import type { Command } from 'commander';
-import { filetimeToIso, type WalkEntry } from '@coldfix/ntfs';
+import { filetimeToIso, filetimePartsToIso, ListMark, NAMESPACES, RecordBit, type ListBatch, type WalkEntry } from '@coldfix/ntfs';
+import { ByteOutput, writeLsLines } from '../listing-format.js';
 import type { SetExit } from './index.js';
 import { ExitCode } from '../exit-codes.js';
-import { addNtfsOptions, jsonReplacer, openNtfs, StdoutBuffer, type NtfsCliOptions } from '../open-ntfs.js';
+import { addNtfsOptions, jsonReplacer, openNtfs, type NtfsCliOptions } from '../open-ntfs.js';
 
 interface LsOptions extends NtfsCliOptions {
   recursive?: boolean;
@@ -27,13 +33,16 @@ export function registerLsCommand(program: Command, setExit: SetExit): void {
   addNtfsOptions(command);
   command.action(async (image: string, path: string, options: LsOptions) => {
     const { volume, close } = await openNtfs(image, options);
-    const out = new StdoutBuffer();
+    const out = new ByteOutput();
     try {
-      for await (const entry of volume.walk({ root: path, recursive: options.recursive === true, deleted: options.deleted === true })) {
+      const json = options.json === true;
+      for await (const batch of volume.list({ root: path, recursive: options.recursive === true, deleted: options.deleted === true, names: json })) {
         if (out.closed) break;
-        await out.write(options.json ? `${JSON.stringify(entryJson(entry), jsonReplacer)}\n` : entryLines(entry));
+        if (json) out.text(batchJson(batch));
+        else writeLsLines(out, batch);
+        await out.drain();
       }
-      await out.flush();
+      await out.end();
       setExit(ExitCode.ok);
     } finally {
       await close();
@@ -41,8 +50,54 @@ export function registerLsCommand(program: Command, setExit: SetExit): void {
   });
 }
 
+const str = (s: string): string => JSON.stringify(s);
+const JSON_TYPES = ['"file"', '"dir"', '"link"', '"other"'];
+const JSON_NAMESPACES = NAMESPACES.map((n) => `"${n}"`);
+
+/** The NDJSON lines of a batch (same as JSON.stringify(entryJson(entry)) for each entry). */
+export function batchJson(batch: ListBatch): string {
+  const t = batch.table;
+  const pool = t.names;
+  let text = '';
+  for (let i = 0; i < batch.length; i++) {
+    const n = batch.slot[i];
+    const mark = batch.mark[i];
+    if (mark & ListMark.virtual) {
+      text += `{"path":${str(batch.path[i])},"type":"dir","record":${batch.record[i]},"sequence":0,"size":0,"deleted":false,"created":null,"modified":null,"mftModified":null,"accessed":null,"names":[],"streams":[]}\n`;
+      continue;
+    }
+    let line = `{"path":${str(batch.path[i])},"type":${JSON_TYPES[t.type[n]]},"record":${batch.record[i]},"sequence":${t.sequence[n]},"size":${t.size[n]},"deleted":${(mark & ListMark.deleted) !== 0}`;
+    if (mark & ListMark.reallocated) line += ',"reallocated":true';
+    if (mark & ListMark.orphan) line += ',"orphan":true';
+    if (t.bits[n] & RecordBit.hasSi) {
+      const o = n * 8;
+      const si = t.si;
+      line += `,"created":"${filetimePartsToIso(si[o], si[o + 1])}","modified":"${filetimePartsToIso(si[o + 2], si[o + 3])}","mftModified":"${filetimePartsToIso(si[o + 4], si[o + 5])}","accessed":"${filetimePartsToIso(si[o + 6], si[o + 7])}"`;
+    } else line += ',"created":null,"modified":null,"mftModified":null,"accessed":null';
+    line += ',"names":[';
+    for (let s = t.nameStart[n], e = s + t.nameCount[n]; s < e; s++) {
+      const o = s * 8;
+      const ft = pool.times;
+      line += `${s === t.nameStart[n] ? '' : ','}{"name":${str(pool.names[s])},"namespace":${JSON_NAMESPACES[pool.namespace[s]]},"parent":${pool.parent[s]},"parentSequence":${pool.parentSequence[s]},"created":"${filetimePartsToIso(ft[o], ft[o + 1])}","modified":"${filetimePartsToIso(ft[o + 2], ft[o + 3])}","mftModified":"${filetimePartsToIso(ft[o + 4], ft[o + 5])}","accessed":"${filetimePartsToIso(ft[o + 6], ft[o + 7])}"}`;
+    }
+    line += '],"streams":[';
+    let first = true;
+    for (const s of t.streamMap.get(n) ?? []) {
+      if (s.kind !== 'data') continue;
+      line += `${first ? '' : ','}{"name":${str(s.name)},"size":${s.size}}`;
+      first = false;
+    }
+    line += ']';
+    const reparse = t.reparseMap.get(n);
+    if (reparse) line += `,"reparse":${JSON.stringify({ tag: `0x${reparse.tag.toString(16)}`, kind: reparse.kind, ...(reparse.target ? { target: reparse.target } : {}) })}`;
+    text += `${line}}\n`;
+  }
+  return text;
+}
+
 const iso = (t: bigint | undefined): string | null => (t === undefined ? null : filetimeToIso(t));
 
+/** The JSON object of a walk() entry (the reference for batchJson). */
 export function entryJson(entry: WalkEntry) {
   return {
     path: entry.path,
@@ -72,9 +127,15 @@ export function entryJson(entry: WalkEntry) {
   };
 }
 
+/** The NDJSON line of a walk() entry. */
+export function entryJsonLine(entry: WalkEntry): string {
+  return `${JSON.stringify(entryJson(entry), jsonReplacer)}\n`;
+}
+
 const typeCode: Record<WalkEntry['type'], string> = { file: 'r/r', dir: 'd/d', link: 'l/l', other: '-/-' };
 
-function entryLines(entry: WalkEntry): string {
+/** The text lines of a walk() entry (the reference for batchLines). */
+export function entryLines(entry: WalkEntry): string {
   const mark = entry.deleted ? ' *' : '';
   const times = [entry.si?.created, entry.si?.modified, entry.si?.mftModified, entry.si?.accessed].map((t) => iso(t) ?? '-').join('\t');
   const head = `${typeCode[entry.type]}${mark} ${entry.recordNumber}-${entry.sequence}`;

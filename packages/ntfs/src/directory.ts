@@ -11,7 +11,7 @@
 import type { ByteSource } from '@coldfix/io';
 import { corrupt, limit, Limits } from './errors.js';
 import { AttributeType, FileAttribute } from './layout/attribute-types.js';
-import { decodeIndexBlockHeader, decodeIndexEntries, decodeIndexRoot, decodeNodeHeader, type IndexEntry, type IndexRoot, type IndexNodeHeader } from './layout/index-node.js';
+import { decodeIndexBlockHeader, decodeIndexEntries, decodeIndexRoot, decodeNodeHeader, IndexEntryFlag, scanIndexNode, type IndexEntry, type IndexRoot, type IndexNodeHeader } from './layout/index-node.js';
 import { applyFixups } from './codec/fixup.js';
 import { findAttribute, type FileRecord } from './record-view.js';
 import type { UpcaseTable } from './codec/upcase.js';
@@ -81,6 +81,17 @@ export class DirectoryIndex {
   async node(vcn: number): Promise<IndexNode> {
     const cached = this.nodes.get(vcn);
     if (cached) return cached;
+    const { bytes, lsn } = await this.nodeBytes(vcn);
+    const nodeHeader = decodeNodeHeader(bytes, 0x18);
+    const entries = decodeIndexEntries(bytes, nodeHeader, true);
+    const node: IndexNode = { vcn, bytes, header: nodeHeader, entries, lsn };
+    this.nodes.set(vcn, node);
+    if (this.nodes.size > 64) this.nodes.delete(this.nodes.keys().next().value as number);
+    return node;
+  }
+
+  /** The fixed-up INDX block at `vcn`, entries not decoded. Throws CorruptError (NTFS_INDX_*). */
+  async nodeBytes(vcn: number): Promise<{ bytes: Uint8Array; lsn: bigint }> {
     if (!this.allocation) throw corrupt('NTFS_INDEX_NO_ALLOCATION', `record ${this.record.recordNumber}: sub-node VCN ${vcn} but no $INDEX_ALLOCATION`);
     const offset = vcn * this.vcnSize;
     if (offset + this.blockSize > this.allocation.size) throw corrupt('NTFS_INDEX_VCN', `record ${this.record.recordNumber}: sub-node VCN ${vcn} outside the ${this.allocation.size}-byte allocation`);
@@ -97,12 +108,53 @@ export class DirectoryIndex {
       if (!fix.ok) throw corrupt('NTFS_INDX_FIXUP', `record ${where}: INDX block VCN ${vcn}: ${fix.problem}`);
       if (this.preloaded) this.fixedUp.add(offset);
     }
-    const nodeHeader = decodeNodeHeader(bytes, 0x18);
-    const entries = decodeIndexEntries(bytes, nodeHeader, true);
-    const node: IndexNode = { vcn, bytes, header: nodeHeader, entries, lsn: header.lsn };
-    this.nodes.set(vcn, node);
-    if (this.nodes.size > 64) this.nodes.delete(this.nodes.keys().next().value as number);
-    return node;
+    return { bytes, lsn: header.lsn };
+  }
+
+  /**
+   * Every name in collation order into `sink`, like collect() (same order,
+   * same skipped sub-nodes and anomalies) but without an object per entry:
+   * sub-nodes are checked by scanIndexNode, which throws where
+   * decodeIndexEntries would.
+   */
+  async collectNames(sink: IndexNameSink): Promise<void> {
+    const visited = new Set<number>();
+    const where = this.record.recordNumber;
+    const child = async (vcn: number, depth: number): Promise<void> => {
+      if (visited.has(vcn)) {
+        this.volume.note(`record ${where}: $I30 sub-node VCN ${vcn} referenced twice`);
+        return;
+      }
+      visited.add(vcn);
+      let bytes: Uint8Array;
+      let offsets: number[];
+      try {
+        bytes = (await this.nodeBytes(vcn)).bytes;
+        offsets = scanIndexNode(bytes, decodeNodeHeader(bytes, 0x18));
+      } catch (error) {
+        this.volume.note(`record ${where}: ${(error as Error).message}`);
+        return;
+      }
+      await visitRaw(bytes, offsets, depth + 1);
+    };
+    const visitRaw = async (bytes: Uint8Array, offsets: number[], depth: number): Promise<void> => {
+      if (depth > Limits.maxIndexDepth) throw limit('NTFS_INDEX_DEPTH', `record ${where}: $I30 deeper than ${Limits.maxIndexDepth}`);
+      for (const at of offsets) {
+        const flags = bytes[at + 12];
+        if (flags & IndexEntryFlag.hasSubnode) await child(readVcn(bytes, at), depth);
+        if (flags & IndexEntryFlag.last || (bytes[at + 10] | (bytes[at + 11] << 8)) === 0) continue;
+        const key = at + 16;
+        const units = bytes[key + 0x40];
+        let name = '';
+        for (let i = 0; i < units; i++) name += String.fromCharCode(bytes[key + 0x42 + i * 2] | (bytes[key + 0x43 + i * 2] << 8));
+        sink.add(name, bytes[key + 0x41], bytes[at] + bytes[at + 1] * 0x100 + bytes[at + 2] * 0x10000 + bytes[at + 3] * 0x1000000 + bytes[at + 4] * 0x100000000 + bytes[at + 5] * 0x10000000000, bytes[at + 6] | (bytes[at + 7] << 8));
+      }
+    };
+    // The root was decoded (and checked) by open().
+    for (const entry of this.rootNode.entries) {
+      if (entry.subnodeVcn !== null) await child(entry.subnodeVcn, 0);
+      if (!entry.isLast && entry.fileName) sink.add(entry.fileName.name, namespaceCode(entry.fileName.namespace), entry.recordNumber, entry.sequence);
+    }
   }
 
   /**
@@ -192,6 +244,20 @@ export class DirectoryIndex {
     await search(this.rootNode, 0);
     return best;
   }
+}
+
+/** Receives the names of collectNames(), in order. */
+export interface IndexNameSink {
+  add(name: string, namespace: number, recordNumber: number, sequence: number): void;
+}
+
+const namespaceCode = (name: string): number => (name === 'posix' ? 0 : name === 'win32' ? 1 : name === 'dos' ? 2 : 3);
+
+/** Sub-node VCN in the last 8 bytes of the entry at `at` (already checked below 2^53 by scanIndexNode). */
+function readVcn(bytes: Uint8Array, at: number): number {
+  const length = bytes[at + 8] | (bytes[at + 9] << 8);
+  const v = at + length - 8;
+  return (bytes[v] | (bytes[v + 1] << 8) | (bytes[v + 2] << 16)) + bytes[v + 3] * 0x1000000 + ((bytes[v + 4] | (bytes[v + 5] << 8) | (bytes[v + 6] << 16)) + bytes[v + 7] * 0x1000000) * 0x100000000;
 }
 
 export function toDirEntry(entry: IndexEntry, vcn: number | null): DirEntry {

@@ -37,6 +37,8 @@ export const Limits = {
   maxPathDepth: 1024,
   /** Runs decoded from one mapping-pairs array. */
   maxRuns: 1 << 20,
+  /** MFT records above which list() runs over walk() (its record table costs ~52 bytes a record). */
+  maxListRecords: 8 << 20,
   /** Largest $UpCase table (65536 UTF-16 units). */
   upcaseUnits: 65536,
 } as const;

@@ -1,6 +1,9 @@
 export { NtfsVolume, ROOT_RECORD, type OpenOptions } from './volume.js';
 export type { DirEntry, NtfsEntry, WalkEntry, RecordDetails, EntryType, StreamSummary } from './types.js';
 export type { WalkOptions } from './walk.js';
+export { ListBatch, ListMark, toWalkEntry, type ListOptions } from './list/list-volume.js';
+export { RecordTable, RecordBit, NamePool, ENTRY_TYPES, NAMESPACES } from './list/record-table.js';
+export { filetimePartsToIso, filetimePartsToUnixSeconds, writeFiletimeIso } from './codec/filetime-parts.js';
 export { type FileRecord, type JoinedAttribute, standardInformation, fileNames, reparsePoint, joinedAttributes, findAttribute, joinExtents } from './record-view.js';
 export { type AttributeRecord, type DecodedRecord, decodeRecord, decodeAttribute, hasRecordSignature } from './codec/decode-record.js';
 export { DirectoryIndex, type IndexNode, toDirEntry } from './directory.js';

@@ -21,6 +21,7 @@ import { UpcaseTable } from './codec/upcase.js';
 import { findAttribute, joinExtents, type FileRecord, type JoinedAttribute } from './record-view.js';
 import { DirectoryIndex } from './directory.js';
 import { walkVolume, type WalkOptions } from './walk.js';
+import { listVolume, type ListBatch, type ListOptions } from './list/list-volume.js';
 import { describeRecord } from './details.js';
 import type { DirEntry, NtfsEntry, RecordDetails, WalkEntry } from './types.js';
 
@@ -218,7 +219,12 @@ export class NtfsVolume {
    */
   async readRecordBatch(recordNumbers: number[], useCache = false): Promise<Map<number, FileRecord | Error>> {
     const out = new Map<number, FileRecord | Error>();
-    const sorted = [...new Set(recordNumbers)].sort((a, b) => a - b);
+    const sorted: number[] = [];
+    for (const n of [...new Set(recordNumbers)].sort((a, b) => a - b)) {
+      // Each out-of-range number fails alone (not the records sharing its chunk).
+      if (!Number.isSafeInteger(n) || n < 0 || n >= this.mft.recordCount) out.set(n, corrupt('NTFS_RECORD_NUMBER', `MFT record ${n} is outside the $MFT (${this.mft.recordCount} records)`));
+      else sorted.push(n);
+    }
     const perChunk = Math.max(1, Math.floor((1 << 20) / this.recordSize));
     let i = 0;
     while (i < sorted.length) {
@@ -227,17 +233,32 @@ export class NtfsVolume {
       while (j < sorted.length && Math.floor(sorted[j] / perChunk) === chunk) j++;
       const first = sorted[i];
       const last = sorted[j - 1];
+      // A sparse group (a big directory's records in name order) reads record by record through the
+      // chunk cache: copying the whole span for each of a few records made such walks quadratic.
+      const dense = !useCache || (j - i) * 4 >= last - first + 1;
       let bytes: Uint8Array | null = null;
-      try {
-        if (first < 0 || last >= this.mft.recordCount) throw corrupt('NTFS_RECORD_NUMBER', `MFT record ${last} is outside the $MFT (${this.mft.recordCount} records)`);
-        // Straight from the stream: a walk reads each chunk about once, so caching would only add copies.
-        bytes = await (useCache ? this.mft.cache : this.mft.stream).read(first * this.recordSize, (last - first + 1) * this.recordSize);
-      } catch (error) {
-        for (let k = i; k < j; k++) out.set(sorted[k], error as Error);
+      if (dense) {
+        try {
+          // Straight from the stream: a walk reads each chunk about once, so caching would only add copies.
+          bytes = await (useCache ? this.mft.cache : this.mft.stream).read(first * this.recordSize, (last - first + 1) * this.recordSize);
+        } catch (error) {
+          for (let k = i; k < j; k++) out.set(sorted[k], error as Error);
+          i = j;
+          continue;
+        }
       }
-      for (let k = i; k < j && bytes; k++) {
+      for (let k = i; k < j; k++) {
         const n = sorted[k];
-        const raw = bytes.subarray((n - first) * this.recordSize, (n - first + 1) * this.recordSize);
+        let raw: Uint8Array;
+        if (bytes) raw = bytes.subarray((n - first) * this.recordSize, (n - first + 1) * this.recordSize);
+        else {
+          try {
+            raw = await this.mft.readRaw(n);
+          } catch (error) {
+            out.set(n, error as Error);
+            continue;
+          }
+        }
         try {
           const decoded = decodeRecord(raw, n);
           const record: FileRecord = { ...decoded, attributeList: null, extensionRecords: [], bytes: raw, extents: [] };
@@ -419,6 +440,16 @@ export class NtfsVolume {
   /** Every entry under `root` (default: the volume root), depth first, like `fls -r -p` (and `-d` with `deleted`). */
   walk(options: WalkOptions = {}): AsyncIterable<WalkEntry> {
     return walkVolume(this, options);
+  }
+
+  /**
+   * The same entries as walk(), in the same order, in batches of parallel
+   * arrays over a compact record table filled by one sequential $MFT pass:
+   * the fast path for listings and timelines (no object per entry). Batches
+   * stay valid after the next one is produced.
+   */
+  list(options: ListOptions = {}): AsyncIterable<ListBatch> {
+    return listVolume(this, options);
   }
 
   /** Everything about one record: attributes, names with times, runlists, anomalies. */

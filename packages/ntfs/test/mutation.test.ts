@@ -1,7 +1,7 @@
 /**
  * Corrupted volumes (fast-check mutations of a real Windows volume): MFT
  * records, INDX blocks of a 2048-entry directory and runlists get random
- * bytes; opening, walking (with deleted entries) and reading every stream
+ * bytes; opening, walking and listing (with deleted entries) and reading every stream
  * must end in typed errors or anomalies, never a crash, a hang or unbounded
  * memory.
  */
@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { ColdfixError, MemorySource } from '@coldfix/io';
-import { NtfsVolume, findAttribute } from '../src/index.js';
+import { NtfsVolume, findAttribute, toWalkEntry } from '../src/index.js';
 import { fixture, haveFixtures } from './helpers/fixtures.js';
 
 interface Region {
@@ -40,6 +40,13 @@ async function exercise(bytes: Uint8Array): Promise<void> {
           if (!(error instanceof ColdfixError)) throw error;
         }
       }
+    }
+    // The fast listing (sequential MFT pass, raw record decoder, raw $I30 scan) over the same damage.
+    let listed = 0;
+    for await (const batch of volume.list({ deleted: true, names: true })) {
+      listed += batch.length;
+      if (listed > 100_000) throw new Error('list does not end');
+      for (let i = 0; i < batch.length; i++) toWalkEntry(batch, i);
     }
     await volume.resolve('/Large Directory/Directory 1234').catch((error) => {
       if (!(error instanceof ColdfixError)) throw error;

@@ -114,6 +114,43 @@ export function decodeIndexEntries(bytes: Uint8Array, header: IndexNodeHeader, f
   }
 }
 
+/**
+ * The offsets of the entries of one $I30 node, up to and including the last
+ * marker, with exactly the checks of decodeIndexEntries(…, true) (and of
+ * decodeFileName on each key): it throws the same CorruptErrors, but builds
+ * no entry objects (listings read names straight from the buffer).
+ */
+export function scanIndexNode(bytes: Uint8Array, header: IndexNodeHeader): number[] {
+  const start = header.headerOffset + header.entriesOffset;
+  const end = Math.min(header.headerOffset + header.usedSize, bytes.length);
+  const offsets: number[] = [];
+  let at = start;
+  if (start < header.headerOffset + 16 || start > end) throw corrupt('NTFS_INDEX_ENTRIES_OFFSET', `entries offset ${header.entriesOffset} outside the node (used ${header.usedSize})`);
+  while (true) {
+    if (at + 16 > end) throw corrupt('NTFS_INDEX_ENTRY_OVERRUN', `index entry at ${at} runs past the used size ${end}`);
+    const length = bytes[at + 8] | (bytes[at + 9] << 8);
+    const keyLength = bytes[at + 10] | (bytes[at + 11] << 8);
+    const flags = bytes[at + 12] | (bytes[at + 13] << 8);
+    if (length < 16 || at + length > end || length % 8 !== 0) throw corrupt('NTFS_INDEX_ENTRY_LENGTH', `index entry at ${at} has length ${length}`);
+    const isLast = (flags & IndexEntryFlag.last) !== 0;
+    const hasSub = (flags & IndexEntryFlag.hasSubnode) !== 0;
+    if (16 + keyLength + (hasSub ? 8 : 0) > length) throw corrupt('NTFS_INDEX_KEY_LENGTH', `index entry at ${at}: key of ${keyLength} bytes does not fit length ${length}`);
+    // VCNs of 2^53 and above: the high 32 bits reach 0x200000.
+    if (hasSub && (bytes[at + length - 4] | (bytes[at + length - 3] << 8) | (bytes[at + length - 2] << 16)) + bytes[at + length - 1] * 0x1000000 >= 0x200000) {
+      const v = viewOf(bytes).getBigUint64(at + length - 8, true);
+      if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw corrupt('NTFS_INDEX_SUBNODE_VCN', `sub-node VCN ${v}`);
+    }
+    if (!isLast && keyLength > 0) {
+      if (keyLength < 0x42) throw corrupt('NTFS_FN_SHORT', `$FILE_NAME of ${keyLength} bytes`);
+      const units = bytes[at + 16 + 0x40];
+      if (0x42 + units * 2 > keyLength) throw corrupt('NTFS_FN_NAME', `name of ${units} units overruns the ${keyLength}-byte $FILE_NAME`);
+    }
+    offsets.push(at);
+    if (isLast) return offsets;
+    at += length;
+  }
+}
+
 /** INDX block header fields (before the node header at 0x18). */
 export interface IndexBlockHeader {
   usaOffset: number;

@@ -1,0 +1,153 @@
+/**
+ * Listing output written as bytes (ls, timeline): lines are formatted
+ * straight into 1 MiB buffers (ASCII digits and FILETIMEs without
+ * intermediate strings, names UTF-8 encoded in place, as a string write to
+ * stdout encodes them), handed to stdout with back-pressure. EPIPE (`| head`)
+ * stops output quietly.
+ */
+import { ListMark, RecordBit, writeFiletimeIso, type ListBatch } from '@coldfix/ntfs';
+
+const CHUNK = 1 << 20;
+
+export class ByteOutput {
+  buf: Buffer = Buffer.allocUnsafe(CHUNK);
+  pos = 0;
+  closed = false;
+  private full: Buffer[] = [];
+
+  constructor(private readonly stream: NodeJS.WritableStream = process.stdout) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') this.closed = true;
+    });
+  }
+
+  /** Makes room for `n` more bytes (may switch `buf`: take it after this call). */
+  room(n: number): Buffer {
+    if (this.pos + n > this.buf.length) {
+      if (this.pos) this.full.push(this.buf.subarray(0, this.pos));
+      this.buf = Buffer.allocUnsafe(Math.max(CHUNK, n));
+      this.pos = 0;
+    }
+    return this.buf;
+  }
+
+  /** Appends a string, UTF-8 encoded. */
+  text(s: string): void {
+    this.room(s.length * 3);
+    this.pos += this.buf.write(s, this.pos);
+  }
+
+  /** Writes the filled buffers out, waiting when stdout says to. */
+  async drain(): Promise<void> {
+    const chunks = this.full;
+    this.full = [];
+    for (const chunk of chunks) {
+      if (this.closed) return;
+      if (!this.stream.write(chunk)) {
+        await new Promise<void>((resolve) => {
+          const done = (): void => {
+            this.stream.off('drain', done);
+            this.stream.off('error', done);
+            resolve();
+          };
+          this.stream.on('drain', done);
+          this.stream.on('error', done);
+        });
+      }
+    }
+  }
+
+  async end(): Promise<void> {
+    if (this.pos) this.full.push(this.buf.subarray(0, this.pos));
+    this.buf = Buffer.allocUnsafe(0);
+    this.pos = 0;
+    await this.drain();
+  }
+}
+
+/** Writes a non-negative integer (< 2^53) in decimal; returns the position after it. */
+export function writeUint(b: Uint8Array, p: number, v: number): number {
+  let len = 1;
+  for (let x = v; x >= 10; x = Math.floor(x / 10)) len++;
+  for (let i = p + len - 1; i >= p; i--) {
+    b[i] = 48 + (v % 10);
+    v = Math.floor(v / 10);
+  }
+  return p + len;
+}
+
+/**
+ * The four $SI times of slot `n`, tab-separated (a time equal to the one
+ * before it is copied, not formatted again); `-` for each when there is no $SI.
+ */
+export function writeSiTimes(b: Uint8Array, p: number, si: Uint32Array, has: boolean, n: number, separator: number): number {
+  if (!has) {
+    for (let k = 0; k < 4; k++) {
+      if (k) b[p++] = separator;
+      b[p++] = 45;
+    }
+    return p;
+  }
+  const o = n * 8;
+  let previous = -1;
+  for (let k = 0; k < 4; k++) {
+    if (k) b[p++] = separator;
+    const start = p;
+    if (previous >= 0 && si[o + 2 * k] === si[o + 2 * k - 2] && si[o + 2 * k + 1] === si[o + 2 * k - 1]) {
+      b.copyWithin(p, previous, previous + (start - previous - 1));
+      p += start - previous - 1;
+    } else p = writeFiletimeIso(si[o + 2 * k], si[o + 2 * k + 1], b, p);
+    previous = start;
+  }
+  return p;
+}
+
+const TYPE_CODES = ['r/r', 'd/d', 'l/l', '-/-'].map((s) => Buffer.from(s, 'latin1'));
+
+/**
+ * `fls -p`-like lines of a batch: `type[ *] record-sequence<TAB>path<TAB>size<TAB>4 $SI times`,
+ * plus one `path:stream` line per named $DATA.
+ */
+export function writeLsLines(out: ByteOutput, batch: ListBatch): void {
+  const t = batch.table;
+  for (let i = 0; i < batch.length; i++) {
+    const path = batch.path[i];
+    const mark = batch.mark[i];
+    if (mark & ListMark.virtual) {
+      out.text(`d/d ${batch.record[i]}-0\t${path}\t0\t-\t-\t-\t-\n`);
+      continue;
+    }
+    const n = batch.slot[i];
+    const b = out.room(path.length * 3 + 256);
+    const lineStart = out.pos;
+    let p = lineStart;
+    const code = TYPE_CODES[t.type[n]];
+    b[p++] = code[0];
+    b[p++] = code[1];
+    b[p++] = code[2];
+    if (mark & ListMark.deleted) {
+      b[p++] = 32;
+      b[p++] = 42;
+    }
+    b[p++] = 32;
+    p = writeUint(b, p, batch.record[i]);
+    b[p++] = 45;
+    p = writeUint(b, p, t.sequence[n]);
+    const headEnd = p;
+    b[p++] = 9;
+    p += b.write(path, p);
+    b[p++] = 9;
+    p = writeUint(b, p, t.size[n]);
+    b[p++] = 9;
+    const timesStart = p;
+    p = writeSiTimes(b, p, t.si, (t.bits[n] & RecordBit.hasSi) !== 0, n, 9);
+    b[p++] = 10;
+    out.pos = p;
+    const streams = t.streamMap.get(n);
+    if (streams) {
+      const head = b.toString('latin1', lineStart, headEnd);
+      const times = b.toString('latin1', timesStart, p - 1);
+      for (const s of streams) if (s.kind === 'data') out.text(`${head}\t${path}:${s.name}\t${s.size}\t${times}\n`);
+    }
+  }
+}

@@ -1,0 +1,297 @@
+/**
+ * The fast listing: the same entries, in the same order, as walkVolume()
+ * (walk.ts, which stays the reference: `fls -r -p` order and rules, deleted
+ * entries and $OrphanFiles), produced in batches over a RecordTable filled
+ * by one sequential $MFT pass (scan-mft.ts) instead of a decoded record and
+ * an object per entry. Directory names come from the $I30 trees
+ * (DirectoryIndex.collectNames), as the walk reads them.
+ *
+ * Memory: the table (RecordTable.bytesPerRecord per MFT record, ~52 B, plus
+ * the names when asked for) and one directory's names per level. Above
+ * Limits.maxListRecords records the listing runs over walk() instead, a
+ * batch at a time (bounded memory, slower).
+ */
+import { corrupt, Limits } from '../errors.js';
+import { DirectoryIndex, type IndexNameSink } from '../directory.js';
+import type { WalkOptions } from '../walk.js';
+import type { NtfsVolume } from '../volume.js';
+import type { WalkEntry } from '../types.js';
+import { NAMESPACES, RecordBit, RecordState, RecordTable } from './record-table.js';
+import { resolveSlow, scanMft } from './scan-mft.js';
+import { fillFromWalk } from './list-fallback.js';
+
+export interface ListOptions extends WalkOptions {
+  /** Also decode every $FILE_NAME (with its times) of records in use: `RecordTable.names` (JSON, timelines). */
+  names?: boolean;
+}
+
+/** Bits of `ListBatch.mark`. */
+export const ListMark = {
+  deleted: 1,
+  /** Deleted name whose record has been reused by another file. */
+  reallocated: 2,
+  /** Found through the MFT only ($OrphanFiles). */
+  orphan: 4,
+  /** The virtual `/$OrphanFiles` directory (no record: `slot` is -1). */
+  virtual: 8,
+} as const;
+
+/**
+ * Up to BATCH entries, as parallel arrays; each entry's record data is in
+ * `table` at index `slot[i]` (the record number, or a batch-local index when
+ * the listing runs over walk()).
+ */
+export class ListBatch {
+  length = 0;
+  readonly path: string[] = [];
+  readonly name: string[] = [];
+  /** Namespace code of the name (index into NAMESPACES). */
+  readonly namespace: number[] = [];
+  readonly record: number[] = [];
+  readonly slot: number[] = [];
+  readonly parent: number[] = [];
+  readonly mark: number[] = [];
+  constructor(readonly table: RecordTable) {}
+
+  push(path: string, name: string, namespace: number, record: number, slot: number, parent: number, mark: number): void {
+    this.path.push(path);
+    this.name.push(name);
+    this.namespace.push(namespace);
+    this.record.push(record);
+    this.slot.push(slot);
+    this.parent.push(parent);
+    this.mark.push(mark);
+    this.length++;
+  }
+}
+
+const BATCH = 4096;
+const ROOT = 5;
+
+interface Tail {
+  path: string;
+  name: string;
+  namespace: number;
+  record: number;
+  childSequence: number;
+}
+
+class Frame implements IndexNameSink {
+  names: string[] = [];
+  namespaces: number[] = [];
+  records: number[] = [];
+  sequences: number[] = [];
+  next = 0;
+  tail: Tail[] = [];
+  nextTail = 0;
+  constructor(readonly dir: number, readonly path: string, readonly depth: number) {}
+  add(name: string, namespace: number, recordNumber: number, sequence: number): void {
+    // DOS-only 8.3 names are not listed (fls).
+    if (namespace === 2) return;
+    this.names.push(name);
+    this.namespaces.push(namespace);
+    this.records.push(recordNumber);
+    this.sequences.push(sequence);
+  }
+}
+
+/** Every entry of a walk, in batches; see ListBatch. */
+export async function* listVolume(volume: NtfsVolume, options: ListOptions): AsyncGenerator<ListBatch> {
+  if (volume.recordCount > Limits.maxListRecords) {
+    yield* fillFromWalk(volume.walk(options), BATCH);
+    return;
+  }
+  let rootRecord = ROOT;
+  let rootPath = '';
+  if (options.root) {
+    const entry = await volume.resolve(options.root);
+    rootRecord = entry.recordNumber;
+    rootPath = entry.path === '/' ? '' : entry.path;
+  }
+  const deleted = options.deleted === true;
+  const wantNames = options.names === true;
+  const table = await scanMft(volume, { names: wantNames, deleted });
+  const count = table.recordCount;
+  const pool = table.names;
+  // Children of each directory among deleted records: parent -> candidates (ascending).
+  const byParent = new Map<number, number[]>();
+  if (deleted) {
+    for (let n = 0; n < count; n++) {
+      if (!(table.bits[n] & RecordBit.deletedCandidate)) continue;
+      for (let s = table.nameStart[n], e = s + table.nameCount[n]; s < e; s++) {
+        if (pool.namespace[s] === 2) continue;
+        const parent = pool.parent[s];
+        const list = byParent.get(parent);
+        if (list) {
+          if (list[list.length - 1] !== n) list.push(n);
+        } else byParent.set(parent, [n]);
+      }
+    }
+  }
+  const seen = new Uint8Array((count >> 3) + 1);
+  const see = (n: number): void => {
+    if (n >= 0 && n < count) seen[n >> 3] |= 1 << (n & 7);
+  };
+  see(rootRecord);
+  const maxDepth = options.recursive === false ? 0 : Limits.maxPathDepth;
+  let batch = new ListBatch(table);
+
+  const deletedTail = (dir: number, path: string, dirSequence: number, already: Set<number> | null): Tail[] => {
+    const out: Tail[] = [];
+    for (const n of byParent.get(dir) ?? []) {
+      if (already?.has(n)) continue;
+      for (let s = table.nameStart[n], e = s + table.nameCount[n]; s < e; s++) {
+        if (pool.namespace[s] === 2 || pool.parent[s] !== dir) continue;
+        const ps = pool.parentSequence[s];
+        if (ps !== dirSequence && ps !== dirSequence - 1) continue;
+        see(n);
+        out.push({ path: `${path}/${pool.names[s]}`, name: pool.names[s], namespace: pool.namespace[s], record: n, childSequence: table.sequence[n] });
+      }
+    }
+    return out;
+  };
+
+  const directoryFrame = async (dir: number, path: string, depth: number): Promise<Frame | null> => {
+    if (depth > Limits.maxPathDepth) {
+      volume.note(`${path}: deeper than ${Limits.maxPathDepth} directories; not descended`);
+      return null;
+    }
+    const frame = new Frame(dir, path, depth);
+    let dirSequence: number;
+    try {
+      const own = (await volume.readRecordBatch([dir])).get(dir)!;
+      if (own instanceof Error) throw own;
+      dirSequence = own.sequence;
+      const index = await DirectoryIndex.open(volume, own);
+      await index.collectNames(frame);
+    } catch (error) {
+      volume.note(`${path || '/'}: directory unreadable: ${(error as Error).message}`);
+      return null;
+    }
+    // Records the fast pass declined, resolved in one batch before they are listed.
+    let slow: number[] | null = null;
+    for (const n of frame.records) if (n >= 0 && n < count && table.state[n] === RecordState.slow) (slow ??= []).push(n);
+    if (slow) await resolveSlow(volume, table, slow, wantNames);
+    if (deleted) frame.tail = deletedTail(dir, path, dirSequence, new Set(frame.records));
+    return frame;
+  };
+
+  const deletedFrame = (dir: number, path: string, depth: number, dirSequence: number): Frame | null => {
+    if (!deleted || depth > Limits.maxPathDepth) return null;
+    const frame = new Frame(dir, path, depth);
+    frame.tail = deletedTail(dir, path, dirSequence, null);
+    return frame;
+  };
+
+  /** Depth-first over an explicit stack, as walk.ts runStack. */
+  async function* run(first: Frame | null): AsyncGenerator<ListBatch> {
+    if (!first) return;
+    const stack: Frame[] = [first];
+    const ancestors = new Set<number>([first.dir]);
+    while (stack.length) {
+      if (batch.length >= BATCH) {
+        yield batch;
+        batch = new ListBatch(table);
+      }
+      const top = stack[stack.length - 1];
+      let child: Frame | null = null;
+      const canDescend = top.depth < maxDepth;
+      // Live $I30 entries first.
+      while (top.next < top.records.length && batch.length < BATCH) {
+        const i = top.next++;
+        const n = top.records[i];
+        if (n < 0 || n >= count || table.state[n] === RecordState.error) {
+          const error = n >= 0 && n < count ? table.errors.get(n)! : corrupt('NTFS_RECORD_NUMBER', `MFT record ${n} is outside the $MFT (${count} records)`);
+          volume.note(`${top.path}: record ${n}: ${error.message}`);
+          continue;
+        }
+        const bits = table.bits[n];
+        const live = (bits & RecordBit.inUse) !== 0 && table.sequence[n] === top.sequences[i];
+        if (!live && !deleted) continue;
+        if (n === top.dir) continue;
+        see(n);
+        const path = `${top.path}/${top.names[i]}`;
+        batch.push(path, top.names[i], top.namespaces[i], n, n, top.dir, live ? 0 : bits & RecordBit.inUse ? ListMark.deleted | ListMark.reallocated : ListMark.deleted);
+        if (live && bits & RecordBit.isDirectory && canDescend && !ancestors.has(n)) {
+          child = await directoryFrame(n, path, top.depth + 1);
+          if (child) break;
+        }
+      }
+      // Then the deleted children.
+      if (!child && top.next >= top.records.length) {
+        while (top.nextTail < top.tail.length && batch.length < BATCH) {
+          const t = top.tail[top.nextTail++];
+          batch.push(t.path, t.name, t.namespace, t.record, t.record, top.dir, ListMark.deleted);
+          if (table.bits[t.record] & RecordBit.isDirectory && canDescend && !ancestors.has(t.record)) {
+            child = deletedFrame(t.record, t.path, top.depth + 1, t.childSequence);
+            if (child) break;
+          }
+        }
+        if (!child && top.nextTail >= top.tail.length) {
+          stack.pop();
+          ancestors.delete(top.dir);
+        }
+      }
+      if (child) {
+        ancestors.add(child.dir);
+        stack.push(child);
+      }
+    }
+  }
+
+  yield* run(await directoryFrame(rootRecord, rootPath, 0));
+  if (rootRecord === ROOT && maxDepth > 0) {
+    // Orphans: deleted records not reached through a directory (TSK's virtual $OrphanFiles, numbered one past the last record).
+    const orphanDir = '/$OrphanFiles';
+    batch.push(orphanDir, '$OrphanFiles', 0, count, -1, ROOT, ListMark.virtual);
+    if (deleted) {
+      for (let n = 0; n < count; n++) {
+        if (!(table.bits[n] & RecordBit.deletedCandidate) || seen[n >> 3] & (1 << (n & 7))) continue;
+        let s = table.nameStart[n];
+        const e = s + table.nameCount[n];
+        while (s < e && pool.namespace[s] === 2) s++;
+        const has = s < e;
+        const name = has ? pool.names[s] : `OrphanFile-${n}`;
+        see(n);
+        const path = `${orphanDir}/${name}`;
+        batch.push(path, name, has ? pool.namespace[s] : 0, n, n, has ? pool.parent[s] : 0, ListMark.deleted | ListMark.orphan);
+        if (table.bits[n] & RecordBit.isDirectory) yield* run(deletedFrame(n, path, 1, table.sequence[n]));
+        if (batch.length >= BATCH) {
+          yield batch;
+          batch = new ListBatch(table);
+        }
+      }
+    }
+  }
+  if (batch.length) yield batch;
+}
+
+/** A walk entry from a batch entry (tests, and callers that want objects; costs what walk() costs). */
+export function toWalkEntry(batch: ListBatch, i: number): WalkEntry {
+  const t = batch.table;
+  const n = batch.slot[i];
+  const mark = batch.mark[i];
+  const time = (k: number): bigint => (BigInt(t.si[n * 8 + 2 * k + 1]) << 32n) | BigInt(t.si[n * 8 + 2 * k]);
+  const fnTime = (s: number, k: number): bigint => (BigInt(t.names.times[s * 8 + 2 * k + 1]) << 32n) | BigInt(t.names.times[s * 8 + 2 * k]);
+  const virtual = (mark & ListMark.virtual) !== 0;
+  const names: WalkEntry['names'] = [];
+  if (!virtual) {
+    for (let s = t.nameStart[n], e = s + t.nameCount[n]; s < e; s++) {
+      names.push({
+        parentRecordNumber: t.names.parent[s], parentSequence: t.names.parentSequence[s],
+        created: fnTime(s, 0), modified: fnTime(s, 1), mftModified: fnTime(s, 2), accessed: fnTime(s, 3),
+        allocatedSize: 0, dataSize: t.names.dataSize[s], flags: 0, reparseTag: 0, namespace: NAMESPACES[t.names.namespace[s]], name: t.names.names[s],
+      });
+    }
+  }
+  const bits = virtual ? RecordBit.isDirectory : t.bits[n];
+  return {
+    path: batch.path[i], name: batch.name[i], namespace: NAMESPACES[batch.namespace[i]], recordNumber: batch.record[i],
+    sequence: virtual ? 0 : t.sequence[n], parentRecordNumber: batch.parent[i], type: virtual ? 'dir' : t.entryType(n),
+    isDirectory: (bits & RecordBit.isDirectory) !== 0, deleted: (mark & ListMark.deleted) !== 0, reallocated: (mark & ListMark.reallocated) !== 0,
+    orphan: (mark & ListMark.orphan) !== 0, size: virtual ? 0 : t.size[n],
+    si: !virtual && bits & RecordBit.hasSi ? { created: time(0), modified: time(1), mftModified: time(2), accessed: time(3), fileAttributes: 0 } : null,
+    names, streams: virtual ? [] : [...t.streams(n)], reparse: virtual ? null : t.reparse(n),
+    hasDefaultData: (bits & RecordBit.hasDefaultData) !== 0, hasIndexRoot: (bits & RecordBit.hasIndexRoot) !== 0,
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * Sequential $MFT reads for scans into caller-owned buffers: each chunk is
+ * mapped through the $MFT runlist to volume extents, read with readInto
+ * straight into the buffer (no allocation, no copy), below any block cache
+ * (io CachedSource and RangeSource are pass-through layers: a scan would only
+ * copy through and evict the cache). Chunks touching anything unusual (sparse
+ * or unmapped runs, bytes past the initialized size or the volume) are read
+ * through Mft.readRange, which zero-fills and throws as every other read does.
+ */
+import { CachedSource, RangeSource, readInto, type ByteSource } from '@coldfix/io';
+import type { Mft } from '../mft.js';
+import { findRun } from '../codec/runlist.js';
+
+export class MftScanReader {
+  private readonly base: ByteSource;
+  private readonly baseOffset: number;
+
+  private readonly initializedSize: number;
+
+  constructor(private readonly mft: Mft) {
+    this.initializedSize = mft.stream.geometry.initializedSize;
+    let source = mft.volume;
+    let offset = 0;
+    for (;;) {
+      if (source instanceof CachedSource) source = source.parent;
+      else if (source instanceof RangeSource) {
+        offset += source.start;
+        source = source.parent;
+      } else break;
+    }
+    this.base = source;
+    this.baseOffset = offset;
+  }
+
+  /** Fills `into` (count records' bytes) with records [first, first + count). */
+  async read(first: number, count: number, into: Uint8Array): Promise<void> {
+    const { recordSize, clusterSize, runs } = this.mft;
+    const from = first * recordSize;
+    const to = from + count * recordSize;
+    const volumeSize = this.mft.volume.size;
+    const plan: Array<[number, number, number]> = [];
+    let position = from;
+    let plain = to <= this.initializedSize;
+    while (plain && position < to) {
+      const index = findRun(runs, Math.floor(position / clusterSize));
+      const run = index >= 0 ? runs[index] : undefined;
+      if (!run || run.lcn === null) {
+        plain = false;
+        break;
+      }
+      const end = Math.min(to, (run.vcn + run.length) * clusterSize);
+      const volumeOffset = run.lcn * clusterSize + (position - run.vcn * clusterSize);
+      if (volumeOffset + (end - position) > volumeSize) plain = false;
+      plan.push([volumeOffset, position - from, end - position]);
+      position = end;
+    }
+    if (!plain) {
+      into.set(await this.mft.readRange(first, count));
+      return;
+    }
+    await Promise.all(plan.map(([volumeOffset, at, length]) => readInto(this.base, this.baseOffset + volumeOffset, into.subarray(at, at + length))));
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * One sequential pass over the $MFT in large chunks (16 MiB, the next read in
+ * flight while the current chunk is decoded) filling a RecordTable. Records
+ * the fast decoder declines are left for the full decoder: unallocated ones
+ * at once when deleted entries are wanted (walk.ts scanUnallocated, same
+ * rules), the others on demand when the listing reaches them (resolveSlow).
+ */
+import { summarize } from '../walk.js';
+import type { FileRecord } from '../record-view.js';
+import type { NtfsVolume } from '../volume.js';
+import { RecordBit, RecordState, RecordTable } from './record-table.js';
+import { isFileRecord, RawResult, summarizeRaw } from './summarize-raw.js';
+import { MftScanReader } from './mft-reader.js';
+
+/** Bytes per scan read (two such buffers are in use). */
+const SCAN_BYTES = 16 << 20;
+
+export interface ScanOptions {
+  /** Collect $FILE_NAME attributes of records in use too (unallocated ones always get theirs). */
+  names: boolean;
+  /** Resolve unallocated records the fast decoder declines now (they are deleted candidates). */
+  deleted: boolean;
+}
+
+export async function scanMft(volume: NtfsVolume, options: ScanOptions): Promise<RecordTable> {
+  const mft = volume.mft;
+  const size = volume.recordSize;
+  const table = new RecordTable(mft.recordCount);
+  const perChunk = Math.max(1, Math.floor(SCAN_BYTES / size));
+  const reader = new MftScanReader(mft);
+  // Two buffers: the next chunk is read into one while the other is decoded.
+  const buffers = [new Uint8Array(Math.min(perChunk, mft.recordCount) * size), new Uint8Array(Math.min(perChunk, Math.max(0, mft.recordCount - perChunk)) * size)];
+  const read = (first: number, k: number): Promise<Uint8Array> | null => {
+    if (first >= mft.recordCount) return null;
+    const count = Math.min(perChunk, mft.recordCount - first);
+    const into = buffers[k & 1].subarray(0, count * size);
+    return reader.read(first, count, into).then(() => into);
+  };
+  let pending = read(0, 0);
+  for (let first = 0, k = 0; pending; first += perChunk, k++) {
+    const chunk = await pending;
+    pending = read(first + perChunk, k + 1);
+    const count = Math.floor(chunk.length / size);
+    let declined: number[] | null = null;
+    for (let i = 0; i < count; i++) {
+      const at = i * size;
+      const n = first + i;
+      const inUse = (chunk[at + 0x16] & 1) !== 0;
+      if (summarizeRaw(table, chunk, at, size, n, options.names || !inUse) === RawResult.slow) {
+        table.state[n] = RecordState.slow;
+        if (!inUse && options.deleted && isFileRecord(chunk, at)) (declined ??= []).push(n);
+      }
+    }
+    // Declined unallocated records: decoded as scanUnallocated does (no attribute list, anomalies not noted).
+    for (const n of declined ?? []) {
+      try {
+        const record = volume.decodeRaw(await mft.readRaw(n), n);
+        storeSummary(table, n, record, true);
+        if (record.baseRecordNumber === 0 && record.attributes.length > 0) table.bits[n] |= RecordBit.deletedCandidate;
+      } catch (error) {
+        table.state[n] = RecordState.error;
+        table.errors.set(n, error as Error);
+      }
+    }
+  }
+  return table;
+}
+
+/**
+ * Resolves declined records through the full reader (readRecordBatch: fixups,
+ * attribute list joined, anomalies noted), as the walk reads them.
+ */
+export async function resolveSlow(volume: NtfsVolume, table: RecordTable, recordNumbers: number[], names: boolean): Promise<void> {
+  const batch = await volume.readRecordBatch(recordNumbers, true);
+  for (const [n, record] of batch) {
+    if (record instanceof Error) {
+      table.state[n] = RecordState.error;
+      table.errors.set(n, record);
+    } else storeSummary(table, n, record, names || !record.inUse);
+  }
+}
+
+const lo = (t: bigint): number => Number(t & 0xffffffffn);
+const hi = (t: bigint): number => Number((t >> 32n) & 0xffffffffn);
+
+/** Writes summarize(record) into slot `n`. */
+export function storeSummary(table: RecordTable, n: number, record: FileRecord, names: boolean): void {
+  const s = summarize(record);
+  let bits = table.bits[n] & RecordBit.deletedCandidate;
+  if (record.inUse) bits |= RecordBit.inUse;
+  if (s.isDirectory) bits |= RecordBit.isDirectory;
+  if (s.hasDefaultData) bits |= RecordBit.hasDefaultData;
+  if (s.hasIndexRoot) bits |= RecordBit.hasIndexRoot;
+  if (s.si) {
+    bits |= RecordBit.hasSi;
+    const times = [s.si.created, s.si.modified, s.si.mftModified, s.si.accessed];
+    for (let k = 0; k < 4; k++) {
+      table.si[n * 8 + k * 2] = lo(times[k]);
+      table.si[n * 8 + k * 2 + 1] = hi(times[k]);
+    }
+  }
+  const pool = table.names;
+  table.nameStart[n] = pool.length;
+  if (names) {
+    bits |= RecordBit.hasNames;
+    for (const fn of s.names) {
+      const slot = pool.add(fn.name, namespaceCode(fn.namespace), fn.parentRecordNumber, fn.parentSequence, fn.dataSize);
+      const times = [fn.created, fn.modified, fn.mftModified, fn.accessed];
+      for (let k = 0; k < 4; k++) {
+        pool.times[slot * 8 + k * 2] = lo(times[k]);
+        pool.times[slot * 8 + k * 2 + 1] = hi(times[k]);
+      }
+    }
+  }
+  table.nameCount[n] = pool.length - table.nameStart[n];
+  table.bits[n] = bits;
+  table.type[n] = s.type === 'file' ? 0 : s.type === 'dir' ? 1 : s.type === 'link' ? 2 : 3;
+  table.sequence[n] = s.sequence;
+  table.size[n] = s.size;
+  if (s.streams.length) table.streamMap.set(n, s.streams);
+  else table.streamMap.delete(n);
+  if (s.reparse) table.reparseMap.set(n, s.reparse);
+  table.state[n] = RecordState.ready;
+}
+
+const namespaceCode = (name: string): number => (name === 'posix' ? 0 : name === 'win32' ? 1 : name === 'dos' ? 2 : 3);
