@@ -4,6 +4,7 @@
  * times drift between runs on shared machines; ratios are what count).
  *
  *   npx tsc -b bench && node bench/dist/bitlocker-bench.js [--fixtures DIR]
+ *     [--only stretch,sectors,fixtures,generated] [--generated-mib N]
  *
  * 1. Stretch (1,048,576 rounds): node:crypto createHash per round, the
  *    JavaScript loop, the WebAssembly loop, and a C loop over OpenSSL's SHA256()
@@ -353,13 +354,18 @@ async function benchGeneratedVolumes(sizeMiB: number): Promise<void> {
 
 async function main(): Promise<void> {
   process.stdout.write(`coldfix BitLocker bench — node ${process.version}, load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
-  await benchStretch();
-  await benchSectorCrypto();
-  process.stdout.write('\n== whole volume: ours vs dislocker-file, same file, same run ==\n');
-  await benchVolume('suspended', {}, ['-c']);
-  await benchVolume('aes_128_diffuser', { passwords: ['password12!@'] }, ['-upassword12!@']);
-  await benchVolume('aes_256', { passwords: ['password12!@'] }, ['-upassword12!@']);
-  await benchGeneratedVolumes(Number(args[args.indexOf('--generated-mib') + 1]) || 256);
+  // --only stretch,sectors,fixtures,generated runs those sections (default: all).
+  const only = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1].split(',')) : undefined;
+  const want = (section: string) => !only || only.has(section);
+  if (want('stretch')) await benchStretch();
+  if (want('sectors')) await benchSectorCrypto();
+  if (want('fixtures')) {
+    process.stdout.write('\n== whole volume: ours vs dislocker-file, same file, same run ==\n');
+    await benchVolume('suspended', {}, ['-c']);
+    await benchVolume('aes_128_diffuser', { passwords: ['password12!@'] }, ['-upassword12!@']);
+    await benchVolume('aes_256', { passwords: ['password12!@'] }, ['-upassword12!@']);
+  }
+  if (want('generated')) await benchGeneratedVolumes(Number(args[args.indexOf('--generated-mib') + 1]) || 256);
 }
 
 await main();
