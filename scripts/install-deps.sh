@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what coldfix's tests and sample need on a fresh Debian 12 machine:
 # the Debian packages for the oracle tools and image generators, then the npm
-# packages (from package-lock.json) and the TypeScript build.
+# packages (from package-lock.json), the optional native key-stretch addon and
+# the TypeScript build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,4 +36,5 @@ fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
+bash scripts/build-native.sh # the optional native key stretch (C compiler + Node's headers; else WebAssembly)
 npx tsc -b

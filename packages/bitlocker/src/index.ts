@@ -31,3 +31,4 @@ export async function readBitLockerInfo(source: ByteSource): Promise<BitLockerIn
 /** The two stretch implementations, for bench/ (stretchKey picks WebAssembly when available). */
 export { stretchKeyJs } from './codec/sha256-stretch.js';
 export { stretchKeyWasm } from './codec/sha256-stretch-wasm.js';
+export { stretchKeyNative } from './codec/sha256-stretch-native.js';

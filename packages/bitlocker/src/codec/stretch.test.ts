@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { stretchKeyJs } from './sha256-stretch.js';
 import { buildStretchModule, stretchKeyWasm } from './sha256-stretch-wasm.js';
 import { passwordInitialHash, stretchKey } from './stretch.js';
+import { nativeStretchAddon, stretchKeyNative } from './sha256-stretch-native.js';
 
 /** Reference: the structure of libbde's format doc hashed with OpenSSL's SHA-256, one call per round. */
 function reference(initial: Uint8Array, salt: Uint8Array, rounds: number): string {
@@ -27,6 +28,16 @@ describe('BitLocker key stretch', () => {
       expect(Buffer.from(stretchKeyWasm(initial, salt, rounds)!).toString('hex')).toBe(want);
       expect(Buffer.from(stretchKey(initial, salt, rounds)).toString('hex')).toBe(want);
     }
+  });
+
+  // scripts/test.sh builds the addon and sets COLDFIX_EXPECT_NATIVE=1: there it must load and agree.
+  // Elsewhere (no C compiler) the comparison runs only if it loaded; stretchKey then uses WebAssembly.
+  if (process.env.COLDFIX_EXPECT_NATIVE === '1') it('the native addon was built and loads', () => expect(nativeStretchAddon()).not.toBeNull());
+  if (nativeStretchAddon()) it('the native addon equals the OpenSSL reference', () => {
+    for (const rounds of [1, 2, 100, 4097, 70000]) {
+      expect(Buffer.from(stretchKeyNative(initial, salt, rounds)!).toString('hex')).toBe(reference(initial, salt, rounds));
+    }
+    expect(() => stretchKeyNative(initial.subarray(1), salt, 1)).toThrow(RangeError);
   });
 
   it('the generated module is small valid WebAssembly', () => {

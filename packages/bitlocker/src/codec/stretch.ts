@@ -8,12 +8,13 @@
 import { createHash } from 'node:crypto';
 import { STRETCH_ROUNDS, stretchKeyJs } from './sha256-stretch.js';
 import { stretchKeyWasm } from './sha256-stretch-wasm.js';
+import { stretchKeyNative } from './sha256-stretch-native.js';
 
 export { STRETCH_ROUNDS };
 
-/** The stretch with the fastest implementation available (WebAssembly, else JavaScript). */
+/** The stretch with the fastest implementation available (native addon, else WebAssembly, else JavaScript). */
 export function stretchKey(initialHash: Uint8Array, salt: Uint8Array, rounds = STRETCH_ROUNDS): Uint8Array {
-  return stretchKeyWasm(initialHash, salt, rounds) ?? stretchKeyJs(initialHash, salt, rounds);
+  return stretchKeyNative(initialHash, salt, rounds) ?? stretchKeyWasm(initialHash, salt, rounds) ?? stretchKeyJs(initialHash, salt, rounds);
 }
 
 export function sha256(data: Uint8Array): Uint8Array {
