@@ -3,8 +3,8 @@
  * the thread boundary. Runs the compiled package (workers load dist/worker.js);
  * `npm test` builds before running vitest.
  */
-import { describe, expect, it } from 'vitest';
-import { mkdtemp, writeFile, copyFile } from 'node:fs/promises';
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtemp, writeFile, copyFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,12 @@ import { errorFromJSON, CorruptError, NotFoundError, type SerializedColdfixError
 import { crowdstrike291 } from '@coldfix/repair';
 
 const dist = new URL('../dist/index.js', import.meta.url);
+
+/** Scratch folders of this file, removed when it ends. */
+const scratch: string[] = [];
+afterAll(async () => {
+  await Promise.all(scratch.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+});
 
 describe('runBatch', () => {
   it('has a compiled worker to load (npm test builds first)', () => {
@@ -21,6 +27,7 @@ describe('runBatch', () => {
   it('runs each image on a worker and serialises errors with their class and code', async () => {
     const { runBatch } = (await import(dist.href)) as typeof import('../src/index.js');
     const dir = await mkdtemp(join(tmpdir(), 'coldfix-batch-'));
+    scratch.push(dir);
     const garbage = join(dir, 'garbage.img');
     await writeFile(garbage, Buffer.alloc(100, 1));
     const missing = join(dir, 'missing.vhd');
@@ -44,6 +51,7 @@ describe('runBatch', () => {
   it('dry-runs a clean NTFS volume on a worker', async () => {
     const { runBatch } = (await import(dist.href)) as typeof import('../src/index.js');
     const dir = await mkdtemp(join(tmpdir(), 'coldfix-batch-'));
+    scratch.push(dir);
     const image = join(dir, 'vol.img');
     // A bare mkntfs volume: NTFS, no Windows tree, so the rule finds nothing.
     const { execFileSync } = await import('node:child_process');

@@ -81,7 +81,9 @@ runSourceContract('JournaledFile', async () => {
 runSourceContract('DryRunOverlay over a read-only file', async () => {
   const expected = random(33_333);
   const file = await tempFile(expected);
-  return { source: new DryRunOverlay(await FileSource.open(file.path), { maxBytes: 1 << 20 }), expected, cleanup: file.cleanup };
+  const base = await FileSource.open(file.path);
+  // The overlay does not own its base: close the file too.
+  return { source: new DryRunOverlay(base, { maxBytes: 1 << 20 }), expected, cleanup: async () => { await base.close(); await file.cleanup(); } };
 });
 
 runSourceContract('DryRunOverlay over memory, 512-byte pages', async () => {

@@ -4,7 +4,7 @@
  * and with deleted entries), and every file and stream reads like TSK.
  * Volumes inside partitioned disks are opened at their catalog offset.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { FileSource, RangeSource, type ByteSource } from '@coldfix/io';
 import { loadCatalog } from '@coldfix/test-images';
 import { NtfsVolume, toWalkEntry, type WalkEntry } from '../src/index.js';
@@ -18,8 +18,15 @@ const cases = wanted.flatMap((name) => {
   return entry.volumes.filter((v) => v.fs === 'ntfs').map((v) => ({ name: `${name} @${v.offset}`, image: entry.image, offset: v.offset, size: v.size, deletedFacts: v.deleted ?? [], contents: name === 'ntfs-basic' || (name !== 'ntfs-bigdir' && name !== 'windows-sample') }));
 });
 
+/** Files opened by this test file, closed when it ends (no FileHandle left to the garbage collector). */
+const opened: FileSource[] = [];
+afterAll(async () => {
+  await Promise.all(opened.splice(0).map((f) => f.close()));
+});
+
 async function open(image: string, offset: number, size: number): Promise<NtfsVolume> {
   let source: ByteSource = await FileSource.open(image);
+  opened.push(source as FileSource);
   if (offset) source = new RangeSource(source, offset, size);
   return NtfsVolume.open(source);
 }

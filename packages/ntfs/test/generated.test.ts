@@ -4,7 +4,7 @@
  * deleted entries), every file and stream reads the same bytes as `icat`,
  * and $SI times equal istat's.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { FileSource } from '@coldfix/io';
 import { NtfsVolume, filetimeToIso, type WalkEntry } from '../src/index.js';
@@ -34,6 +34,7 @@ describe.each([
     image = buildVolume(name, script, size, cluster).path;
     volume = await NtfsVolume.open(await FileSource.open(image));
   });
+  afterAll(() => volume?.source.close());
 
   it('opens with the geometry ntfsinfo reports', () => {
     const info = execFileSync('ntfsinfo', ['-m', image], { encoding: 'utf8' });
@@ -84,6 +85,7 @@ describe('generated volume with a 20,000-entry directory', () => {
   it('lists it like fls and looks every name up through the B+ tree', async () => {
     const image = buildVolume('bigdir', bigDirScript(20000), '128M').path;
     const volume = await NtfsVolume.open(await FileSource.open(image));
+    onTestFinished(() => volume.source.close());
     const big = await volume.resolve('/big');
     const names: string[] = [];
     for await (const e of volume.readdir(big.recordNumber)) names.push(e.name);

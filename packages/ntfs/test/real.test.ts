@@ -3,7 +3,7 @@
  * MANIFEST.md): listings equal `fls -r -p -l` (with deleted entries), every
  * allocated file and stream equals `icat`, and the MANIFEST facts hold.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, renameSync } from 'node:fs';
@@ -15,8 +15,15 @@ import { fixture, fixturesRoot, haveFixtures } from './helpers/fixtures.js';
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
+/** Files opened by this test file, closed when it ends (no FileHandle left to the garbage collector). */
+const opened: FileSource[] = [];
+afterAll(async () => {
+  await Promise.all(opened.splice(0).map((f) => f.close()));
+});
+
 async function openAt(path: string, offsetSectors = 0): Promise<NtfsVolume> {
   let source: ByteSource = await FileSource.open(path);
+  opened.push(source as FileSource);
   if (offsetSectors) source = new RangeSource(source, offsetSectors * 512, source.size - offsetSectors * 512);
   return NtfsVolume.open(source);
 }

@@ -3,7 +3,7 @@
  * clean and keep the reader's view (NtfsVolume.walk) equal to ntfs-3g's
  * (`ntfsls -R`) after every step. Bounded runs; the long sweep lives in bench/.
  */
-import { describe, expect, it, beforeAll } from 'vitest';
+import { afterAll, describe, expect, it, beforeAll } from 'vitest';
 import fc from 'fast-check';
 import { WritableFileSource } from '@coldfix/io';
 import { NtfsVolume } from '../src/volume.js';
@@ -40,6 +40,18 @@ async function ourView(path: string): Promise<string[]> {
 describe('random delete sequences (property, checked against ntfs-3g)', () => {
   let base: string;
   let files: string[];
+  // interruptAfterTimeLimit races a run against the clock and abandons it: wait for abandoned runs
+  // here so that their finally blocks (close the file, remove the scratch copy) run before the file ends.
+  const inflight = new Set<Promise<unknown>>();
+  const track = <T>(run: () => Promise<T>): Promise<T> => {
+    const p = run();
+    inflight.add(p);
+    void p.then(() => inflight.delete(p), () => inflight.delete(p));
+    return p;
+  };
+  afterAll(async () => {
+    await Promise.allSettled([...inflight]);
+  });
   beforeAll(() => {
     base = buildVolume('property', { sizeMiB: 32, tree: TREE });
     files = ntfslsAll(base).filter((p) => /\.(txt|log|dat)$/.test(p) && !p.startsWith('$'));
@@ -55,7 +67,7 @@ describe('random delete sequences (property, checked against ntfs-3g)', () => {
           // a run of neighbours in the 700-entry directory: empties leaves and frees INDX blocks
           fc.record({ mode: fc.constant('run' as const), start: fc.nat(), length: fc.integer({ min: 10, max: 40 }) }),
         ),
-        async (plan) => {
+        (plan) => track(async () => {
         const work = copyVolume(base);
         try {
           const many = files.filter((f) => f.startsWith('many/')).sort();
@@ -92,7 +104,7 @@ describe('random delete sequences (property, checked against ntfs-3g)', () => {
         } finally {
           work.dispose();
         }
-        }),
+        })),
       { numRuns: 6, interruptAfterTimeLimit: 40_000 },
     );
   }, 120_000);

@@ -56,7 +56,12 @@ describe('deleteFile with 512-byte clusters', () => {
       // ntfs-3g fills the emptied directory again (it grows the root back into the kept $INDEX_ALLOCATION).
       expect(withMount(work.path, 'for i in $(seq 1 80); do echo $i > "shrink/again $i"; done; ls shrink | wc -l').trim()).toBe('80');
       expect(ntfsfixDry(work.path).ok).toBe(true);
-      expect((await checkVolume(await WritableFileSource.openWritable(work.path))).findings).toEqual([]);
+      const again = await WritableFileSource.openWritable(work.path);
+      try {
+        expect((await checkVolume(again)).findings).toEqual([]);
+      } finally {
+        await again.close();
+      }
     } finally {
       work.dispose();
     }

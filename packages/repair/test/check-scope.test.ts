@@ -6,7 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkScope, scopeClaims } from '@coldfix/ntfs';
 import { crowdstrike291, repairImage, scanImage } from '@coldfix/repair';
@@ -20,6 +20,7 @@ let work: string;
 beforeAll(async () => {
   images = await ensureE2eImages();
   work = await scratchDir('scope');
+  return () => rm(work, { recursive: true, force: true });
 }, 600_000);
 
 /** Changes one byte of $MFTMirr's copy of record 3 (a byte no fixup covers): MFT_MIRROR_MISMATCH, in every check's scope. */
