@@ -9,13 +9,17 @@
  * package, nothing is downloaded at install). It is loaded by name at run time: when it is not
  * installed, this prints why and exits 0, and the CLI keeps running from dist/.
  *
+ * `import.meta.url` keeps meaning the module's own file: each occurrence becomes that file's URL
+ * relative to the bundle, so code that finds files beside itself (the bitlocker native stretch addon,
+ * ajv and yaml through createRequire) finds them where it did before bundling.
+ *
  * Staleness: cli/dist/coldfix.bundle.json lists every input file with its size and mtime; the
  * launcher (cli/bin/coldfix.js) uses the bundle only while every input is unchanged, otherwise
  * dist/main.js. `coldfix batch` always runs from dist/ (its worker pool loads the packages from
  * node_modules; mixing those with bundled copies would split the error classes).
  */
 import { writeFile, stat, rm } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 interface RolldownOutputChunk {
@@ -53,6 +57,16 @@ async function main(): Promise<void> {
     // Node built-ins; the third-party packages (loaded lazily or CommonJS); the batch pool (see above).
     external: [/^node:/, 'commander', 'ajv', 'yaml', 'piscina', '@coldfix/batch'],
     logLevel: 'warn',
+    plugins: [
+      {
+        name: 'coldfix-own-import-meta-url',
+        transform(code: string, id: string): string | null {
+          if (!code.includes('import.meta.url')) return null;
+          const fromBundle = relative(dirname(bundlePath), id).split(sep).join('/');
+          return code.replaceAll('import.meta.url', `new URL(${JSON.stringify(fromBundle)}, import.meta.url).href`);
+        },
+      },
+    ],
   });
   const { output } = await build.write({ file: bundlePath, format: 'esm', codeSplitting: false, sourcemap: false });
   await build.close?.();
