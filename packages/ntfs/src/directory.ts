@@ -52,8 +52,11 @@ export class DirectoryIndex {
     this.blockCount = allocation ? Math.floor(allocation.size / blockSize) : 0;
   }
 
-  /** Throws CorruptError (NTFS_NOT_DIRECTORY / NTFS_INDEX_*) when the record has no usable $I30. */
-  static async open(volume: NtfsVolume, record: FileRecord, indexName = '$I30'): Promise<DirectoryIndex> {
+  /**
+   * Throws CorruptError (NTFS_NOT_DIRECTORY / NTFS_INDEX_*) when the record has no usable $I30.
+   * `source` replaces the volume's source for the INDX blocks (listings read them below the block cache).
+   */
+  static async open(volume: NtfsVolume, record: FileRecord, indexName = '$I30', source?: ByteSource): Promise<DirectoryIndex> {
     const rootAttr = findAttribute(record, AttributeType.indexRoot, indexName);
     if (!rootAttr?.value) throw corrupt('NTFS_NOT_DIRECTORY', `record ${record.recordNumber} has no ${indexName} $INDEX_ROOT`, record.extents[0]?.offset, { recordNumber: record.recordNumber });
     const root = decodeIndexRoot(rootAttr.value);
@@ -62,7 +65,7 @@ export class DirectoryIndex {
     const blockSize = root.indexBlockSize || volume.indexBlockSize;
     if (blockSize < 256 || blockSize > Limits.maxRecordSize || (blockSize & (blockSize - 1)) !== 0) throw corrupt('NTFS_INDEX_BLOCK_SIZE', `record ${record.recordNumber}: index block size ${blockSize}`);
     const allocAttr = findAttribute(record, AttributeType.indexAllocation, indexName);
-    const allocation = allocAttr && !allocAttr.resident ? volume.attributeSource(allocAttr, `record ${record.recordNumber} ${indexName}`) : null;
+    const allocation = allocAttr && !allocAttr.resident ? volume.attributeSource(allocAttr, `record ${record.recordNumber} ${indexName}`, source) : null;
     const bitmapAttr = findAttribute(record, AttributeType.bitmap, indexName);
     let bitmap: Uint8Array | null = null;
     if (bitmapAttr) bitmap = bitmapAttr.resident ? bitmapAttr.value ?? null : await volume.readNonResident(bitmapAttr, 1 << 20);

@@ -351,12 +351,12 @@ export class NtfsVolume {
   }
 
   /** @internal A ByteSource over a joined attribute. */
-  attributeSource(attribute: JoinedAttribute, label: string): ByteSource {
+  attributeSource(attribute: JoinedAttribute, label: string, source: ByteSource = this.source): ByteSource {
     if (attribute.resident) return new MemorySource((attribute.value ?? new Uint8Array(0)).slice(), { identity: label });
     if (attribute.encrypted) this.note(`${label} is EFS-encrypted: raw ciphertext returned`);
     // Windows uses 16-cluster units (value 4); anything past 64 KiB x 2^8 is corruption, not a size to allocate.
     if (attribute.compressed && attribute.compressionUnit > 8) throw corrupt('NTFS_COMPRESSION_UNIT', `${label}: compression unit 2^${attribute.compressionUnit} clusters`);
-    return new AttributeStream(this.source, {
+    return new AttributeStream(source, {
       clusterSize: this.clusterSize,
       runs: attribute.runs,
       dataSize: attribute.dataSize,

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { FileSource, RangeSource, type ByteSource } from '@coldfix/io';
 import { loadCatalog } from '@coldfix/test-images';
-import { NtfsVolume, filetimeToIso, filetimeToUnixSeconds, filetimePartsToIso, filetimePartsToUnixSeconds, toWalkEntry, type ListOptions, type WalkEntry } from '../src/index.js';
+import { NtfsVolume, filetimeToIso, filetimeToUnixSeconds, filetimePartsToIso, filetimePartsToUnixSeconds, writeFiletimeIso, toWalkEntry, type ListOptions, type WalkEntry } from '../src/index.js';
 import { fixture, haveFixtures } from './helpers/fixtures.js';
 
 /** The fields list() promises to share with walk(). */
@@ -82,13 +82,16 @@ describe.skipIf(!haveFixtures())('list() equals walk() on the real fixtures', ()
 });
 
 describe('FILETIME halves', () => {
-  it('format like filetimeToIso / filetimeToUnixSeconds for every u64', () => {
+  it('format like filetimeToIso / filetimeToUnixSeconds for every u64 (strings and bytes)', () => {
     const check = (t: bigint) => {
       const lo = Number(t & 0xffffffffn);
       const hi = Number(t >> 32n);
       expect(filetimePartsToIso(lo, hi)).toBe(filetimeToIso(t));
       expect(filetimePartsToUnixSeconds(lo, hi)).toBe(filetimeToUnixSeconds(t));
+      const end = writeFiletimeIso(lo, hi, bytes, 3);
+      expect(Buffer.from(bytes.subarray(3, end)).toString('latin1')).toBe(filetimeToIso(t));
     };
+    const bytes = new Uint8Array(64);
     for (const t of [0n, 1n, 9999999n, 10000000n, 116444736000000000n, 116444735999999999n, 133320345779724723n, (1n << 64n) - 1n, 2650467743999999999n, 2650467744000000000n]) check(t);
     fc.assert(fc.property(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), (t) => check(t)), { numRuns: 2000 });
     fc.assert(fc.property(fc.bigInt({ min: 100000000000000000n, max: 160000000000000000n }), (t) => check(t)), { numRuns: 2000 });

@@ -44,8 +44,16 @@ let lastDayText = '';
  * `2023-06-23T02:16:17.9724723Z` from the FILETIME halves (unsigned 32-bit
  * `lo` and `hi`); identical to `filetimeToIso`.
  */
+let lastLo = -1;
+let lastHi = -1;
+let lastText = '';
+
 export function filetimePartsToIso(lo: number, hi: number): string {
-  const fraction = filetimeFraction(lo, hi);
+  // The times of one record (and of its $FILE_NAMEs) are often equal.
+  if (lo === lastLo && hi === lastHi) return lastText;
+  const hiMod = hi - Math.floor(hi / 1e7) * 1e7;
+  const x = hiMod * TWO_32_MOD_1E7 + lo;
+  const fraction = x - Math.floor(x / 1e7) * 1e7;
   const unix = seconds1601(lo, hi, fraction) - EPOCH_SECONDS;
   const day = Math.floor(unix / 86400);
   if (day !== lastDay) {
@@ -67,7 +75,10 @@ export function filetimePartsToIso(lo: number, hi: number): string {
   const h = Math.floor(s / 3600);
   const mi = Math.floor((s - h * 3600) / 60);
   const f = String(fraction);
-  return `${lastDayText}${TWO_DIGITS[h]}:${TWO_DIGITS[mi]}:${TWO_DIGITS[s - h * 3600 - mi * 60]}.${FRACTION_PAD[7 - f.length]}${f}Z`;
+  lastLo = lo;
+  lastHi = hi;
+  lastText = `${lastDayText}${TWO_DIGITS[h]}:${TWO_DIGITS[mi]}:${TWO_DIGITS[s - h * 3600 - mi * 60]}.${FRACTION_PAD[7 - f.length]}${f}Z`;
+  return lastText;
 }
 
 /** "YYYY-MM-DDT" as bytes for the last day written (see lastDay). */
@@ -80,7 +91,11 @@ let dayBytesDay = NaN;
  * for years up to 9999.
  */
 export function writeFiletimeIso(lo: number, hi: number, out: Uint8Array, at: number): number {
-  let fraction = filetimeFraction(lo, hi);
+  // Integer arithmetic only below (a float `%` is a C call in V8): x mod 10^7 as x - floor(x / 10^7) * 10^7,
+  // exact since x < 2^53 and a quotient cannot round across an integer from below.
+  const hiMod = hi - Math.floor(hi / 1e7) * 1e7;
+  const x = hiMod * TWO_32_MOD_1E7 + lo;
+  let fraction = x - Math.floor(x / 1e7) * 1e7;
   const unix = seconds1601(lo, hi, fraction) - EPOCH_SECONDS;
   const day = Math.floor(unix / 86400);
   if (day !== dayBytesDay) {
@@ -92,24 +107,29 @@ export function writeFiletimeIso(lo: number, hi: number, out: Uint8Array, at: nu
     for (let i = 0; i < 11; i++) dayBytes[i] = text.charCodeAt(i);
     dayBytesDay = day;
   }
-  out.set(dayBytes, at);
-  let s = unix - day * 86400;
-  const h = Math.floor(s / 3600);
+  for (let i = 0; i < 11; i++) out[at + i] = dayBytes[i];
+  let s = (unix - day * 86400) | 0;
+  const h = (s / 3600) | 0;
   s -= h * 3600;
-  const m = Math.floor(s / 60);
+  const m = (s / 60) | 0;
   s -= m * 60;
-  out[at + 11] = 48 + Math.floor(h / 10);
-  out[at + 12] = 48 + (h % 10);
+  let q = (h / 10) | 0;
+  out[at + 11] = 48 + q;
+  out[at + 12] = 48 + h - q * 10;
   out[at + 13] = 58;
-  out[at + 14] = 48 + Math.floor(m / 10);
-  out[at + 15] = 48 + (m % 10);
+  q = (m / 10) | 0;
+  out[at + 14] = 48 + q;
+  out[at + 15] = 48 + m - q * 10;
   out[at + 16] = 58;
-  out[at + 17] = 48 + Math.floor(s / 10);
-  out[at + 18] = 48 + (s % 10);
+  q = (s / 10) | 0;
+  out[at + 17] = 48 + q;
+  out[at + 18] = 48 + s - q * 10;
   out[at + 19] = 46;
+  let f = fraction | 0;
   for (let i = 26; i > 19; i--) {
-    out[at + i] = 48 + (fraction % 10);
-    fraction = Math.floor(fraction / 10);
+    q = (f / 10) | 0;
+    out[at + i] = 48 + f - q * 10;
+    f = q;
   }
   out[at + 27] = 90;
   return at + 28;

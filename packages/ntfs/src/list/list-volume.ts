@@ -19,6 +19,7 @@ import type { WalkEntry } from '../types.js';
 import { NAMESPACES, RecordBit, RecordState, RecordTable } from './record-table.js';
 import { resolveSlow, scanMft } from './scan-mft.js';
 import { fillFromWalk } from './list-fallback.js';
+import { uncachedSource } from './mft-reader.js';
 
 export interface ListOptions extends WalkOptions {
   /** Also decode every $FILE_NAME (with its times) of records in use: `RecordTable.names` (JSON, timelines). */
@@ -135,6 +136,8 @@ export async function* listVolume(volume: NtfsVolume, options: ListOptions): Asy
   see(rootRecord);
   const maxDepth = options.recursive === false ? 0 : Limits.maxPathDepth;
   let batch = new ListBatch(table);
+  // INDX blocks are read once each: below the block cache (copies and evictions for nothing).
+  const indexSource = uncachedSource(volume.source);
 
   const deletedTail = (dir: number, path: string, dirSequence: number, already: Set<number> | null): Tail[] => {
     const out: Tail[] = [];
@@ -162,7 +165,7 @@ export async function* listVolume(volume: NtfsVolume, options: ListOptions): Asy
       const own = (await volume.readRecordBatch([dir])).get(dir)!;
       if (own instanceof Error) throw own;
       dirSequence = own.sequence;
-      const index = await DirectoryIndex.open(volume, own);
+      const index = await DirectoryIndex.open(volume, own, '$I30', indexSource);
       await index.collectNames(frame);
     } catch (error) {
       volume.note(`${path || '/'}: directory unreadable: ${(error as Error).message}`);

@@ -11,6 +11,27 @@ import { CachedSource, RangeSource, readInto, type ByteSource } from '@coldfix/i
 import type { Mft } from '../mft.js';
 import { findRun } from '../codec/runlist.js';
 
+/**
+ * The bytes of `source` read below pass-through caches and windows: the
+ * innermost source and the offset of `source`'s byte 0 in it.
+ */
+export function unwrapSource(source: ByteSource): { base: ByteSource; offset: number } {
+  let offset = 0;
+  for (;;) {
+    if (source instanceof CachedSource) source = source.parent;
+    else if (source instanceof RangeSource) {
+      offset += source.start;
+      source = source.parent;
+    } else return { base: source, offset };
+  }
+}
+
+/** `source` without its pass-through caches (same bytes, same size): for reads made once, in bulk. */
+export function uncachedSource(source: ByteSource): ByteSource {
+  const { base, offset } = unwrapSource(source);
+  return base === source ? source : new RangeSource(base, offset, source.size, 'uncached');
+}
+
 export class MftScanReader {
   private readonly base: ByteSource;
   private readonly baseOffset: number;
@@ -19,21 +40,16 @@ export class MftScanReader {
 
   constructor(private readonly mft: Mft) {
     this.initializedSize = mft.stream.geometry.initializedSize;
-    let source = mft.volume;
-    let offset = 0;
-    for (;;) {
-      if (source instanceof CachedSource) source = source.parent;
-      else if (source instanceof RangeSource) {
-        offset += source.start;
-        source = source.parent;
-      } else break;
-    }
-    this.base = source;
+    const { base, offset } = unwrapSource(mft.volume);
+    this.base = base;
     this.baseOffset = offset;
   }
 
-  /** Fills `into` (count records' bytes) with records [first, first + count). */
-  async read(first: number, count: number, into: Uint8Array): Promise<void> {
+  /**
+   * Records [first, first + count) as bytes: in `into` (count records long), or, when the source
+   * below has no readInto and one extent holds the chunk, in the buffer that source returns (no copy).
+   */
+  async read(first: number, count: number, into: Uint8Array): Promise<Uint8Array> {
     const { recordSize, clusterSize, runs } = this.mft;
     const from = first * recordSize;
     const to = from + count * recordSize;
@@ -56,8 +72,10 @@ export class MftScanReader {
     }
     if (!plain) {
       into.set(await this.mft.readRange(first, count));
-      return;
+      return into;
     }
+    if (!this.base.readInto && plan.length === 1) return this.base.read(this.baseOffset + plan[0][0], plan[0][2]);
     await Promise.all(plan.map(([volumeOffset, at, length]) => readInto(this.base, this.baseOffset + volumeOffset, into.subarray(at, at + length))));
+    return into;
   }
 }

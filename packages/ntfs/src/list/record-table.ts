@@ -50,11 +50,19 @@ const NO_STREAMS: readonly StreamSummary[] = Object.freeze([]) as readonly Strea
 export class NamePool {
   length = 0;
   names: string[] = [];
-  namespace = new Uint8Array(1024);
-  parent = new Float64Array(1024);
-  parentSequence = new Uint16Array(1024);
-  dataSize = new Float64Array(1024);
-  times = new Uint32Array(1024 * 8);
+  namespace: Uint8Array;
+  parent: Float64Array;
+  parentSequence: Uint16Array;
+  dataSize: Float64Array;
+  times: Uint32Array;
+
+  constructor(capacity = 1024) {
+    this.namespace = new Uint8Array(capacity);
+    this.parent = new Float64Array(capacity);
+    this.parentSequence = new Uint16Array(capacity);
+    this.dataSize = new Float64Array(capacity);
+    this.times = new Uint32Array(capacity * 8);
+  }
 
   /** Reserves one slot and returns its index. */
   add(name: string, namespace: number, parent: number, parentSequence: number, dataSize: number): number {
@@ -69,7 +77,7 @@ export class NamePool {
   }
 
   private grow(): void {
-    const n = this.namespace.length * 2;
+    const n = Math.ceil(this.namespace.length * 1.5) + 1024;
     const grow = <T extends Uint8Array | Uint16Array | Uint32Array | Float64Array>(a: T, size: number): T => {
       const b = new (a.constructor as new (n: number) => T)(size);
       b.set(a as never);
@@ -95,12 +103,14 @@ export class RecordTable {
   /** First NamePool slot of the record's names, and how many. */
   readonly nameStart: Int32Array;
   readonly nameCount: Uint16Array;
-  readonly names = new NamePool();
+  readonly names: NamePool;
   readonly streamMap = new Map<number, StreamSummary[]>();
   readonly reparseMap = new Map<number, ReparsePoint>();
   readonly errors = new Map<number, Error>();
 
-  constructor(readonly recordCount: number) {
+  /** `nameCapacity`: expected $FILE_NAME count (grown as needed). */
+  constructor(readonly recordCount: number, nameCapacity = 1024) {
+    this.names = new NamePool(Math.max(1024, nameCapacity));
     this.state = new Uint8Array(recordCount);
     this.bits = new Uint8Array(recordCount);
     this.type = new Uint8Array(recordCount);

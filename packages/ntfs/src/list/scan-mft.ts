@@ -13,7 +13,7 @@ import { isFileRecord, RawResult, summarizeRaw } from './summarize-raw.js';
 import { MftScanReader } from './mft-reader.js';
 
 /** Bytes per scan read (two such buffers are in use). */
-const SCAN_BYTES = 16 << 20;
+const SCAN_BYTES = 4 << 20;
 
 export interface ScanOptions {
   /** Collect $FILE_NAME attributes of records in use too (unallocated ones always get theirs). */
@@ -25,7 +25,8 @@ export interface ScanOptions {
 export async function scanMft(volume: NtfsVolume, options: ScanOptions): Promise<RecordTable> {
   const mft = volume.mft;
   const size = volume.recordSize;
-  const table = new RecordTable(mft.recordCount);
+  // With every name wanted, about one and a half a record (Win32 + DOS pairs); otherwise only deleted records' names.
+  const table = new RecordTable(mft.recordCount, options.names ? Math.ceil(mft.recordCount * 1.5) : 1024);
   const perChunk = Math.max(1, Math.floor(SCAN_BYTES / size));
   const reader = new MftScanReader(mft);
   // Two buffers: the next chunk is read into one while the other is decoded.
@@ -34,7 +35,7 @@ export async function scanMft(volume: NtfsVolume, options: ScanOptions): Promise
     if (first >= mft.recordCount) return null;
     const count = Math.min(perChunk, mft.recordCount - first);
     const into = buffers[k & 1].subarray(0, count * size);
-    return reader.read(first, count, into).then(() => into);
+    return reader.read(first, count, into);
   };
   let pending = read(0, 0);
   for (let first = 0, k = 0; pending; first += perChunk, k++) {
