@@ -239,15 +239,16 @@ async function settleAll<T>(items: T[], limit: number, task: (item: T) => Promis
 }
 
 /**
- * Opens the image for writing through the undo journal, or null when a precondition refuses it (a
- * pending journal, a folder the journal cannot go in): the plan then runs read-only and the write
- * step reports the refusal, as it always did.
+ * Opens the image for writing through the undo journal, or null when that open fails with a typed
+ * error (a pending journal, a folder the journal cannot go in, an image file that cannot be opened
+ * for writing, …): the plan then runs on a read-only open, a clean image still reports `clean`, and
+ * the write step, which opens for writing again, reports the refusal or the error as it always did.
  */
 async function openWritable(image: string, openOptions: OpenImageOptions): Promise<OpenedImage | null> {
   try {
     return await openImage(image, { ...openOptions, writable: true });
   } catch (error) {
-    if (isColdfixError(error) && error.kind === 'precondition') return null;
+    if (isColdfixError(error)) return null;
     throw error;
   }
 }

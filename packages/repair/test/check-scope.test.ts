@@ -6,7 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
-import { open, rm } from 'node:fs/promises';
+import { open, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkScope, scopeClaims } from '@coldfix/ntfs';
 import { crowdstrike291, repairImage, scanImage } from '@coldfix/repair';
@@ -100,5 +100,18 @@ describe('the scoped check of a repair', { timeout: 300_000 }, () => {
     expect(report.result).toBe('clean');
     expect(existsSync(`${image}.coldfix-journal`)).toBe(false);
     expect(await sha256File(image)).toBe(sha);
+  });
+
+  it('an image the journal cannot be opened on is still planned: clean when nothing matches, refused when a write is needed', async () => {
+    const image = join(work, 'pending.img');
+    await mustRun('cp', ['--sparse=always', images.miniGpt, image]);
+    // A journal already beside the image: opening for writing is refused (JOURNAL_PENDING).
+    await writeFile(`${image}.coldfix-journal`, 'not ours');
+    const none = { ...crowdstrike291, id: 'none', path: '%SystemRoot%\\System32\\drivers\\CrowdStrike\\no-such-file-*.sys' };
+    expect((await repairImage(image, { rules: [none] })).result).toBe('clean');
+    const report = await repairImage(image, { rules: [crowdstrike291] });
+    expect(report.result).toBe('refused');
+    expect(report.volumes.flatMap((v) => v.matches).length).toBeGreaterThan(0);
+    expect(report.messages.join(' ')).toMatch(/journal/i);
   });
 });
