@@ -5,7 +5,7 @@
  * checked against fls/istat in packages/ntfs/test/cli.test.ts), on real
  * volumes with deleted entries, orphans, ADS, reparse points and hard links.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Writable } from 'node:stream';
 import { FileSource } from '@coldfix/io';
 import { NtfsVolume, type WalkEntry } from '@coldfix/ntfs';
@@ -16,10 +16,20 @@ import { ByteOutput, writeLsLines } from '../src/listing-format.js';
 
 const files = ['fox-it-dissect.ntfs/ntfs.bin.gz', 'fox-it-dissect.ntfs/ntfs-cloud.bin.gz', 'log2timeline-dfvfs/windows_volume.qcow2', 'Velocidex-go-ntfs/charlie.dd.bz2'];
 
+/** Files opened by this test file, closed when it ends (no FileHandle left to the garbage collector). */
+const opened: FileSource[] = [];
+afterAll(async () => {
+  await Promise.all(opened.splice(0).map((f) => f.close()));
+});
+
 describe.skipIf(!haveFixtures())('listing formatters: list() batches = walk() entries', () => {
   it.each(files)('%s', async (file) => {
     const image = fixture(file);
-    const open = async () => NtfsVolume.open(await FileSource.open(image));
+    const open = async () => {
+      const file = await FileSource.open(image);
+      opened.push(file);
+      return NtfsVolume.open(file);
+    };
     for (const deleted of [false, true]) {
       const entries: WalkEntry[] = [];
       for await (const e of (await open()).walk({ deleted })) entries.push(e);

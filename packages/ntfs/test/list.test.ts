@@ -5,7 +5,7 @@
  * real fixture, allocated only, with deleted entries, and below a sub-directory.
  * Also: the FILETIME formatter without BigInt against filetimeToIso.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { FileSource, RangeSource, type ByteSource } from '@coldfix/io';
 import { loadCatalog } from '@coldfix/test-images';
@@ -43,8 +43,15 @@ const catalogCases = ['ntfs-basic', 'raw-mbr', 'raw-gpt', 'windows-sample'].flat
   return entry.volumes.filter((v) => v.fs === 'ntfs').map((v) => ({ name: `${name} @${v.offset}`, image: entry.image, offset: v.offset, size: v.size }));
 });
 
+/** Files opened by this test file, closed when it ends (no FileHandle left to the garbage collector). */
+const opened: FileSource[] = [];
+afterAll(async () => {
+  await Promise.all(opened.splice(0).map((f) => f.close()));
+});
+
 async function openAt(image: string, offset: number, size?: number): Promise<NtfsVolume> {
   let source: ByteSource = await FileSource.open(image);
+  opened.push(source as FileSource);
   if (offset) source = new RangeSource(source, offset, size ?? source.size - offset);
   return NtfsVolume.open(source);
 }

@@ -21,7 +21,7 @@ export function fixture(relative: string): string {
   const source = join(fixturesRoot, relative);
   const out = join(fixtureCache, relative.replace(/[/]/g, '_').replace(/\.(gz|bz2|qcow2)$/, '.raw'));
   if (existsSync(out)) return out;
-  const tmp = `${out}.tmp`;
+  const tmp = `${out}.${process.pid}.tmp`; // per process: test files running in parallel may fill the cache at once
   if (relative.endsWith('.gz')) execFileSync('bash', ['-c', 'gunzip -c "$1" | cp --sparse=always /dev/stdin "$2"', 'x', source, tmp]);
   else if (relative.endsWith('.bz2')) execFileSync('bash', ['-c', 'bunzip2 -c "$1" | cp --sparse=always /dev/stdin "$2"', 'x', source, tmp]);
   else if (relative.endsWith('.qcow2')) execFileSync('qemu-img', ['convert', '-O', 'raw', source, tmp]);
