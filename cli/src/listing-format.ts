@@ -111,14 +111,15 @@ const TYPE_CODES = ['r/r', 'd/d', 'l/l', '-/-'].map((s) => Buffer.from(s, 'latin
 export function writeLsLines(out: ByteOutput, batch: ListBatch): void {
   const t = batch.table;
   for (let i = 0; i < batch.length; i++) {
-    const path = batch.path[i];
+    const dir = batch.dir[i];
+    const name = batch.name[i];
     const mark = batch.mark[i];
     if (mark & ListMark.virtual) {
-      out.text(`d/d ${batch.record[i]}-0\t${path}\t0\t-\t-\t-\t-\n`);
+      out.text(`d/d ${batch.record[i]}-0\t${batch.path(i)}\t0\t-\t-\t-\t-\n`);
       continue;
     }
     const n = batch.slot[i];
-    const b = out.room(path.length * 3 + 256);
+    const b = out.room((dir.length + name.length) * 3 + 256);
     const lineStart = out.pos;
     let p = lineStart;
     const code = TYPE_CODES[t.type[n]];
@@ -135,7 +136,9 @@ export function writeLsLines(out: ByteOutput, batch: ListBatch): void {
     p = writeUint(b, p, t.sequence[n]);
     const headEnd = p;
     b[p++] = 9;
-    p += b.write(path, p);
+    if (dir.length) p += b.write(dir, p);
+    b[p++] = 47;
+    p += b.write(name, p);
     b[p++] = 9;
     p = writeUint(b, p, t.size[n]);
     b[p++] = 9;
@@ -147,6 +150,7 @@ export function writeLsLines(out: ByteOutput, batch: ListBatch): void {
     if (streams) {
       const head = b.toString('latin1', lineStart, headEnd);
       const times = b.toString('latin1', timesStart, p - 1);
+      const path = batch.path(i);
       for (const s of streams) if (s.kind === 'data') out.text(`${head}\t${path}:${s.name}\t${s.size}\t${times}\n`);
     }
   }

@@ -68,9 +68,9 @@ export function jsonLine(batch: ListBatch, i: number): string {
   const n = batch.slot[i];
   const mark = batch.mark[i];
   if (mark & ListMark.virtual) {
-    return `{"path":${str(batch.path[i])},"type":"dir","record":${batch.record[i]},"sequence":0,"size":0,"deleted":false,"created":null,"modified":null,"mftModified":null,"accessed":null,"names":[],"streams":[]}\n`;
+    return `{"path":${str(batch.path(i))},"type":"dir","record":${batch.record[i]},"sequence":0,"size":0,"deleted":false,"created":null,"modified":null,"mftModified":null,"accessed":null,"names":[],"streams":[]}\n`;
   }
-  let line = `{"path":${str(batch.path[i])},"type":${JSON_TYPES[t.type[n]]},"record":${batch.record[i]},"sequence":${t.sequence[n]},"size":${t.size[n]},"deleted":${(mark & ListMark.deleted) !== 0}`;
+  let line = `{"path":${str(batch.path(i))},"type":${JSON_TYPES[t.type[n]]},"record":${batch.record[i]},"sequence":${t.sequence[n]},"size":${t.size[n]},"deleted":${(mark & ListMark.deleted) !== 0}`;
   if (mark & ListMark.reallocated) line += ',"reallocated":true';
   if (mark & ListMark.orphan) line += ',"orphan":true';
   if (t.bits[n] & RecordBit.hasSi) {

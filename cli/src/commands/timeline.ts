@@ -92,7 +92,7 @@ export function batchBody(batch: ListBatch): string {
   for (let i = 0; i < batch.length; i++) {
     if (batch.mark[i] & ListMark.virtual) continue;
     const n = batch.slot[i];
-    const name = clean(batch.path[i]) + (batch.mark[i] & ListMark.deleted ? ' (deleted)' : '');
+    const name = clean(batch.path(i)) + (batch.mark[i] & ListMark.deleted ? ' (deleted)' : '');
     const common = `|${batch.record[i]}-${t.sequence[n]}|${MODES[t.type[n]]}|0|0|${t.size[n]}|`;
     if (t.bits[n] & RecordBit.hasSi) text += `0|${name}${common}${fourSeconds(t.si, n * 8)}\n`;
     let fn = -1;
@@ -120,7 +120,7 @@ export function batchCsv(batch: ListBatch): string {
   for (let i = 0; i < batch.length; i++) {
     if (batch.mark[i] & ListMark.virtual) continue;
     const n = batch.slot[i];
-    const head = `${csv(batch.path[i])},${batch.record[i]},${t.sequence[n]},${(batch.mark[i] & ListMark.deleted) !== 0}`;
+    const head = `${csv(batch.path(i))},${batch.record[i]},${t.sequence[n]},${(batch.mark[i] & ListMark.deleted) !== 0}`;
     if (t.bits[n] & RecordBit.hasSi) text += `${head},$SI,${csv(batch.name[i])},${isoFour(t.si, n * 8)},${t.size[n]}\n`;
     for (let s = t.nameStart[n], e = s + t.nameCount[n]; s < e; s++) text += `${head},$FN,${csv(pool.names[s])},${isoFour(pool.times, s * 8)},${pool.dataSize[s]}\n`;
   }

@@ -13,6 +13,7 @@ import { corrupt, limit, Limits } from './errors.js';
 import { AttributeType, FileAttribute } from './layout/attribute-types.js';
 import { decodeIndexBlockHeader, decodeIndexEntries, decodeIndexRoot, decodeNodeHeader, IndexEntryFlag, scanIndexNode, type IndexEntry, type IndexRoot, type IndexNodeHeader } from './layout/index-node.js';
 import { applyFixups } from './codec/fixup.js';
+import { decodeUtf16Units } from './codec/utf16.js';
 import { findAttribute, type FileRecord } from './record-view.js';
 import type { UpcaseTable } from './codec/upcase.js';
 import type { DirEntry } from './types.js';
@@ -147,9 +148,7 @@ export class DirectoryIndex {
         if (flags & IndexEntryFlag.hasSubnode) await child(readVcn(bytes, at), depth);
         if (flags & IndexEntryFlag.last || (bytes[at + 10] | (bytes[at + 11] << 8)) === 0) continue;
         const key = at + 16;
-        const units = bytes[key + 0x40];
-        let name = '';
-        for (let i = 0; i < units; i++) name += String.fromCharCode(bytes[key + 0x42 + i * 2] | (bytes[key + 0x43 + i * 2] << 8));
+        const name = decodeUtf16Units(bytes, key + 0x42, bytes[key + 0x40]);
         sink.add(name, bytes[key + 0x41], bytes[at] + bytes[at + 1] * 0x100 + bytes[at + 2] * 0x10000 + bytes[at + 3] * 0x1000000 + bytes[at + 4] * 0x100000000 + bytes[at + 5] * 0x10000000000, bytes[at + 6] | (bytes[at + 7] << 8));
       }
     };

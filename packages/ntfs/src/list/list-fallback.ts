@@ -49,7 +49,8 @@ export async function* fillFromWalk(walk: AsyncIterable<WalkEntry>, size: number
     if (e.reparse) table.reparseMap.set(i, e.reparse);
     table.state[i] = RecordState.ready;
     const mark = (e.deleted ? ListMark.deleted : 0) | (e.reallocated ? ListMark.reallocated : 0) | (e.orphan ? ListMark.orphan : 0) | (virtual ? ListMark.virtual : 0);
-    batch.push(e.path, e.name, namespaceCode(e.namespace), e.recordNumber, virtual ? -1 : i, e.parentRecordNumber, mark);
+    // walk() paths are always `${directory path}/${name}`.
+    batch.push(e.path.slice(0, e.path.length - e.name.length - 1), e.name, namespaceCode(e.namespace), e.recordNumber, virtual ? -1 : i, e.parentRecordNumber, mark);
     if (batch.length >= size) {
       yield batch;
       table = new RecordTable(size);

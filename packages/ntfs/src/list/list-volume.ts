@@ -40,11 +40,13 @@ export const ListMark = {
 /**
  * Up to BATCH entries, as parallel arrays; each entry's record data is in
  * `table` at index `slot[i]` (the record number, or a batch-local index when
- * the listing runs over walk()).
+ * the listing runs over walk()). The path of entry i is `dir[i] + '/' +
+ * name[i]` (path(i)); kept apart so that no path string is built per entry.
  */
 export class ListBatch {
   length = 0;
-  readonly path: string[] = [];
+  /** Path of the directory holding the entry ('' for the root, '/$OrphanFiles' for orphans). */
+  readonly dir: string[] = [];
   readonly name: string[] = [];
   /** Namespace code of the name (index into NAMESPACES). */
   readonly namespace: number[] = [];
@@ -54,8 +56,13 @@ export class ListBatch {
   readonly mark: number[] = [];
   constructor(readonly table: RecordTable) {}
 
-  push(path: string, name: string, namespace: number, record: number, slot: number, parent: number, mark: number): void {
-    this.path.push(path);
+  /** Path from the volume root, '/'-separated, as walk() gives it. */
+  path(i: number): string {
+    return `${this.dir[i]}/${this.name[i]}`;
+  }
+
+  push(dir: string, name: string, namespace: number, record: number, slot: number, parent: number, mark: number): void {
+    this.dir.push(dir);
     this.name.push(name);
     this.namespace.push(namespace);
     this.record.push(record);
@@ -70,7 +77,6 @@ const BATCH = 4096;
 const ROOT = 5;
 
 interface Tail {
-  path: string;
   name: string;
   namespace: number;
   record: number;
@@ -148,7 +154,7 @@ export async function* listVolume(volume: NtfsVolume, options: ListOptions): Asy
         const ps = pool.parentSequence[s];
         if (ps !== dirSequence && ps !== dirSequence - 1) continue;
         see(n);
-        out.push({ path: `${path}/${pool.names[s]}`, name: pool.names[s], namespace: pool.namespace[s], record: n, childSequence: table.sequence[n] });
+        out.push({ name: pool.names[s], namespace: pool.namespace[s], record: n, childSequence: table.sequence[n] });
       }
     }
     return out;
@@ -213,10 +219,9 @@ export async function* listVolume(volume: NtfsVolume, options: ListOptions): Asy
         if (!live && !deleted) continue;
         if (n === top.dir) continue;
         see(n);
-        const path = `${top.path}/${top.names[i]}`;
-        batch.push(path, top.names[i], top.namespaces[i], n, n, top.dir, live ? 0 : bits & RecordBit.inUse ? ListMark.deleted | ListMark.reallocated : ListMark.deleted);
+        batch.push(top.path, top.names[i], top.namespaces[i], n, n, top.dir, live ? 0 : bits & RecordBit.inUse ? ListMark.deleted | ListMark.reallocated : ListMark.deleted);
         if (live && bits & RecordBit.isDirectory && canDescend && !ancestors.has(n)) {
-          child = await directoryFrame(n, path, top.depth + 1);
+          child = await directoryFrame(n, `${top.path}/${top.names[i]}`, top.depth + 1);
           if (child) break;
         }
       }
@@ -224,9 +229,9 @@ export async function* listVolume(volume: NtfsVolume, options: ListOptions): Asy
       if (!child && top.next >= top.records.length) {
         while (top.nextTail < top.tail.length && batch.length < BATCH) {
           const t = top.tail[top.nextTail++];
-          batch.push(t.path, t.name, t.namespace, t.record, t.record, top.dir, ListMark.deleted);
+          batch.push(top.path, t.name, t.namespace, t.record, t.record, top.dir, ListMark.deleted);
           if (table.bits[t.record] & RecordBit.isDirectory && canDescend && !ancestors.has(t.record)) {
-            child = deletedFrame(t.record, t.path, top.depth + 1, t.childSequence);
+            child = deletedFrame(t.record, `${top.path}/${t.name}`, top.depth + 1, t.childSequence);
             if (child) break;
           }
         }
@@ -246,7 +251,7 @@ export async function* listVolume(volume: NtfsVolume, options: ListOptions): Asy
   if (rootRecord === ROOT && maxDepth > 0) {
     // Orphans: deleted records not reached through a directory (TSK's virtual $OrphanFiles, numbered one past the last record).
     const orphanDir = '/$OrphanFiles';
-    batch.push(orphanDir, '$OrphanFiles', 0, count, -1, ROOT, ListMark.virtual);
+    batch.push('', '$OrphanFiles', 0, count, -1, ROOT, ListMark.virtual);
     if (deleted) {
       for (let n = 0; n < count; n++) {
         if (!(table.bits[n] & RecordBit.deletedCandidate) || seen[n >> 3] & (1 << (n & 7))) continue;
@@ -256,9 +261,8 @@ export async function* listVolume(volume: NtfsVolume, options: ListOptions): Asy
         const has = s < e;
         const name = has ? pool.names[s] : `OrphanFile-${n}`;
         see(n);
-        const path = `${orphanDir}/${name}`;
-        batch.push(path, name, has ? pool.namespace[s] : 0, n, n, has ? pool.parent[s] : 0, ListMark.deleted | ListMark.orphan);
-        if (table.bits[n] & RecordBit.isDirectory) yield* run(deletedFrame(n, path, 1, table.sequence[n]));
+        batch.push(orphanDir, name, has ? pool.namespace[s] : 0, n, n, has ? pool.parent[s] : 0, ListMark.deleted | ListMark.orphan);
+        if (table.bits[n] & RecordBit.isDirectory) yield* run(deletedFrame(n, `${orphanDir}/${name}`, 1, table.sequence[n]));
         if (batch.length >= BATCH) {
           yield batch;
           batch = new ListBatch(table);
@@ -289,7 +293,7 @@ export function toWalkEntry(batch: ListBatch, i: number): WalkEntry {
   }
   const bits = virtual ? RecordBit.isDirectory : t.bits[n];
   return {
-    path: batch.path[i], name: batch.name[i], namespace: NAMESPACES[batch.namespace[i]], recordNumber: batch.record[i],
+    path: batch.path(i), name: batch.name[i], namespace: NAMESPACES[batch.namespace[i]], recordNumber: batch.record[i],
     sequence: virtual ? 0 : t.sequence[n], parentRecordNumber: batch.parent[i], type: virtual ? 'dir' : t.entryType(n),
     isDirectory: (bits & RecordBit.isDirectory) !== 0, deleted: (mark & ListMark.deleted) !== 0, reallocated: (mark & ListMark.reallocated) !== 0,
     orphan: (mark & ListMark.orphan) !== 0, size: virtual ? 0 : t.size[n],

@@ -1,5 +1,5 @@
 /**
- * One sequential pass over the $MFT in large chunks (16 MiB, the next read in
+ * One sequential pass over the $MFT in large chunks (4 MiB, the next read in
  * flight while the current chunk is decoded) filling a RecordTable. Records
  * the fast decoder declines are left for the full decoder: unallocated ones
  * at once when deleted entries are wanted (walk.ts scanUnallocated, same

@@ -11,6 +11,7 @@
 import { AttributeType, FileAttribute } from '../layout/attribute-types.js';
 import type { StreamSummary } from '../types.js';
 import { RecordBit, RecordState, type RecordTable } from './record-table.js';
+import { decodeUtf16Units } from '../codec/utf16.js';
 
 const u16 = (b: Uint8Array, at: number): number => b[at] | (b[at + 1] << 8);
 const u32 = (b: Uint8Array, at: number): number => (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16)) + b[at + 3] * 0x1000000;
@@ -117,9 +118,7 @@ export function summarizeRaw(t: RecordTable, b: Uint8Array, at: number, size: nu
         break;
       case AttributeType.fileName:
         if (wantNames && !nonResident && valueLength >= 0x42 && 0x42 + b[value + 0x40] * 2 <= valueLength) {
-          const units = b[value + 0x40];
-          let name = '';
-          for (let i = 0; i < units; i++) name += String.fromCharCode(u16(b, value + 0x42 + i * 2));
+          const name = decodeUtf16Units(b, value + 0x42, b[value + 0x40]);
           const parent = u32(b, value) + u16(b, value + 4) * 0x100000000;
           const slot = pool.add(name, b[value + 0x41], parent, u16(b, value + 6), u64(b, value + 0x30));
           const times = pool.times;
@@ -139,8 +138,7 @@ export function summarizeRaw(t: RecordTable, b: Uint8Array, at: number, size: nu
         } else if (type === AttributeType.indexRoot && nameLength === 4 && u16(b, nameAt) === 0x24 && u16(b, nameAt + 2) === 0x49 && u16(b, nameAt + 4) === 0x33 && u16(b, nameAt + 6) === 0x30) {
           indexRootSize = attrSize;
         } else {
-          let name = '';
-          for (let i = 0; i < nameLength; i++) name += String.fromCharCode(u16(b, nameAt + i * 2));
+          const name = decodeUtf16Units(b, nameAt, nameLength);
           const kind = type === AttributeType.data ? 'data' : 'index';
           streams ??= [];
           streamVcn ??= [];
