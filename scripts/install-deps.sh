@@ -38,3 +38,4 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 bash scripts/build-native.sh # the optional native key stretch (C compiler + Node's headers; else WebAssembly)
 npx tsc -b
+npm run --silent bundle -w cli # the CLI as one module (faster start; the launcher falls back to dist/ when stale)
