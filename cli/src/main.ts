@@ -8,6 +8,11 @@ import { ExitCode } from './exit-codes.js';
 import { registerCommands } from './commands/index.js';
 
 export async function main(argv: string[]): Promise<void> {
+  // A reader that goes away (`coldfix batch … | head`) must not crash a command mid-work: stdout's
+  // EPIPE only stops the output; the work (a repair, a batch) finishes and reports its exit code.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
   const program = new Command('coldfix')
     .description('Offline disk-image forensic and repair toolkit: images, partitions, BitLocker, NTFS; no root, FUSE or kernel drivers.')
     .version('0.1.0')

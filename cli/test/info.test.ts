@@ -168,6 +168,15 @@ describe('coldfix info --json on the catalog disk images', { timeout: 300_000 },
   });
 });
 
+describe('a reader that goes away (EPIPE)', { timeout: 300_000 }, () => {
+  it('coldfix info --json | true (the reader has gone before the first write): exit 0, nothing on stderr', async () => {
+    const image = (await ensureImages(['windows-sample'])).entries['windows-sample']!.image;
+    const got = await run('bash', ['-c', 'node "$0" info --json "$1" | true; echo "exit=${PIPESTATUS[0]}"', bin, image]);
+    expect(got.stdout.trim()).toBe('exit=0');
+    expect(got.stderr).toBe('');
+  });
+});
+
 describe('coldfix info --json on real fixtures', { timeout: 300_000 }, () => {
   it.each(['mbr.bin', 'gpt.bin', 'gpt_esxi.bin', 'gpt_no_name_xff.bin', 'gpt_hybrid.bin'])('fox-it-dissect.volume/%s: partitions as sfdisk reads them', async (name) => {
     const path = join(REAL, 'fox-it-dissect.volume', name);
