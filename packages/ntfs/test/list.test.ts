@@ -11,6 +11,7 @@ import { FileSource, RangeSource, type ByteSource } from '@coldfix/io';
 import { loadCatalog } from '@coldfix/test-images';
 import { NtfsVolume, filetimeToIso, filetimeToUnixSeconds, filetimePartsToIso, filetimePartsToUnixSeconds, writeFiletimeIso, toWalkEntry, type ListOptions, type WalkEntry } from '../src/index.js';
 import { fixture, haveFixtures } from './helpers/fixtures.js';
+import { fillFromWalk } from '../src/list/list-fallback.js';
 
 /** The fields list() promises to share with walk(). */
 function project(e: WalkEntry) {
@@ -86,6 +87,22 @@ describe.skipIf(!haveFixtures())('list() equals walk() on the real fixtures', ()
       await compareListWithWalk(open, { root: sub, recursive: false });
     }
   }, 300_000);
+});
+
+describe.skipIf(!haveFixtures())('list() over walk() (volumes above Limits.maxListRecords)', () => {
+  it('gives the walk entries back through small batch tables', async () => {
+    const image = fixture('fox-it-dissect.ntfs/ntfs-cloud.bin.gz');
+    const open = async () => NtfsVolume.open(await FileSource.open(image));
+    const walked: string[] = [];
+    for await (const e of (await open()).walk({ deleted: true })) walked.push(JSON.stringify(project(e), big));
+    const listed: string[] = [];
+    for await (const batch of fillFromWalk((await open()).walk({ deleted: true }), 7)) {
+      expect(batch.length).toBeLessThanOrEqual(7);
+      for (let i = 0; i < batch.length; i++) listed.push(JSON.stringify(project(toWalkEntry(batch, i)), big));
+    }
+    expect(listed).toEqual(walked);
+    expect(walked.length).toBeGreaterThan(10);
+  });
 });
 
 describe('FILETIME halves', () => {
