@@ -1,7 +1,7 @@
 /**
  * A raw image or block device: the virtual disk is the file itself.
  */
-import { checkRange, isWritable, UnsupportedError, type ByteSource, type SourceInfo, type WritableByteSource } from '@coldfix/io';
+import { checkRange, isWritable, readInto, UnsupportedError, type ByteSource, type SourceInfo, type WritableByteSource } from '@coldfix/io';
 import type { ChainEntry, DiskImage, ImageVariant, WritableDiskImage } from '../types.js';
 
 export class RawImage implements WritableDiskImage {
@@ -27,6 +27,12 @@ export class RawImage implements WritableDiskImage {
   read(offset: number, length: number): Promise<Uint8Array> {
     checkRange(offset, length, this.size, 'raw');
     return this.file.read(offset, length);
+  }
+
+  /** Passes through to the file (a caller's buffer filled by the kernel, no copy). */
+  readInto(offset: number, target: Uint8Array): Promise<void> {
+    checkRange(offset, target.length, this.size, 'raw');
+    return readInto(this.file, offset, target);
   }
 
   async write(offset: number, data: Uint8Array): Promise<void> {

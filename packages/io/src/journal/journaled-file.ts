@@ -125,6 +125,12 @@ export class JournaledFile implements ResizableByteSource {
     return this.file.read(offset, length);
   }
 
+  /** Writes land in the file itself (the journal keeps before-images), so reads pass straight through. */
+  readInto(offset: number, target: Uint8Array): Promise<void> {
+    this.checkOpen();
+    return this.file.readInto(offset, target);
+  }
+
   /** Journals the original bytes of every not-yet-journaled page in the range, then writes. */
   write(offset: number, data: Uint8Array): Promise<void> {
     return this.exclusive(async () => {
