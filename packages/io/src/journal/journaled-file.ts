@@ -159,11 +159,16 @@ export class JournaledFile implements ResizableByteSource {
     });
   }
 
-  /** fsyncs the image (the journal is always fsynced before each write). */
+  /**
+   * No fsync here: under an undo journal the image's bytes only need to be durable when the
+   * session is declared done, and `complete()` fsyncs the image before it writes the completion
+   * record. Until then a crash is undone by rollback whether or not the writes reached the disk
+   * (every before-image is fsynced before its write). Upper layers flush after each transaction;
+   * an fsync per transaction cost a repair ~10 ms each and protected nothing.
+   */
   flush(): Promise<void> {
     return this.exclusive(async () => {
       this.checkOpen();
-      await this.file.flush();
     });
   }
 
