@@ -10,8 +10,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { isColdfixError, journalPathFor, rollbackImage, commitImage } from '@coldfix/io';
-import { assertWritable, checkScope, checkVolume, checkWriteGates, deleteFile, resetLogFile, scopeClaims, ROOT_RECORD, type NtfsVolume } from '@coldfix/ntfs';
-import type { Match } from './evaluate.js';
+import { assertWritable, checkScope, checkVolume, checkWriteGates, deleteFile, resetLogFile, scopeClaims } from '@coldfix/ntfs';
 import { openImage, type OpenedImage, type OpenImageOptions } from '@coldfix/volumes';
 import { quarantineMatch } from './quarantine.js';
 import type { RepairReport, VolumeReport } from './report.js';
@@ -52,7 +51,6 @@ export async function repairImage(image: string, options: RepairOptions): Promis
   const writer = options.dryRun || options.output ? null : await openWritable(image, openOptions);
   const planned = writer ?? (await openImage(image, openOptions));
   let report: RepairReport;
-  const unaddressable: string[] = [];
   const fullCheck = options.fullCheck ?? false;
   const baseline: Baseline = { directories: new Map(), bitlockerMetadata: new Map(), deleted: new Map(), findings: new Map(), scopes: new Map(), fullCheck };
   let planFailed = true;
@@ -67,10 +65,6 @@ export async function repairImage(image: string, options: RepairOptions): Promis
       for (const match of todo) if (!directories.has(match.parentRecord)) directories.set(match.parentRecord, await directorySnapshot(volume, match.parentRecord));
       baseline.directories.set(entry.partition, directories);
       baseline.deleted.set(entry.partition, new Set(todo.map((m) => m.record)));
-      for (const match of todo) {
-        const problem = await addressByPath(volume, match);
-        if (problem) unaddressable.push(`refused (unaddressable-name): partition ${entry.partition} record ${match.record}: ${problem}`);
-      }
       const metadata = await bitlockerMetadataHash(planned, entry);
       if (metadata) baseline.bitlockerMetadata.set(entry.partition, metadata);
       // Findings the volume already had (real volumes often carry benign leaked clusters) must not
@@ -122,11 +116,6 @@ export async function repairImage(image: string, options: RepairOptions): Promis
     report.result = 'affected';
     return stop();
   }
-  if (unaddressable.length) {
-    report.result = 'refused';
-    report.messages.push(...unaddressable);
-    return stop();
-  }
   const blocking = work.flatMap((v) => v.gates.filter((g) => !(g.gate === 'logfile-unclean' && options.forceUncleanLog)));
   if (blocking.length) {
     report.result = 'refused';
@@ -171,7 +160,10 @@ export async function repairImage(image: string, options: RepairOptions): Promis
       });
       for (const match of todo) {
         wrote = true;
-        await deleteFile(volume, match.path);
+        // By file reference, not by path: exactly the record the scan matched (its sequence checked,
+        // so a reused record is refused), whatever its name holds (a `\` inside a name would make its
+        // path name something else, e.g. a decoy file in a folder of that name).
+        await deleteFile(volume, { record: match.record, sequence: match.sequence });
       }
     }
     await opened.flush();
@@ -253,19 +245,3 @@ async function openWritable(image: string, openOptions: OpenImageOptions): Promi
   }
 }
 
-/**
- * The NTFS delete finds its file by path (`/` and `\\` both separate), so a name holding a separator
- * (legal for ntfs-3g, never made by Windows) would be split: the path then names another file or
- * none. Resolve the path the same way, component by component, and say why when it does not lead
- * back to the matched record; such a repair is refused before anything is written.
- */
-async function addressByPath(volume: NtfsVolume, match: Match): Promise<string | null> {
-  const components = match.path.split(/[\\/]+/).filter((c) => c !== '' && c !== '.');
-  let record = ROOT_RECORD;
-  for (const component of components) {
-    const entry = await volume.lookup(record, component);
-    if (!entry) return `its path ${JSON.stringify(match.path)} does not resolve (the name holds a path separator)`;
-    record = entry.recordNumber;
-  }
-  return record === match.record ? null : `its path ${JSON.stringify(match.path)} resolves to record ${record}, not to it (the name holds a path separator)`;
-}

@@ -113,21 +113,28 @@ describe('hostile names in an image', { timeout: 300_000 }, () => {
     return () => rm(root, { recursive: true, force: true });
   });
 
-  it('names with a backslash: the repair is refused before anything is written (exit 4), the decoy survives', async () => {
+  it('names with a backslash: each matched record is deleted by file reference, exactly; the decoy its path would name survives', async () => {
     const before = new Set(await walk(root));
-    const sha = createHash('sha256').update(await readFile(backslashImage)).digest('hex');
+    const listedBefore = (await fls(backslashImage)).filter((e) => !e.deleted).map((e) => e.path);
+    for (const name of BACKSLASH_FILES) expect(listedBefore, name).toContain(`${CS}/${flsName(name)}`);
     const quarantine = join(root, 'qb');
     const dry = await coldfixJson<{ result: string; volumes: { matches: unknown[] }[] }>(['repair', backslashImage, '--dry-run']);
     expect(dry.code).toBe(3);
     expect(dry.json.volumes.flatMap((v) => v.matches)).toHaveLength(BACKSLASH_FILES.length + 1);
-    const { code, json } = await coldfixJson<{ result: string; messages: string[] }>(['repair', backslashImage, '--quarantine-dir', quarantine]);
-    expect(code).toBe(4);
-    expect(json.result).toBe('refused');
-    expect(json.messages.join('\n')).toMatch(/unaddressable-name/);
-    expect(createHash('sha256').update(await readFile(backslashImage)).digest('hex')).toBe(sha);
-    expect((await walk(root)).filter((p) => !before.has(p))).toEqual([]);
+    const { code, json, stderr } = await coldfixJson<{ result: string; messages: string[] }>(['repair', backslashImage, '--quarantine-dir', quarantine]);
+    expect(code, stderr + JSON.stringify(json)).toBe(0);
+    expect(json.result).toBe('repaired');
+    // Nothing written outside the quarantine folder and the journal beside the image.
+    const outside = (await walk(root)).filter((p) => !before.has(p) && !p.startsWith(quarantine + sep) && p !== quarantine && p !== `${backslashImage}.coldfix-journal`);
+    expect(outside).toEqual([]);
+    // The Sleuth Kit: every matched name gone; `C-00000291\victim.sys` (a name) gone, the file
+    // `C-00000291/victim.sys` (a folder and a file: what that name's path would resolve to) intact.
     const listed = (await fls(backslashImage)).filter((e) => !e.deleted).map((e) => e.path);
+    for (const name of [...BACKSLASH_FILES, 'C-00000291-00000000-00000032.sys']) expect(listed.includes(`${CS}/${flsName(name)}`), name).toBe(false);
     expect(listed).toContain(`${CS}/C-00000291/victim.sys`);
+    expect((await coldfix(['verify', backslashImage])).code).toBe(0);
+    const fix = await tool('ntfsfix', ['-n', backslashImage]);
+    expect(fix.code, fix.stdout + fix.stderr).toBe(0);
   });
 
   it('the tools see the hostile names as written', async () => {
