@@ -28,7 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { createGunzip } from 'node:zlib';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { FileSource, PreconditionError, WritableFileSource, isWritable, readInto } from '@coldfix/io';
+import { FileSource, PreconditionError, WritableFileSource, isWritable, readInto, type ByteSource } from '@coldfix/io';
 import { createSectorCipher, stretchKeyJs, stretchKeyNative, stretchKeyWasm, unlockBitLocker, type KeyMaterial } from '@coldfix/bitlocker';
 
 const args = process.argv.slice(2);
@@ -218,6 +218,21 @@ async function prepareFullVolume(name: string, keys: KeyMaterial): Promise<strin
   return path;
 }
 
+/** Decrypts the whole volume into the file `out`, 4 MiB at a time through one reused buffer (what a bulk copier does). */
+async function decryptToFile(volume: ByteSource, out: string): Promise<void> {
+  const handle = await open(out, 'w');
+  const buffer = new Uint8Array(4 << 20);
+  try {
+    for (let at = 0; at < volume.size; at += buffer.length) {
+      const bytes = buffer.subarray(0, Math.min(buffer.length, volume.size - at));
+      await readInto(volume, at, bytes);
+      await handle.write(bytes, 0, bytes.length, at);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
 async function benchVolume(name: string, keys: KeyMaterial, dislockerArgs: string[]): Promise<void> {
   if (!existsSync(join(FIXTURES, `${name}.bin.gz`))) {
     line(`${name}`, `skipped: no fixtures at ${FIXTURES}`);
@@ -244,19 +259,7 @@ async function benchVolume(name: string, keys: KeyMaterial, dislockerArgs: strin
   let toFile = { wall: Infinity, cpu: Infinity };
   for (let pass = 0; pass < passes; pass++) {
     rmSync(ourOut, { force: true });
-    const run = await measure(async () => {
-      const handle = await open(ourOut, 'w');
-      const buffer = new Uint8Array(4 << 20); // one buffer, reused: what a bulk copier does
-      try {
-        for (let at = 0; at < volume.size; at += buffer.length) {
-          const bytes = buffer.subarray(0, Math.min(buffer.length, volume.size - at));
-          await readInto(volume, at, bytes);
-          await handle.write(bytes, 0, bytes.length, at);
-        }
-      } finally {
-        await handle.close();
-      }
-    });
+    const run = await measure(() => decryptToFile(volume, ourOut));
     if (run.cpu < toFile.cpu) toFile = run;
   }
   rmSync(ourOut, { force: true });
@@ -321,18 +324,11 @@ async function benchGeneratedVolumes(sizeMiB: number): Promise<void> {
       rmSync(out, { force: true });
       const run = await measure(async () => {
         const source = await FileSource.open(path);
-        const handle = await open(out, 'w');
         try {
           const volume = await unlockBitLocker(source, {});
           size = volume.size;
-          const buffer = new Uint8Array(4 << 20);
-          for (let at = 0; at < volume.size; at += buffer.length) {
-            const bytes = buffer.subarray(0, Math.min(buffer.length, volume.size - at));
-            await readInto(volume, at, bytes);
-            await handle.write(bytes, 0, bytes.length, at);
-          }
+          await decryptToFile(volume, out);
         } finally {
-          await handle.close();
           await source.close();
         }
       });
