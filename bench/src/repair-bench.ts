@@ -100,6 +100,9 @@ function freshCopy(image: BenchImage, tag: string): string {
   rmSync(`${copy}.coldfix-journal`, { force: true });
   rmSync(`${copy}.coldfix-quarantine`, { recursive: true, force: true });
   sh('cp', ['--sparse=always', image.path, copy]);
+  // Written back before any route starts: otherwise the first fsync of the image (ours at complete(),
+  // the FUSE route's unmount) pays the copy's gigabyte of dirty pages (0.74 s of a 1.4 s run, measured).
+  sh('sync', [copy]);
   return copy;
 }
 
