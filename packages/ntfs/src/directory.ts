@@ -10,7 +10,7 @@
  */
 import type { ByteSource } from '@coldfix/io';
 import { corrupt, limit, Limits } from './errors.js';
-import { AttributeType, FileAttribute } from './layout/attribute-types.js';
+import { AttributeType, FileAttribute, namespaceCode } from './layout/attribute-types.js';
 import { decodeIndexBlockHeader, decodeIndexEntries, decodeIndexRoot, decodeNodeHeader, IndexEntryFlag, scanIndexNode, type IndexEntry, type IndexRoot, type IndexNodeHeader } from './layout/index-node.js';
 import { applyFixups } from './codec/fixup.js';
 import { decodeUtf16Units } from './codec/utf16.js';
@@ -253,7 +253,6 @@ export interface IndexNameSink {
   add(name: string, namespace: number, recordNumber: number, sequence: number): void;
 }
 
-const namespaceCode = (name: string): number => (name === 'posix' ? 0 : name === 'win32' ? 1 : name === 'dos' ? 2 : 3);
 
 /** Sub-node VCN in the last 8 bytes of the entry at `at` (already checked below 2^53 by scanIndexNode). */
 function readVcn(bytes: Uint8Array, at: number): number {

@@ -190,18 +190,19 @@ interface WalkState {
   maxDepth: number;
 }
 
+/** The directory a walk or listing starts at: its record, and its path ('' for the volume root). */
+export async function resolveWalkRoot(volume: NtfsVolume, root: string | undefined): Promise<{ rootRecord: number; rootPath: string }> {
+  if (!root) return { rootRecord: ROOT, rootPath: '' };
+  const entry = await volume.resolve(root);
+  return { rootRecord: entry.recordNumber, rootPath: entry.path === '/' ? '' : entry.path };
+}
+
 /**
  * One async generator over an explicit stack (no recursive generators: each
  * level of `yield*` would add a promise hop per entry on deep walks).
  */
 export async function* walkVolume(volume: NtfsVolume, options: WalkOptions): AsyncGenerator<WalkEntry> {
-  let rootRecord = ROOT;
-  let rootPath = '';
-  if (options.root) {
-    const entry = await volume.resolve(options.root);
-    rootRecord = entry.recordNumber;
-    rootPath = entry.path === '/' ? '' : entry.path;
-  }
+  const { rootRecord, rootPath } = await resolveWalkRoot(volume, options.root);
   const deleted = options.deleted ? await scanUnallocated(volume) : null;
   // Children of each directory among deleted records: parent -> candidates.
   const byParent = new Map<number, number[]>();

@@ -30,7 +30,11 @@ if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1) {
   throw new Error('@coldfix/bitlocker sector ciphers assume a little-endian host');
 }
 
-const CIPHER_SLICE_BYTES_CONST = XTS_WASM_SLICE;
+/**
+ * Bytes per node:crypto call (see the module comment); a multiple of every sector size, and the
+ * most the XTS whitening kernel takes at once.
+ */
+export const CIPHER_SLICE_BYTES = XTS_WASM_SLICE;
 
 export interface SectorCipher {
   readonly sectorSize: number;
@@ -52,7 +56,7 @@ function ecb(bits: 128 | 256, key: Uint8Array, encrypt: boolean): Cipher | Decip
  * 16-byte little-endian values of `offset + i·step`, one per sector, for one bulk ECB call.
  * Written as 32-bit words into a reused scratch buffer (this runs once per 64 KiB slice).
  */
-const le128Scratch = new Uint32Array((CIPHER_SLICE_BYTES_CONST / 512) * 4 * 2);
+const le128Scratch = new Uint32Array((CIPHER_SLICE_BYTES / 512) * 4 * 2);
 function le128Blocks(count: number, first: number, step: number, highByte = 0): Uint8Array {
   const words = count * 4 <= le128Scratch.length ? le128Scratch.subarray(0, count * 4) : new Uint32Array(count * 4);
   const high = highByte << 24;
@@ -77,8 +81,6 @@ function asWords(buf: Uint8Array): Uint32Array {
   return buf.byteOffset % 4 === 0 ? new Uint32Array(buf.buffer, buf.byteOffset, buf.length >>> 2) : new Uint32Array(new Uint8Array(buf).buffer);
 }
 
-/** Bytes per node:crypto call (see the module comment); a multiple of every sector size. */
-export const CIPHER_SLICE_BYTES = CIPHER_SLICE_BYTES_CONST;
 
 /** Runs `fn` over consecutive slices of at most CIPHER_SLICE_BYTES (whole sectors) of `src`/`dst`. */
 function sliced(src: Uint8Array, dst: Uint8Array, tweakOffset: number, sectorSize: number,

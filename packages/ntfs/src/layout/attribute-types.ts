@@ -55,6 +55,10 @@ export type NamespaceName = 'posix' | 'win32' | 'dos' | 'win32+dos';
 export function namespaceName(value: number): NamespaceName {
   return (['posix', 'win32', 'dos', 'win32+dos'] as const)[value] ?? 'posix';
 }
+/** The on-disk value of a namespace name (the inverse of `namespaceName`). */
+export function namespaceCode(name: string): number {
+  return name === 'posix' ? 0 : name === 'win32' ? 1 : name === 'dos' ? 2 : 3;
+}
 
 /** File attribute flags ($STANDARD_INFORMATION / $FILE_NAME). */
 export const FileAttribute = {

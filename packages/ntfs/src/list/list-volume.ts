@@ -13,7 +13,7 @@
  */
 import { corrupt, Limits } from '../errors.js';
 import { DirectoryIndex, type IndexNameSink } from '../directory.js';
-import type { WalkOptions } from '../walk.js';
+import { resolveWalkRoot, type WalkOptions } from '../walk.js';
 import type { NtfsVolume } from '../volume.js';
 import type { WalkEntry } from '../types.js';
 import { NAMESPACES, RecordBit, RecordState, RecordTable } from './record-table.js';
@@ -108,13 +108,7 @@ export async function* listVolume(volume: NtfsVolume, options: ListOptions): Asy
     yield* fillFromWalk(volume.walk(options), BATCH);
     return;
   }
-  let rootRecord = ROOT;
-  let rootPath = '';
-  if (options.root) {
-    const entry = await volume.resolve(options.root);
-    rootRecord = entry.recordNumber;
-    rootPath = entry.path === '/' ? '' : entry.path;
-  }
+  const { rootRecord, rootPath } = await resolveWalkRoot(volume, options.root);
   const deleted = options.deleted === true;
   const wantNames = options.names === true;
   const table = await scanMft(volume, { names: wantNames, deleted });

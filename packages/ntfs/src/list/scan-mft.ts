@@ -11,6 +11,7 @@ import type { NtfsVolume } from '../volume.js';
 import { RecordBit, RecordState, RecordTable } from './record-table.js';
 import { isFileRecord, RawResult, summarizeRaw } from './summarize-raw.js';
 import { MftScanReader } from './mft-reader.js';
+import { namespaceCode } from '../layout/attribute-types.js';
 
 /** Bytes per scan read (two such buffers are in use). */
 const SCAN_BYTES = 4 << 20;
@@ -81,37 +82,32 @@ export async function resolveSlow(volume: NtfsVolume, table: RecordTable, record
   }
 }
 
-const lo = (t: bigint): number => Number(t & 0xffffffffn);
-const hi = (t: bigint): number => Number((t >> 32n) & 0xffffffffn);
 
 /** Writes summarize(record) into slot `n`. */
 export function storeSummary(table: RecordTable, n: number, record: FileRecord, names: boolean): void {
-  const s = summarize(record);
-  let bits = table.bits[n] & RecordBit.deletedCandidate;
-  if (record.inUse) bits |= RecordBit.inUse;
+  const inUse = record.inUse ? RecordBit.inUse : 0;
+  storeFields(table, n, summarize(record), (table.bits[n] & RecordBit.deletedCandidate) | inUse, names);
+  table.state[n] = RecordState.ready;
+}
+
+/**
+ * Writes what a listing keeps of a record (`summarize()`'s fields, which a WalkEntry carries too)
+ * into slot `n`; `bits` are the caller's state bits (in use, deleted candidate), `names` whether
+ * its $FILE_NAMEs are collected.
+ */
+export function storeFields(table: RecordTable, n: number, s: ReturnType<typeof summarize>, bits: number, names: boolean): void {
   if (s.isDirectory) bits |= RecordBit.isDirectory;
   if (s.hasDefaultData) bits |= RecordBit.hasDefaultData;
   if (s.hasIndexRoot) bits |= RecordBit.hasIndexRoot;
   if (s.si) {
     bits |= RecordBit.hasSi;
-    const times = [s.si.created, s.si.modified, s.si.mftModified, s.si.accessed];
-    for (let k = 0; k < 4; k++) {
-      table.si[n * 8 + k * 2] = lo(times[k]);
-      table.si[n * 8 + k * 2 + 1] = hi(times[k]);
-    }
+    storeTimes(table.si, n * 8, s.si);
   }
   const pool = table.names;
   table.nameStart[n] = pool.length;
   if (names) {
     bits |= RecordBit.hasNames;
-    for (const fn of s.names) {
-      const slot = pool.add(fn.name, namespaceCode(fn.namespace), fn.parentRecordNumber, fn.parentSequence, fn.dataSize);
-      const times = [fn.created, fn.modified, fn.mftModified, fn.accessed];
-      for (let k = 0; k < 4; k++) {
-        pool.times[slot * 8 + k * 2] = lo(times[k]);
-        pool.times[slot * 8 + k * 2 + 1] = hi(times[k]);
-      }
-    }
+    for (const fn of s.names) storeTimes(pool.times, pool.add(fn.name, namespaceCode(fn.namespace), fn.parentRecordNumber, fn.parentSequence, fn.dataSize) * 8, fn);
   }
   table.nameCount[n] = pool.length - table.nameStart[n];
   table.bits[n] = bits;
@@ -121,7 +117,14 @@ export function storeSummary(table: RecordTable, n: number, record: FileRecord, 
   if (s.streams.length) table.streamMap.set(n, s.streams);
   else table.streamMap.delete(n);
   if (s.reparse) table.reparseMap.set(n, s.reparse);
-  table.state[n] = RecordState.ready;
 }
 
-const namespaceCode = (name: string): number => (name === 'posix' ? 0 : name === 'win32' ? 1 : name === 'dos' ? 2 : 3);
+/** The four FILETIMEs (created, modified, MFT modified, accessed) as low/high 32-bit halves at `at`. */
+function storeTimes(target: Uint32Array, at: number, t: { created: bigint; modified: bigint; mftModified: bigint; accessed: bigint }): void {
+  const times = [t.created, t.modified, t.mftModified, t.accessed];
+  for (let k = 0; k < 4; k++) {
+    target[at + k * 2] = Number(times[k] & 0xffffffffn);
+    target[at + k * 2 + 1] = Number((times[k] >> 32n) & 0xffffffffn);
+  }
+}
+
