@@ -3,5 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-# install-deps built the native key stretch: the suite fails if it does not load (rather than silently using WebAssembly).
-COLDFIX_EXPECT_NATIVE=1 npm test
+# install-deps built the native key stretch and the CLI bundle: the suite fails if the addon does not load
+# (rather than silently using WebAssembly) or the launcher does not run the bundle with its code cache.
+COLDFIX_EXPECT_NATIVE=1 COLDFIX_EXPECT_BUNDLE=1 npm test
