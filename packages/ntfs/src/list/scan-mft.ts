@@ -9,7 +9,7 @@ import { summarize } from '../walk.js';
 import type { FileRecord } from '../record-view.js';
 import type { NtfsVolume } from '../volume.js';
 import { RecordBit, RecordState, RecordTable } from './record-table.js';
-import { isFileRecord, RawResult, summarizeRaw } from './summarize-raw.js';
+import { isFileRecord, summarizeChunk } from './summarize-raw.js';
 import { MftScanReader } from './mft-reader.js';
 import { namespaceCode } from '../layout/attribute-types.js';
 
@@ -43,15 +43,13 @@ export async function scanMft(volume: NtfsVolume, options: ScanOptions): Promise
     const chunk = await pending;
     pending = read(first + perChunk, k + 1);
     const count = Math.floor(chunk.length / size);
+    // Word views need a 4-aligned chunk (ours are; a source's own buffer may not be).
+    const aligned = chunk.byteOffset % 4 === 0 ? chunk : copyInto(buffers[k & 1], chunk);
     let declined: number[] | null = null;
-    for (let i = 0; i < count; i++) {
-      const at = i * size;
-      const n = first + i;
-      const inUse = (chunk[at + 0x16] & 1) !== 0;
-      if (summarizeRaw(table, chunk, at, size, n, options.names || !inUse) === RawResult.slow) {
-        table.state[n] = RecordState.slow;
-        if (!inUse && options.deleted && isFileRecord(chunk, at)) (declined ??= []).push(n);
-      }
+    for (const n of summarizeChunk(table, aligned, first, count, size, options.names)) {
+      table.state[n] = RecordState.slow;
+      const at = (n - first) * size;
+      if (options.deleted && (aligned[at + 0x16] & 1) === 0 && isFileRecord(aligned, at)) (declined ??= []).push(n);
     }
     // Declined unallocated records: decoded as scanUnallocated does (no attribute list, anomalies not noted).
     for (const n of declined ?? []) {
@@ -66,6 +64,11 @@ export async function scanMft(volume: NtfsVolume, options: ScanOptions): Promise
     }
   }
   return table;
+}
+
+function copyInto(into: Uint8Array, chunk: Uint8Array): Uint8Array {
+  into.set(chunk);
+  return into.subarray(0, chunk.length);
 }
 
 /**

@@ -1,178 +1,254 @@
 /**
- * The listing's record decoder: straight from a raw MFT record (fixups applied
- * in place) into a RecordTable slot, reading only what a listing shows. It is
+ * The listing's record decoder: straight from raw MFT records (fixups applied
+ * in place) into RecordTable slots, reading only what a listing shows. It is
  * the fast twin of decodeRecord (codec/decode-record.ts) + summarize()
  * (walk.ts) and accepts only records on which both would agree without
- * anomalies: anything else (bad fixups, truncated or overrunning attributes,
- * an $ATTRIBUTE_LIST, a $REPARSE_POINT) returns false and goes through the
- * full decoder, so its errors and anomalies are exactly the walk's.
+ * anomalies: anything else (bad fixups, truncated, overrunning or misaligned
+ * attributes, an $ATTRIBUTE_LIST, a $REPARSE_POINT) is declined and goes
+ * through the full decoder, so its errors and anomalies are exactly the walk's.
  * Layout: libfsntfs "MFT entry", "MFT attribute"; ntfs-3g layout.h.
+ *
+ * Speed: one function runs a whole chunk (one optimisation, one loop), and
+ * reads 16- and 32-bit fields as aligned Uint16Array/Uint32Array elements
+ * (records start at multiples of 512 in the chunk, attributes at multiples of
+ * 8 in their record; a record breaking that is declined). No allocation per
+ * record except its names and named streams.
  */
 import { AttributeType, FileAttribute } from '../layout/attribute-types.js';
 import type { StreamSummary } from '../types.js';
 import { RecordBit, RecordState, type RecordTable } from './record-table.js';
 import { decodeUtf16Units } from '../codec/utf16.js';
 
-const u16 = (b: Uint8Array, at: number): number => b[at] | (b[at + 1] << 8);
-const u32 = (b: Uint8Array, at: number): number => (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16)) + b[at + 3] * 0x1000000;
-/** Little-endian u64 as a number, saturating at 2^53 - 1 (as decode-record.ts). */
-const u64 = (b: Uint8Array, at: number): number => {
-  const hi = u32(b, at + 4);
-  return hi >= 0x200000 ? Number.MAX_SAFE_INTEGER : hi * 0x100000000 + u32(b, at);
-};
-
-export const RawResult = {
-  /** Summarised into the table. */
-  ready: 1,
-  /** Needs the full decoder. */
-  slow: 2,
-} as const;
-export type RawResult = (typeof RawResult)[keyof typeof RawResult];
-
-/** Drops the names a declined record added (no closure per record: this runs for every record). */
-function decline(t: RecordTable, nameStart: number): RawResult {
-  t.names.length = nameStart;
-  t.names.names.length = nameStart;
-  return RawResult.slow;
-}
+const TYPE_END = 0xffffffff;
+const SI = AttributeType.standardInformation;
+const FN = AttributeType.fileName;
+const DATA = AttributeType.data;
+const INDEX_ROOT = AttributeType.indexRoot;
+const ATTRIBUTE_LIST = AttributeType.attributeList;
+const REPARSE = AttributeType.reparsePoint;
+const DEVICE = FileAttribute.device;
 
 /** Whether the record at `at` starts with "FILE". */
 export function isFileRecord(b: Uint8Array, at: number): boolean {
   return b[at] === 0x46 && b[at + 1] === 0x49 && b[at + 2] === 0x4c && b[at + 3] === 0x45;
 }
 
+/** Little-endian u64 from two u32 halves as a number, saturating at 2^53 - 1 (as decode-record.ts). */
+function u64(lo: number, hi: number): number {
+  return hi >= 0x200000 ? Number.MAX_SAFE_INTEGER : hi * 0x100000000 + lo;
+}
+
+/** "FILE" as a little-endian u32. */
+const FILE_MAGIC = 0x454c4946;
+
 /**
- * Summarises record `n` (bytes `b[at, at + size)`) into `t`. Applies the
- * fixups in place (only once they all check). With `wantNames`, the record's
- * $FILE_NAME attributes go to the name pool. Returns RawResult.slow, leaving
- * the slot untouched (state `none`), when the full decoder must take it.
+ * Summarises records [first, first + count) held in `b` (record i at
+ * `i * size`; `b.byteOffset` a multiple of 4, `size` of 512) into `t`,
+ * applying each record's fixups in place once they all check. `names`: also
+ * collect $FILE_NAMEs of records in use (unallocated records always get
+ * theirs). Declined records keep state `none` (their slot untouched) and are
+ * returned, in order.
  */
-export function summarizeRaw(t: RecordTable, b: Uint8Array, at: number, size: number, n: number, wantNames: boolean): RawResult {
-  if (!isFileRecord(b, at)) return RawResult.slow;
-  // Update sequence array (codec/fixup.ts applyFixups: same checks).
-  const usaOffset = u16(b, at + 4);
-  const usaCount = u16(b, at + 6);
-  if (usaCount < 1 || usaCount - 1 > size / 512 || usaOffset < 4 || usaOffset + usaCount * 2 > size || usaOffset % 2 !== 0) return RawResult.slow;
-  const usa = at + usaOffset;
-  for (let i = 1; i < usaCount; i++) {
-    const tail = at + i * 512 - 2;
-    if (b[tail] !== b[usa] || b[tail + 1] !== b[usa + 1]) return RawResult.slow;
-  }
-  for (let i = 1; i < usaCount; i++) {
-    const tail = at + i * 512 - 2;
-    b[tail] = b[usa + i * 2];
-    b[tail + 1] = b[usa + i * 2 + 1];
-  }
-  const flags = u16(b, at + 0x16);
-  const bytesInUse = u32(b, at + 0x18);
-  if (bytesInUse > size) return RawResult.slow;
-  const first = u16(b, at + 0x14);
-  if (first < 0x18 || first >= size) return RawResult.slow;
-  const baseIsZero = (b[at + 0x20] | b[at + 0x21] | b[at + 0x22] | b[at + 0x23] | b[at + 0x24] | b[at + 0x25]) === 0;
-  const end = at + bytesInUse;
+export function summarizeChunk(t: RecordTable, b: Uint8Array, first: number, count: number, size: number, names: boolean): number[] {
+  const w16 = new Uint16Array(b.buffer, b.byteOffset, b.length >> 1);
+  const w32 = new Uint32Array(b.buffer, b.byteOffset, b.length >> 2);
+  const declined: number[] = [];
   const pool = t.names;
-  const nameStart = pool.length;
-  let haveSi = false;
-  let device = false;
-  let indexRootSize = -1;
-  let dataSize = -1;
-  let dataVcn = Infinity;
-  let streams: StreamSummary[] | null = null;
-  let streamVcn: number[] | null = null;
-  let attributes = 0;
-  let p = at + first;
-  while (p + 4 <= end) {
-    const type = u32(b, p);
-    if (type === 0xffffffff) break;
-    if (p + 16 > end) return decline(t, nameStart);
-    const length = u32(b, p + 4);
-    if (length < 16 || length % 8 !== 0 || p + length > end) return decline(t, nameStart);
-    const nonResident = b[p + 8] !== 0;
-    const nameLength = b[p + 9];
-    const nameOffset = u16(b, p + 10);
-    if (nameLength && nameOffset + nameLength * 2 > length) return decline(t, nameStart);
-    let valueLength = 0;
-    let value = 0;
-    if (!nonResident) {
-      if (length < 0x18) return decline(t, nameStart);
-      valueLength = u32(b, p + 0x10);
-      const valueOffset = u16(b, p + 0x14);
-      if (valueOffset + valueLength > length) return decline(t, nameStart);
-      value = p + valueOffset;
-    } else if (length < 0x40) return decline(t, nameStart);
-    attributes++;
-    switch (type) {
-      case AttributeType.attributeList:
-        if (baseIsZero) return decline(t, nameStart);
+  const bitsOut = t.bits;
+  const typeOut = t.type;
+  const sequenceOut = t.sequence;
+  const sizeOut = t.size;
+  const si = t.si;
+  const stateOut = t.state;
+  const nameStartOut = t.nameStart;
+  const nameCountOut = t.nameCount;
+  const sectors = size >> 9;
+  for (let i = 0; i < count; i++) {
+    const at = i * size;
+    const n = first + i;
+    const a16 = at >> 1;
+    const a32 = at >> 2;
+    if (w32[a32] !== FILE_MAGIC) {
+      declined.push(n);
+      continue;
+    }
+    // Update sequence array (codec/fixup.ts applyFixups: same checks).
+    const usaOffset = w16[a16 + 2];
+    const usaCount = w16[a16 + 3];
+    if (usaCount < 1 || usaCount - 1 > sectors || usaOffset < 4 || usaOffset + usaCount * 2 > size || (usaOffset & 1) !== 0) {
+      declined.push(n);
+      continue;
+    }
+    const usa = a16 + (usaOffset >> 1);
+    const check = w16[usa];
+    let fixupsOk = true;
+    for (let s = 1; s < usaCount; s++) {
+      if (w16[a16 + s * 256 - 1] !== check) {
+        fixupsOk = false;
         break;
-      case AttributeType.reparsePoint:
-        return decline(t, nameStart);
-      case AttributeType.standardInformation:
+      }
+    }
+    if (!fixupsOk) {
+      declined.push(n);
+      continue;
+    }
+    for (let s = 1; s < usaCount; s++) w16[a16 + s * 256 - 1] = w16[usa + s];
+    const flags = w16[a16 + 0x0b];
+    const bytesInUse = w32[a32 + 6];
+    const firstAttr = w16[a16 + 0x0a];
+    if (bytesInUse > size || firstAttr < 0x18 || firstAttr >= size || (firstAttr & 7) !== 0) {
+      declined.push(n);
+      continue;
+    }
+    const inUse = (flags & 1) !== 0;
+    const wantNames = names || !inUse;
+    const baseIsZero = w32[a32 + 8] === 0 && w16[a16 + 0x12] === 0;
+    const end = at + bytesInUse;
+    const nameStart = pool.length;
+    let ok = true;
+    let haveSi = false;
+    let device = false;
+    let indexRootSize = -1;
+    let dataSize = -1;
+    let dataVcn = Infinity;
+    let streams: StreamSummary[] | null = null;
+    let attributes = 0;
+    let p = at + firstAttr;
+    while (p + 4 <= end) {
+      const p32 = p >> 2;
+      const type = w32[p32];
+      if (type === TYPE_END) break;
+      const length = w32[p32 + 1];
+      if (p + 16 > end || length < 16 || (length & 7) !== 0 || p + length > end) {
+        ok = false;
+        break;
+      }
+      const nonResident = b[p + 8] !== 0;
+      const nameLength = b[p + 9];
+      const nameOffset = w16[(p >> 1) + 5];
+      if (nameLength && nameOffset + nameLength * 2 > length) {
+        ok = false;
+        break;
+      }
+      let valueLength = 0;
+      let value = 0;
+      if (!nonResident) {
+        if (length < 0x18) {
+          ok = false;
+          break;
+        }
+        valueLength = w32[p32 + 4];
+        const valueOffset = w16[(p >> 1) + 10];
+        if (valueOffset + valueLength > length) {
+          ok = false;
+          break;
+        }
+        value = p + valueOffset;
+      } else if (length < 0x40) {
+        ok = false;
+        break;
+      }
+      attributes++;
+      if (type === SI) {
         if (!haveSi && !nonResident && valueLength >= 48) {
+          if ((value & 3) !== 0) {
+            ok = false;
+            break;
+          }
           haveSi = true;
-          const si = t.si;
+          const v32 = value >> 2;
           const o = n * 8;
-          for (let k = 0; k < 8; k++) si[o + k] = u32(b, value + k * 4);
-          device = (u32(b, value + 32) & FileAttribute.device) !== 0;
+          for (let k = 0; k < 8; k++) si[o + k] = w32[v32 + k];
+          device = (w32[v32 + 8] & DEVICE) !== 0;
         }
-        break;
-      case AttributeType.fileName:
+      } else if (type === FN) {
         if (wantNames && !nonResident && valueLength >= 0x42 && 0x42 + b[value + 0x40] * 2 <= valueLength) {
-          const name = decodeUtf16Units(b, value + 0x42, b[value + 0x40]);
-          const parent = u32(b, value) + u16(b, value + 4) * 0x100000000;
-          const slot = pool.add(name, b[value + 0x41], parent, u16(b, value + 6), u64(b, value + 0x30));
-          const times = pool.times;
-          for (let k = 0; k < 8; k++) times[slot * 8 + k] = u32(b, value + 8 + k * 4);
+          if ((value & 3) !== 0) {
+            ok = false;
+            break;
+          }
+          addName(pool, b, w32, value);
         }
-        break;
-      case AttributeType.data:
-      case AttributeType.indexRoot: {
-        const vcn = nonResident ? u64(b, p + 0x10) : 0;
-        const attrSize = nonResident ? u64(b, p + 0x30) : valueLength;
-        const nameAt = p + nameOffset;
-        if (type === AttributeType.data && nameLength === 0) {
+      } else if (type === DATA || type === INDEX_ROOT) {
+        const vcn = nonResident ? u64(w32[p32 + 4], w32[p32 + 5]) : 0;
+        const attrSize = nonResident ? u64(w32[p32 + 12], w32[p32 + 13]) : valueLength;
+        if (type === DATA && nameLength === 0) {
           if (vcn < dataVcn) {
             dataVcn = vcn;
             dataSize = attrSize;
           }
-        } else if (type === AttributeType.indexRoot && nameLength === 4 && u16(b, nameAt) === 0x24 && u16(b, nameAt + 2) === 0x49 && u16(b, nameAt + 4) === 0x33 && u16(b, nameAt + 6) === 0x30) {
+        } else if (type === INDEX_ROOT && isI30(b, p + nameOffset, nameLength)) {
           indexRootSize = attrSize;
-        } else {
-          const name = decodeUtf16Units(b, nameAt, nameLength);
-          const kind = type === AttributeType.data ? 'data' : 'index';
-          streams ??= [];
-          streamVcn ??= [];
-          const i = streams.findIndex((x) => x.name === name && x.kind === kind);
-          if (i < 0) {
-            streams.push({ name, size: attrSize, kind });
-            streamVcn.push(vcn);
-          } else if (vcn < streamVcn[i]) {
-            streams[i].size = attrSize;
-            streamVcn[i] = vcn;
-          }
-        }
+        } else streams = addStream(streams, b, p + nameOffset, nameLength, type === DATA ? 'data' : 'index', attrSize, vcn);
+      } else if (type === REPARSE || (type === ATTRIBUTE_LIST && baseIsZero)) {
+        ok = false;
         break;
       }
+      p += length;
     }
-    p += length;
+    if (!ok) {
+      pool.length = nameStart;
+      pool.names.length = nameStart;
+      declined.push(n);
+      continue;
+    }
+    const isDirectory = (flags & 2) !== 0 || indexRootSize >= 0;
+    let bits = 0;
+    if (inUse) bits |= RecordBit.inUse;
+    if (isDirectory) bits |= RecordBit.isDirectory;
+    if (dataSize >= 0) bits |= RecordBit.hasDefaultData;
+    if (indexRootSize >= 0) bits |= RecordBit.hasIndexRoot;
+    if (haveSi) bits |= RecordBit.hasSi;
+    if (!inUse && baseIsZero && attributes > 0) bits |= RecordBit.deletedCandidate;
+    if (wantNames) bits |= RecordBit.hasNames;
+    bitsOut[n] = bits;
+    typeOut[n] = isDirectory ? 1 : device && haveSi ? 3 : 0;
+    sequenceOut[n] = w16[a16 + 8];
+    sizeOut[n] = isDirectory ? Math.max(indexRootSize, 0) : Math.max(dataSize, 0);
+    nameStartOut[n] = nameStart;
+    nameCountOut[n] = pool.length - nameStart;
+    if (streams) t.streamMap.set(n, streams);
+    stateOut[n] = RecordState.ready;
   }
-  const inUse = (flags & 1) !== 0;
-  const isDirectory = (flags & 2) !== 0 || indexRootSize >= 0;
-  let bits = 0;
-  if (inUse) bits |= RecordBit.inUse;
-  if (isDirectory) bits |= RecordBit.isDirectory;
-  if (dataSize >= 0) bits |= RecordBit.hasDefaultData;
-  if (indexRootSize >= 0) bits |= RecordBit.hasIndexRoot;
-  if (haveSi) bits |= RecordBit.hasSi;
-  if (!inUse && baseIsZero && attributes > 0) bits |= RecordBit.deletedCandidate;
-  if (wantNames) bits |= RecordBit.hasNames;
-  t.bits[n] = bits;
-  t.type[n] = isDirectory ? 1 : device && haveSi ? 3 : 0;
-  t.sequence[n] = u16(b, at + 0x10);
-  t.size[n] = isDirectory ? Math.max(indexRootSize, 0) : Math.max(dataSize, 0);
-  t.nameStart[n] = nameStart;
-  t.nameCount[n] = pool.length - nameStart;
-  if (streams) t.streamMap.set(n, streams);
-  t.state[n] = RecordState.ready;
-  return RawResult.ready;
+  return declined;
 }
+
+/** Appends the $FILE_NAME value at `value` (4-aligned, length checked) to the pool. */
+function addName(pool: RecordTable['names'], b: Uint8Array, w32: Uint32Array, value: number): void {
+  const v32 = value >> 2;
+  const name = decodeUtf16Units(b, value + 0x42, b[value + 0x40]);
+  const parent = w32[v32] + (w32[v32 + 1] & 0xffff) * 0x100000000;
+  const slot = pool.add(name, b[value + 0x41], parent, w32[v32 + 1] >>> 16, u64(w32[v32 + 12], w32[v32 + 13]));
+  const times = pool.times;
+  for (let k = 0; k < 8; k++) times[slot * 8 + k] = w32[v32 + 2 + k];
+}
+
+/** Whether the attribute name at `at` is "$I30". */
+function isI30(b: Uint8Array, at: number, length: number): boolean {
+  return length === 4 && b[at] === 0x24 && b[at + 1] === 0 && b[at + 2] === 0x49 && b[at + 3] === 0 && b[at + 4] === 0x33 && b[at + 5] === 0 && b[at + 6] === 0x30 && b[at + 7] === 0;
+}
+
+/** A named $DATA or non-$I30 index root: the extent with the lowest VCN gives the size (summarize()). */
+function addStream(streams: StreamSummary[] | null, b: Uint8Array, nameAt: number, nameLength: number, kind: 'data' | 'index', size: number, vcn: number): StreamSummary[] {
+  const name = decodeUtf16Units(b, nameAt, nameLength);
+  const list = streams ?? [];
+  let found: StreamSummary | undefined;
+  for (const s of list) {
+    if (s.name === name && s.kind === kind) {
+      found = s;
+      break;
+    }
+  }
+  if (!found) {
+    const s: StreamSummary = { name, size, kind };
+    streamVcn.set(s, vcn);
+    list.push(s);
+  } else if (vcn < (streamVcn.get(found) ?? Infinity)) {
+    found.size = size;
+    streamVcn.set(found, vcn);
+  }
+  return list;
+}
+
+/** Lowest VCN seen of each stream being summarised (weak: entries go with their stream). */
+const streamVcn = new WeakMap<StreamSummary, number>();
