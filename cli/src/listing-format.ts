@@ -14,6 +14,8 @@ export class ByteOutput {
   pos = 0;
   closed = false;
   private full: Buffer[] = [];
+  /** CHUNK-sized buffers the stream has finished with (reused: fresh 1 MiB buffers each cost a GC's attention). */
+  private free: Buffer[] = [];
 
   constructor(private readonly stream: NodeJS.WritableStream = process.stdout) {
     stream.on('error', (error: NodeJS.ErrnoException) => {
@@ -25,7 +27,7 @@ export class ByteOutput {
   room(n: number): Buffer {
     if (this.pos + n > this.buf.length) {
       if (this.pos) this.full.push(this.buf.subarray(0, this.pos));
-      this.buf = Buffer.allocUnsafe(Math.max(CHUNK, n));
+      this.buf = (n <= CHUNK && this.free.pop()) || Buffer.allocUnsafe(Math.max(CHUNK, n));
       this.pos = 0;
     }
     return this.buf;
@@ -43,7 +45,9 @@ export class ByteOutput {
     this.full = [];
     for (const chunk of chunks) {
       if (this.closed) return;
-      if (!this.stream.write(chunk)) {
+      const whole = chunk.buffer.byteLength === CHUNK && chunk.byteOffset === 0 ? Buffer.from(chunk.buffer, 0, CHUNK) : null;
+      const written = whole ? (error?: Error | null): void => void (!error && this.free.length < 4 && this.free.push(whole)) : undefined;
+      if (!this.stream.write(chunk, written)) {
         await new Promise<void>((resolve) => {
           const done = (): void => {
             this.stream.off('drain', done);
@@ -67,6 +71,17 @@ export class ByteOutput {
 
 /** Writes a non-negative integer (< 2^53) in decimal; returns the position after it. */
 export function writeUint(b: Uint8Array, p: number, v: number): number {
+  if (v < 0x80000000) {
+    // Int32 arithmetic (the common case: record numbers, sequences, most sizes).
+    let len = 1;
+    for (let x = v; x >= 10; x = (x / 10) | 0) len++;
+    for (let i = p + len - 1; i >= p; i--) {
+      const q = (v / 10) | 0;
+      b[i] = 48 + v - q * 10;
+      v = q;
+    }
+    return p + len;
+  }
   let len = 1;
   for (let x = v; x >= 10; x = Math.floor(x / 10)) len++;
   for (let i = p + len - 1; i >= p; i--) {
@@ -74,6 +89,45 @@ export function writeUint(b: Uint8Array, p: number, v: number): number {
     v = Math.floor(v / 10);
   }
   return p + len;
+}
+
+/**
+ * writeFiletimeIso with the text of the last second kept: a FILETIME in the
+ * same second as the previous one (files made together mostly are) copies
+ * "YYYY-MM-DDTHH:MM:SS." and writes only the 7 fraction digits and "Z".
+ * The second's first tick is kept as 32-bit halves (FILETIMEs exceed 2^53).
+ */
+const secondText = new Uint8Array(20);
+let secondLo = 0;
+let secondHi = -1;
+
+export function writeTime(b: Uint8Array, p: number, lo: number, hi: number): number {
+  // Ticks since the cached second's start: exact when small (hi equal or one more), else far outside [0, 10^7).
+  const d = (hi - secondHi) * 4294967296 + (lo - secondLo);
+  if (d >= 0 && d < 10000000) {
+    for (let i = 0; i < 20; i++) b[p + i] = secondText[i];
+    let f = d;
+    for (let i = p + 26; i > p + 19; i--) {
+      const q = (f / 10) | 0;
+      b[i] = 48 + f - q * 10;
+      f = q;
+    }
+    b[p + 27] = 90;
+    return p + 28;
+  }
+  const end = writeFiletimeIso(lo, hi, b, p);
+  if (end - p === 28 && b[p + 19] === 46) {
+    let fraction = 0;
+    for (let i = p + 20; i < p + 27; i++) fraction = fraction * 10 + b[i] - 48;
+    for (let i = 0; i < 20; i++) secondText[i] = b[p + i];
+    secondLo = lo - fraction;
+    secondHi = hi;
+    if (secondLo < 0) {
+      secondLo += 4294967296;
+      secondHi--;
+    }
+  }
+  return end;
 }
 
 /**
@@ -94,10 +148,22 @@ export function writeSiTimes(b: Uint8Array, p: number, si: Uint32Array, has: boo
     if (k) b[p++] = separator;
     const start = p;
     if (previous >= 0 && si[o + 2 * k] === si[o + 2 * k - 2] && si[o + 2 * k + 1] === si[o + 2 * k - 1]) {
-      b.copyWithin(p, previous, previous + (start - previous - 1));
-      p += start - previous - 1;
-    } else p = writeFiletimeIso(si[o + 2 * k], si[o + 2 * k + 1], b, p);
+      const length = start - previous - 1;
+      for (let i = 0; i < length; i++) b[p + i] = b[previous + i];
+      p += length;
+    } else p = writeTime(b, p, si[o + 2 * k], si[o + 2 * k + 1]);
     previous = start;
+  }
+  return p;
+}
+
+/** Writes `s` UTF-8 encoded (as Buffer.write does): ASCII byte by byte, anything else through Buffer.write. */
+function writeText(b: Buffer, p: number, s: string): number {
+  const length = s.length;
+  for (let i = 0; i < length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) return p - i + b.write(s, p - i);
+    b[p++] = c;
   }
   return p;
 }
@@ -136,9 +202,9 @@ export function writeLsLines(out: ByteOutput, batch: ListBatch): void {
     p = writeUint(b, p, t.sequence[n]);
     const headEnd = p;
     b[p++] = 9;
-    if (dir.length) p += b.write(dir, p);
+    if (dir.length) p = writeText(b, p, dir);
     b[p++] = 47;
-    p += b.write(name, p);
+    p = writeText(b, p, name);
     b[p++] = 9;
     p = writeUint(b, p, t.size[n]);
     b[p++] = 9;
