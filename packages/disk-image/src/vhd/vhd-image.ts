@@ -6,7 +6,7 @@
  * References: Microsoft VHD specification 1.0 (2006); libvhdi format document;
  * qemu block/vpc.c.
  */
-import { checkRange, isWritable, UnsupportedError, type ByteSource, type ResizableByteSource, type SourceInfo } from '@coldfix/io';
+import { checkRange, isWritable, readInto, UnsupportedError, type ByteSource, type ResizableByteSource, type SourceInfo } from '@coldfix/io';
 import type { ChainEntry, DiskImage, WritableDiskImage } from '../types.js';
 import { BlockMap, type ReadRun } from './block-map.js';
 import type { DynamicMetadata } from './dynamic-metadata.js';
@@ -90,6 +90,26 @@ export class VhdImage implements WritableDiskImage {
     return out;
   }
 
+  /**
+   * Fills `target` with the virtual-disk bytes at `offset`: each run read straight into its part of
+   * `target` (no intermediate buffer), zeros filled, parent runs through the parent's own readInto.
+   * Same errors as `read`.
+   */
+  async readInto(offset: number, target: Uint8Array): Promise<void> {
+    checkRange(offset, target.length, this.size, VHD_LAYER);
+    if (!this.map) return readInto(this.file, offset, target);
+    const runs = await this.map.plan(offset, target.length);
+    await Promise.all(
+      runs.map((run) => {
+        const part = target.subarray(run.offset - offset, run.offset - offset + run.length);
+        if (run.kind === 'data') return readInto(this.file, run.fileOffset, part);
+        if (run.kind === 'parent') return this.readParentInto(run.offset, part);
+        part.fill(0);
+        return undefined;
+      }),
+    );
+  }
+
   /** The planned runs of a range (for tests and reports: which bytes come from where). */
   async plan(offset: number, length: number): Promise<ReadRun[]> {
     checkRange(offset, length, this.size, VHD_LAYER);
@@ -116,6 +136,14 @@ export class VhdImage implements WritableDiskImage {
     const out = new Uint8Array(length);
     out.set(await parent.read(offset, parent.size - offset));
     return out;
+  }
+
+  /** readParent into a caller's buffer. */
+  private async readParentInto(offset: number, target: Uint8Array): Promise<void> {
+    const parent = this.parent;
+    const inParent = parent ? Math.max(0, Math.min(target.length, parent.size - offset)) : 0;
+    if (parent && inParent > 0) await readInto(parent, offset, target.subarray(0, inParent));
+    target.fill(0, inParent);
   }
 
   /**
