@@ -130,6 +130,41 @@ describe('JournaledFile rollback', () => {
     expect(await fileSha(image.path)).toBe(sha(expected));
   });
 
+  it('write-behind: writes wait for flush (reads see them), one fsync journals them all; rollback drops unflushed ones; close applies', async () => {
+    const image = await makeImage(100_000);
+    const file = await JournaledFile.open(image.path);
+    await file.writeBehind(true);
+    await file.write(10, new Uint8Array(10).fill(1)); // page 0
+    await file.write(17_000, new Uint8Array(8000).fill(2)); // pages 4-6: one record
+    await file.write(15, new Uint8Array([3])); // page 0 again
+    const expected = image.bytes.slice();
+    expected.fill(1, 10, 20);
+    expected.fill(2, 17_000, 25_000);
+    expected[15] = 3;
+    expect(await fileSha(image.path)).toBe(image.hash);
+    expect(file.stats.journalSyncs).toBe(0);
+    expect(await file.read(0, 30_000)).toEqual(expected.subarray(0, 30_000));
+    const into = new Uint8Array(100);
+    await file.readInto(16_950, into);
+    expect(into).toEqual(expected.subarray(16_950, 17_050));
+    await file.flush();
+    expect(file.stats).toMatchObject({ journalSyncs: 1, journalRecords: 2, pagesJournaled: 4 });
+    expect(await fileSha(image.path)).toBe(sha(expected));
+
+    await file.write(50_000, new Uint8Array(10).fill(9));
+    await file.rollback();
+    expect(await fileSha(image.path)).toBe(image.hash);
+    expect(await findJournal(image.path)).toBeNull();
+
+    await file.write(60_000, new Uint8Array(10).fill(7));
+    await file.close();
+    const after = image.bytes.slice();
+    after.fill(7, 60_000, 60_010);
+    expect(await fileSha(image.path)).toBe(sha(after));
+    await rollbackImage(image.path);
+    expect(await fileSha(image.path)).toBe(image.hash);
+  });
+
   it('rollback is idempotent: any partly applied rollback, rolled back again, ends byte-identical', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(opArb(30_000), { minLength: 1, maxLength: 15 }), fc.array(fc.boolean(), { minLength: 40, maxLength: 40 }), fc.boolean(), async (ops, subset, truncated) => {

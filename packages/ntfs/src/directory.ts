@@ -81,11 +81,16 @@ export class DirectoryIndex {
     return ((this.bitmap[block >> 3] ?? 0) & (1 << (block & 7))) !== 0;
   }
 
-  /** Reads and decodes the INDX block at `vcn`. Throws CorruptError (NTFS_INDX_*). */
-  async node(vcn: number): Promise<IndexNode> {
+  /**
+   * Reads and decodes the INDX block at `vcn`. `preload: false` reads that block alone even when the
+   * allocation is small enough to preload (a B+ tree descent touches one block per level: preloading
+   * System32's allocation for one lookup read ~100 times what the lookup needs).
+   * Throws CorruptError (NTFS_INDX_*).
+   */
+  async node(vcn: number, preload = true): Promise<IndexNode> {
     const cached = this.nodes.get(vcn);
     if (cached) return cached;
-    const { bytes, lsn } = await this.nodeBytes(vcn);
+    const { bytes, lsn } = await this.nodeBytes(vcn, preload);
     const nodeHeader = decodeNodeHeader(bytes, 0x18);
     const entries = decodeIndexEntries(bytes, nodeHeader, true);
     const node: IndexNode = { vcn, bytes, header: nodeHeader, entries, lsn };
@@ -95,11 +100,11 @@ export class DirectoryIndex {
   }
 
   /** The fixed-up INDX block at `vcn`, entries not decoded. Throws CorruptError (NTFS_INDX_*). */
-  async nodeBytes(vcn: number): Promise<{ bytes: Uint8Array; lsn: bigint }> {
+  async nodeBytes(vcn: number, preload = true): Promise<{ bytes: Uint8Array; lsn: bigint }> {
     if (!this.allocation) throw corrupt('NTFS_INDEX_NO_ALLOCATION', `record ${this.record.recordNumber}: sub-node VCN ${vcn} but no $INDEX_ALLOCATION`);
     const offset = vcn * this.vcnSize;
     if (offset + this.blockSize > this.allocation.size) throw corrupt('NTFS_INDEX_VCN', `record ${this.record.recordNumber}: sub-node VCN ${vcn} outside the ${this.allocation.size}-byte allocation`);
-    if (!this.preloaded && this.allocation.size <= PRELOAD_BYTES && this.allocation.size > this.blockSize) {
+    if (preload && !this.preloaded && this.allocation.size <= PRELOAD_BYTES && this.allocation.size > this.blockSize) {
       this.preloaded = await this.allocation.read(0, this.allocation.size);
     }
     // A view into the preloaded allocation (fixed up in place, once) or a private read.
@@ -228,7 +233,7 @@ export class DirectoryIndex {
         const c = entry.isLast || !entry.fileName ? -1 : upcase.compareIgnoreCase(name, entry.fileName.name);
         if (c <= 0 && entry.subnodeVcn !== null) {
           // Equal keys may also sit in the left sub-tree.
-          if (await search(await this.node(entry.subnodeVcn), depth + 1)) return true;
+          if (await search(await this.node(entry.subnodeVcn, false), depth + 1)) return true;
         }
         if (c === 0 && entry.fileName) {
           const candidate = toDirEntry(entry, node.vcn);

@@ -26,7 +26,7 @@ export { decodeIndexRoot, decodeIndexEntries, decodeNodeHeader, decodeIndexBlock
 export { decodeReparsePoint, reparseKind, ReparseTag, type ReparsePoint, type ReparseKind } from './layout/reparse-point.js';
 export { decodeVolumeInformation, VolumeFlag, type VolumeInformation } from './layout/volume-information.js';
 export { Limits } from './errors.js';
-export { deleteFile, type DeleteResult, type DeleteOptions, type DeleteTarget, type FileReferenceTarget } from './write/delete-file.js';
+export { deleteFile, deleteFiles, type DeleteBatchResult, type DeleteResult, type DeleteOptions, type DeleteTarget, type FileReferenceTarget } from './write/delete-file.js';
 export { checkWriteGates, assertWritable, resetLogFile, type GateFinding, type GateName } from './gates/write-gates.js';
 export { inspectLogFile, decodeRestartPage, type LogFileState, type RestartPage } from './gates/logfile.js';
 export { checkVolume, type CheckFinding } from './check/check-volume.js';

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WritableFileSource } from '@coldfix/io';
 import { assertWritable, checkWriteGates, resetLogFile } from '../src/gates/write-gates.js';
-import { deleteFile } from '../src/write/delete-file.js';
+import { deleteFile, deleteFiles } from '../src/write/delete-file.js';
 import { checkVolume } from '../src/check/check-volume.js';
 import { RawVolume } from '../src/write/raw/raw-volume.js';
 import { WriteTxn } from '../src/write/txn.js';
@@ -86,6 +86,44 @@ describe.runIf(existsSync(fixture))('delete on a Windows-made volume with $UsnJr
       work.dispose();
     }
   }, 180_000);
+
+  it('one batch (deleteFiles) deleting both files: each USN record after the other, one write per structure, consistent', async () => {
+    const work = copyVolume(join(cache, 'real', 'ntfs-cloud.bin'));
+    try {
+      const before = flsAllocated(work.path);
+      const s = await WritableFileSource.openWritable(work.path);
+      try {
+        await resetLogFile(s);
+        const j0 = await journalTail(s);
+        const { files, changes } = await deleteFiles(s, ['/OneDrive/example.txt', '/OneDrive/always-keep-on-device.txt']);
+        expect(files.map((f) => f.usnAppended)).toEqual([true, true]);
+        // Both deletes edit the same directory record and bitmaps: each structure is written once.
+        const written = changes.map((c) => `${c.what}@${c.offset}`);
+        expect(new Set(written).size).toBe(written.length);
+        const j1 = await journalTail(s);
+        const tail = j1.bytes.subarray(j1.bytes.length - (j1.size - j0.size));
+        const recs = [];
+        for (let at = 0; at < tail.length; ) {
+          const r = decodeUsnRecordV2(tail, at);
+          if (!r) { at = (Math.floor(at / 4096) + 1) * 4096; continue; }
+          recs.push(r);
+          at += r.length;
+        }
+        expect(recs.map((r) => [r.name, Number(r.fileReference & 0xffffffffffffn)])).toEqual([
+          ['example.txt', files[0].record],
+          ['always-keep-on-device.txt', files[1].record],
+        ]);
+        expect(recs[1].usn).toBeGreaterThan(recs[0].usn);
+        expect(await checkVolume(s)).toEqual({ clean: true, findings: [] });
+      } finally {
+        await s.close();
+      }
+      const gone = (l: string) => /OneDrive\/(example\.txt|always-keep-on-device\.txt)(:|$)/.test(l.split('\t')[1]);
+      expect(flsAllocated(work.path).sort()).toEqual(before.filter((l) => !gone(l)).sort());
+    } finally {
+      work.dispose();
+    }
+  }, 120_000);
 
   it('check() flags the $Reparse entry of a record freed without cleaning it', async () => {
     const work = copyVolume(join(cache, 'real', 'ntfs-cloud.bin'));

@@ -10,7 +10,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { isColdfixError, journalPathFor, rollbackImage, commitImage } from '@coldfix/io';
-import { assertWritable, checkScope, checkVolume, checkWriteGates, deleteFile, resetLogFile, scopeClaims } from '@coldfix/ntfs';
+import { assertWritable, checkScope, checkVolume, checkWriteGates, deleteFiles, resetLogFile, scopeClaims } from '@coldfix/ntfs';
 import { openImage, type OpenedImage, type OpenImageOptions } from '@coldfix/volumes';
 import { quarantineMatch } from './quarantine.js';
 import type { RepairReport, VolumeReport } from './report.js';
@@ -48,6 +48,7 @@ export async function repairImage(image: string, options: RepairOptions): Promis
 
   // 1. Plan. In place, on the open the write will use (nothing is written before the gates pass);
   //    else (dry run, --output) on the original, read-only.
+  performance.mark('repair:open');
   const writer = options.dryRun || options.output ? null : await openWritable(image, openOptions);
   const planned = writer ?? (await openImage(image, openOptions));
   let report: RepairReport;
@@ -55,7 +56,9 @@ export async function repairImage(image: string, options: RepairOptions): Promis
   const baseline: Baseline = { directories: new Map(), bitlockerMetadata: new Map(), deleted: new Map(), findings: new Map(), scopes: new Map(), fullCheck };
   let planFailed = true;
   try {
+    performance.mark('repair:scan');
     const scanned = await scanImage(planned, scanOptions);
+    performance.mark('repair:baseline');
     for (const { entry, report: volumeReport } of scanned) {
       const todo = actionable(volumeReport.matches);
       if (todo.length === 0) continue;
@@ -153,19 +156,24 @@ export async function repairImage(image: string, options: RepairOptions): Promis
       const todo = actionable(volumeReport.matches);
       // Evidence first, every copy fsynced, before any delete. Copies only read the volume, so a few run
       // at once (their fsyncs overlap); all settle before an error is passed on.
+      performance.mark('repair:quarantine');
       await settleAll(todo.filter((m) => m.action === 'quarantine'), QUARANTINE_CONCURRENCY, async (match) => {
         const entry = await quarantineMatch(volume, volumeReport.partition, match, quarantineRoot);
         match.quarantinePath = entry.folder;
         report.quarantineDir = quarantineRoot;
       });
-      for (const match of todo) {
-        wrote = true;
-        // By file reference, not by path: exactly the record the scan matched (its sequence checked,
-        // so a reused record is refused), whatever its name holds (a `\` inside a name would make its
-        // path name something else, e.g. a decoy file in a folder of that name).
-        await deleteFile(volume, { record: match.record, sequence: match.sequence });
-      }
+      performance.mark('repair:delete');
+      wrote = true;
+      // The transaction's writes are deferred to its flush: every before-image it needs is appended
+      // with one fsync, then the writes go to the image (JournaledFile.writeBehind).
+      await opened.journal?.writeBehind(true);
+      // By file reference, not by path: exactly the record the scan matched (its sequence checked,
+      // so a reused record is refused), whatever its name holds (a `\` inside a name would make its
+      // path name something else, e.g. a decoy file in a folder of that name). One transaction for
+      // every match of the volume: one plan, each structure written once, one journal append.
+      await deleteFiles(volume, todo.map((match) => ({ record: match.record, sequence: match.sequence })));
     }
+    performance.mark('repair:complete');
     await opened.flush();
     if (opened.journal?.hasJournal) await opened.journal.complete();
   } catch (error) {
@@ -186,6 +194,7 @@ export async function repairImage(image: string, options: RepairOptions): Promis
 
   // 3. Verify from scratch; roll back if the result is not what we promised.
   const journalPath = journalPathFor(target, options.journalDir);
+  performance.mark('repair:verify');
   const verification = await verifyImage(target, openOptions, scanOptions, baseline);
   bytesRead += verification.bytesRead;
   report.verification = { result: verification.result, details: verification.details };
@@ -200,6 +209,7 @@ export async function repairImage(image: string, options: RepairOptions): Promis
     report.messages.push(`verification found the image ${verification.result} after the write; the image was rolled back to its original bytes`);
     return finish();
   }
+  performance.mark('repair:end');
   report.result = 'repaired';
   if (options.commit) {
     await commitImage(target, { journalDir: options.journalDir });

@@ -54,6 +54,11 @@ export class JournaledFile implements ResizableByteSource {
   private closed = false;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly counters = { journalRecords: 0, journalBytes: 0, journalSyncs: 0 };
+  /** Write-behind (see writeBehind): writes not yet applied to the file, and their before-images not yet appended. */
+  private deferring = false;
+  private deferred: { offset: number; data: Uint8Array }[] = [];
+  private deferredBytes = 0;
+  private readonly unsynced: { records: Uint8Array[]; pages: number[]; bytes: number } = { records: [], pages: [], bytes: 0 };
 
   private constructor(
     private readonly file: WritableFileSource,
@@ -120,25 +125,51 @@ export class JournaledFile implements ResizableByteSource {
     return this.journal !== null;
   }
 
-  read(offset: number, length: number): Promise<Uint8Array> {
+  async read(offset: number, length: number): Promise<Uint8Array> {
     this.checkOpen();
-    return this.file.read(offset, length);
+    const out = await this.file.read(offset, length);
+    this.overlayDeferred(offset, out);
+    return out;
   }
 
-  /** Writes land in the file itself (the journal keeps before-images), so reads pass straight through. */
-  readInto(offset: number, target: Uint8Array): Promise<void> {
+  /** Writes land in the file itself (the journal keeps before-images), so reads pass straight through (plus any deferred write). */
+  async readInto(offset: number, target: Uint8Array): Promise<void> {
     this.checkOpen();
-    return this.file.readInto(offset, target);
+    await this.file.readInto(offset, target);
+    this.overlayDeferred(offset, target);
   }
 
-  /** Journals the original bytes of every not-yet-journaled page in the range, then writes. */
+  /**
+   * Write-behind: while on, write() journals in memory and defers the file write; flush() (and
+   * complete(), resize(), close()) then appends every deferred before-image with ONE fsync, and only
+   * after it writes the deferred data, in order. The guarantee is unchanged (no byte of the image
+   * changes before its before-image is durable); a transaction of many small writes to new pages
+   * costs one journal fsync instead of one per write. Reads see deferred writes. Deferred data is
+   * bounded: past 8 MiB it is applied at once. Turning it off applies what is deferred.
+   */
+  writeBehind(on: boolean): Promise<void> {
+    return this.exclusive(async () => {
+      this.checkOpen();
+      if (!on) await this.drain();
+      this.deferring = on;
+    });
+  }
+
+  /** Journals the original bytes of every not-yet-journaled page in the range, then writes (or defers the write). */
   write(offset: number, data: Uint8Array): Promise<void> {
     return this.exclusive(async () => {
       this.checkUsable();
       checkRange(offset, data.length, this.file.size, 'journal');
       if (data.length === 0) return;
       await this.saveBeforeImages(offset, offset + data.length);
-      await this.file.write(offset, data);
+      if (!this.deferring) {
+        await this.drain();
+        await this.file.write(offset, data);
+        return;
+      }
+      this.deferred.push({ offset, data: data.slice() });
+      this.deferredBytes += data.length;
+      if (this.deferredBytes >= APPEND_BATCH) await this.drain();
     });
   }
 
@@ -150,9 +181,12 @@ export class JournaledFile implements ResizableByteSource {
         throw new OutOfRangeError(`${this.path}: cannot resize to ${newSize} bytes`, { code: 'OUT_OF_RANGE', layer: 'journal', details: { newSize } });
       }
       if (this.file.isBlockDevice) throw new IoError(`${this.path}: a block device cannot be resized`, { code: 'IO_RESIZE_DEVICE', layer: 'journal' });
+      await this.drain();
       const oldSize = this.file.size;
       if (newSize === oldSize) return;
       if (newSize < oldSize) await this.saveBeforeImages(newSize, oldSize);
+      // The cut-off bytes' before-images are durable before the resize record and the truncation.
+      await this.appendUnsynced();
       const journal = await this.ensureJournal();
       await this.append([encodeRecord(journal.header.journalId, { type: RecordType.resize, sequence: journal.nextSequence, imageOffset: oldSize, value: newSize })]);
       await this.file.resize(newSize);
@@ -169,6 +203,7 @@ export class JournaledFile implements ResizableByteSource {
   flush(): Promise<void> {
     return this.exclusive(async () => {
       this.checkOpen();
+      await this.drain();
     });
   }
 
@@ -180,6 +215,7 @@ export class JournaledFile implements ResizableByteSource {
   complete(): Promise<void> {
     return this.exclusive(async () => {
       this.checkUsable();
+      await this.drain();
       await this.file.flush();
       if (!this.journal) return;
       await this.append([encodeRecord(this.journal.header.journalId, { type: RecordType.complete, sequence: this.journal.nextSequence, imageOffset: 0, value: Date.now() })]);
@@ -193,6 +229,8 @@ export class JournaledFile implements ResizableByteSource {
   rollback(): Promise<void> {
     return this.exclusive(async () => {
       this.checkOpen();
+      // Deferred writes never reached the file, and their before-images never reached the journal.
+      this.dropDeferred();
       const journal = this.journal;
       if (!journal) return;
       const scan = await scanHandle(journal.handle, this.journalPath);
@@ -210,6 +248,10 @@ export class JournaledFile implements ResizableByteSource {
   close(): Promise<void> {
     return this.exclusive(async () => {
       if (this.closed) return;
+      // Writes deferred and never flushed are applied (as they would have been without write-behind),
+      // unless the session failed.
+      if (this.failure === null) await this.drain();
+      else this.dropDeferred();
       this.closed = true;
       await this.journal?.handle.close().catch(() => undefined);
       await this.file.close();
@@ -225,18 +267,20 @@ export class JournaledFile implements ResizableByteSource {
     };
   }
 
+  /**
+   * Encodes a before-image record for every page of the range not journaled yet, into `unsynced`
+   * (appended by appendUnsynced: at once without write-behind, at the next drain with it). Pages are
+   * marked journaled when encoded: a later write to them adds nothing, and no write reaches the file
+   * before the records are durable (drain appends first).
+   */
   private async saveBeforeImages(start: number, end: number): Promise<void> {
     const limit = Math.min(end, this.originalSize);
     if (start >= limit) return;
     const pageSize = JOURNAL_PAGE_SIZE;
-    const pending: Uint8Array[] = [];
-    const pendingPages: number[] = [];
-    let pendingBytes = 0;
+    const pending = this.unsynced; // the same object throughout (appendUnsynced empties it in place)
     const flushPending = async () => {
-      if (!pending.length) return;
-      await this.append(pending.splice(0));
-      for (const page of pendingPages.splice(0)) this.journaledPages.add(page);
-      pendingBytes = 0;
+      if (this.deferring) await this.drain();
+      else await this.appendUnsynced();
     };
     const lastPage = Math.floor((limit - 1) / pageSize);
     for (let page = Math.floor(start / pageSize); page <= lastPage; page++) {
@@ -248,13 +292,63 @@ export class JournaledFile implements ResizableByteSource {
       // A page not yet journaled was never written or cut off, so it is wholly present and original.
       const original = await this.file.read(from, to - from);
       const journal = await this.ensureJournal();
-      pending.push(encodeRecord(journal.header.journalId, { type: RecordType.beforeImage, sequence: journal.nextSequence + pending.length, imageOffset: from, value: 0 }, original));
-      for (let p = page; p <= runEnd; p++) pendingPages.push(p);
-      pendingBytes += original.length;
-      if (pendingBytes >= APPEND_BATCH) await flushPending();
+      pending.records.push(encodeRecord(journal.header.journalId, { type: RecordType.beforeImage, sequence: journal.nextSequence + pending.records.length, imageOffset: from, value: 0 }, original));
+      for (let p = page; p <= runEnd; p++) {
+        pending.pages.push(p);
+        this.journaledPages.add(p);
+      }
+      pending.bytes += original.length;
+      if (pending.bytes >= APPEND_BATCH) await flushPending();
       page = runEnd;
     }
-    await flushPending();
+    if (!this.deferring) await this.appendUnsynced();
+  }
+
+  /** Appends (one write, one fsync) the before-images encoded so far. */
+  private async appendUnsynced(): Promise<void> {
+    const pending = this.unsynced;
+    if (!pending.records.length) return;
+    const records = pending.records.splice(0);
+    pending.pages.length = 0;
+    pending.bytes = 0;
+    await this.append(records);
+  }
+
+  /** Makes every deferred before-image durable, then applies the deferred writes in order. */
+  private async drain(): Promise<void> {
+    await this.appendUnsynced();
+    const writes = this.deferred;
+    this.deferred = [];
+    this.deferredBytes = 0;
+    for (const w of writes) {
+      try {
+        await this.file.write(w.offset, w.data);
+      } catch (error) {
+        this.failure = error;
+        throw error;
+      }
+    }
+  }
+
+  /** Forgets deferred writes and their in-memory before-images (their pages were never written). */
+  private dropDeferred(): void {
+    const pending = this.unsynced;
+    for (const page of pending.pages) this.journaledPages.delete(page);
+    pending.records.length = 0;
+    pending.pages.length = 0;
+    pending.bytes = 0;
+    this.deferred = [];
+    this.deferredBytes = 0;
+  }
+
+  /** Copies the deferred writes overlapping [offset, offset + out.length) over `out`, in write order. */
+  private overlayDeferred(offset: number, out: Uint8Array): void {
+    const end = offset + out.length;
+    for (const w of this.deferred) {
+      const from = Math.max(offset, w.offset);
+      const to = Math.min(end, w.offset + w.data.length);
+      if (to > from) out.set(w.data.subarray(from - w.offset, to - w.offset), from - offset);
+    }
   }
 
   /** Appends whole records at the end of the journal and fsyncs it. Any failure poisons the session. */

@@ -14,11 +14,10 @@
  * records, indexes, security, free space), read as documentation.
  */
 import { LimitExceededError } from '@coldfix/io';
-import { RawVolume } from '../write/raw/raw-volume.js';
 import { AttrType } from '../write/raw/record.js';
 import { attributeData } from '../write/raw/attr-data.js';
 import { WriteTxn } from '../write/txn.js';
-import { sourceOf, type VolumeInput } from '../write/volume-source.js';
+import { rawVolumeOf, type VolumeInput } from '../write/volume-source.js';
 import { decodeFileName } from '../write/raw/record.js';
 import { scanMft } from './mft-scan.js';
 import { checkDirectoryIndex, type IndexedName } from './index-check.js';
@@ -33,7 +32,7 @@ const FIRST_USER_RECORD = 24;
 
 /** Checks the volume; `clean` is true when no finding was made. @throws CorruptError when the volume cannot be opened at all. */
 export async function checkVolume(volume: VolumeInput): Promise<{ clean: boolean; findings: CheckFinding[] }> {
-  const vol = await RawVolume.open(sourceOf(volume));
+  const vol = await rawVolumeOf(volume);
   const { totalClusters } = vol.geometry;
   if (totalClusters > MAX_CLUSTERS) throw new LimitExceededError(`${totalClusters} clusters exceed the checker's limit`, { code: 'NTFS_CHECK_TOO_LARGE', layer: 'ntfs-check' });
   const all: CheckFinding[] = [];

@@ -17,7 +17,7 @@ import { AttrType, residentValue } from '../write/raw/record.js';
 import { attributeData } from '../write/raw/attr-data.js';
 import { WriteTxn } from '../write/txn.js';
 import { resolvePath } from '../write/resolve-path.js';
-import { sourceOf, type VolumeInput } from '../write/volume-source.js';
+import { rawVolumeOf, sourceOf, type VolumeInput } from '../write/volume-source.js';
 import { inspectLogFile } from './logfile.js';
 import { HIBERFILE_HEADER_SIZE, judgeHiberfile } from './hiberfile.js';
 
@@ -36,7 +36,7 @@ const RISK: Record<GateName, string> = {
 
 /** Reads the volume state each gate judges. Read-only. */
 export async function checkWriteGates(volume: VolumeInput): Promise<GateFinding[]> {
-  const vol = await RawVolume.open(sourceOf(volume));
+  const vol = await rawVolumeOf(volume);
   const findings: GateFinding[] = [];
   const add = (gate: GateName, message: string): void => void findings.push({ gate, message, risk: RISK[gate] });
 

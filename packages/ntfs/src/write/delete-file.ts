@@ -23,10 +23,9 @@ import { compareNamesIgnoreCase, keyName, sameUnits, toUnits } from './collation
 import { DirIndex } from './dir-index.js';
 import { AttrType, attributeRuns, decodeFileName, decodeRecordHeader, freeRecordInPlace, listAttributes, residentValue } from './raw/record.js';
 import { FileRecordFlag } from '../layout/file-record-header.js';
-import { RawVolume } from './raw/raw-volume.js';
 import { resolvePath, ROOT_RECORD, splitPath } from './resolve-path.js';
 import { BitmapEditor, WriteTxn } from './txn.js';
-import { sourceOf, type VolumeInput } from './volume-source.js';
+import { rawVolumeOf, type VolumeInput } from './volume-source.js';
 import { appendUsnRecord } from './usn-journal.js';
 import { removeExtendEntries } from './extend-indexes.js';
 
@@ -113,10 +112,41 @@ async function underExtend(txn: WriteTxn, parents: number[]): Promise<boolean> {
  *   PreconditionError when the source is read-only; CorruptError on bad structures.
  */
 export async function deleteFile(volume: VolumeInput, target: DeleteTarget, options: DeleteOptions = {}): Promise<DeleteResult> {
-  const source = sourceOf(volume);
-  const vol = await RawVolume.open(source);
+  const { files, changes } = await deleteFiles(volume, [target], options);
+  return { ...files[0], changes };
+}
+
+/** What a batch delete did: one entry per target, and every structure written for all of them. */
+export interface DeleteBatchResult {
+  files: Omit<DeleteResult, 'changes'>[];
+  /** Every structure written by the batch (each written once, with the edits of every file in it). */
+  changes: DeleteResult['changes'];
+}
+
+/**
+ * Deletes several files in one transaction: one RawVolume, one $UpCase, one plan in memory, then one
+ * commit that writes each changed structure once (a directory block, a bitmap byte, a record shared
+ * by two deletes is written once with both edits), so the journaled source below sees one batch of
+ * writes. All or nothing: any target refused (see deleteFile) refuses the whole batch before
+ * anything is written. Targets naming the same record twice are refused the second time
+ * (NTFS_RECORD_NOT_IN_USE).
+ * @throws as deleteFile.
+ */
+export async function deleteFiles(volume: VolumeInput, targets: DeleteTarget[], options: DeleteOptions = {}): Promise<DeleteBatchResult> {
+  const vol = await rawVolumeOf(volume);
+  const source = vol.source;
   const upcase = await vol.upcase();
   const txn = new WriteTxn(vol);
+  const now = toFiletime(options.now ?? new Date());
+  const files: Omit<DeleteResult, 'changes'>[] = [];
+  for (const target of targets) files.push(await planDelete(txn, upcase, target, now));
+  const changes = await txn.commit(source, options.dryRun === true);
+  return { files, changes };
+}
+
+/** Plans the delete of one file inside `txn` (nothing written). */
+async function planDelete(txn: WriteTxn, upcase: Uint16Array, target: DeleteTarget, now: bigint): Promise<Omit<DeleteResult, 'changes'>> {
+  const vol = txn.vol;
   const byReference = typeof target !== 'string';
   const path = byReference ? `#${target.record}` : target;
   let record: number;
@@ -142,8 +172,7 @@ export async function deleteFile(volume: VolumeInput, target: DeleteTarget, opti
   }
   if (header.baseRecord !== 0) throw new UnsupportedError(`${path}: index points at extension record ${record}`, { code: 'NTFS_DELETE_EXTENSION', layer: LAYER });
   if (header.flags & FileRecordFlag.directory) throw new UnsupportedError(`${path} is a directory; only files are deleted`, { code: 'NTFS_DELETE_DIRECTORY', layer: LAYER, details: { record } });
-  const extents = await vol.extents(record, base);
-  const now = toFiletime(options.now ?? new Date());
+  const extents = await txn.extents(record);
 
   // 1. Index entries of every name, grouped by parent directory.
   const names = extents.filter((x) => x.attr.type === AttrType.fileName && !x.attr.nonResident).map((x) => decodeFileName(residentValue(x.rec, x.attr)));
@@ -222,6 +251,5 @@ export async function deleteFile(volume: VolumeInput, target: DeleteTarget, opti
     name: (names.find((n) => n.namespace !== 2) ?? names[0])?.name ?? '', fileAttributes: names[0]?.fileAttributes ?? 0, now,
   });
 
-  const changes = await txn.commit(source, options.dryRun === true);
-  return { path, record, sequence: header.sequence, names: names.map((n) => n.name), clustersFreed, usnAppended, changes };
+  return { path, record, sequence: header.sequence, names: names.map((n) => n.name), clustersFreed, usnAppended };
 }

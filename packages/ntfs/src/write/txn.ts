@@ -9,7 +9,7 @@
 import { CorruptError, isWritable, PreconditionError, type ByteSource, type WritableByteSource } from '@coldfix/io';
 import { applyFixups, FIXUP_STRIDE } from './raw/fixup.js';
 import type { Run } from './raw/runlist.js';
-import type { RawVolume } from './raw/raw-volume.js';
+import type { Extent, RawVolume } from './raw/raw-volume.js';
 
 export interface Change { what: string; offset: number; length: number }
 
@@ -115,6 +115,14 @@ export class WriteTxn {
       this.records.set(n, r);
     }
     return r;
+  }
+
+  /**
+   * Every attribute extent of file `base` (RawVolume.extents) read from the working copies: a plan
+   * that edits a record (e.g. $UsnJrnl's data size) and reads it again sees its own edit.
+   */
+  async extents(base: number): Promise<Extent[]> {
+    return this.vol.extents(base, await this.record(base), (n) => this.record(n));
   }
 
   /** A working copy already loaded by `record(n)`. */

@@ -32,7 +32,8 @@ export async function appendUsnRecord(txn: WriteTxn, info: UsnDeleteInfo): Promi
   } catch {
     return false;
   }
-  const extents = (await txn.vol.extents(journal)).filter((x) => x.attr.type === AttrType.data && x.attr.name === '$J' && x.attr.nonResident);
+  // The working copies: a second delete in the same transaction appends after the first's record.
+  const extents = (await txn.extents(journal)).filter((x) => x.attr.type === AttrType.data && x.attr.name === '$J' && x.attr.nonResident);
   const first = extents.find((x) => x.attr.lowestVcn === 0);
   if (!first) return false;
   const runs = extents.sort((a, b) => a.attr.lowestVcn - b.attr.lowestVcn).flatMap((x) => attributeRuns(x.rec, x.attr));

@@ -152,6 +152,9 @@ export function decodeGptEntries(array: Uint8Array, header: GptHeaderInfo): GptR
   for (let i = 0; i < header.numberOfPartitionEntries; i++) {
     const at = i * header.sizeOfPartitionEntry;
     if (at + GPT_ENTRY_MIN_SIZE > array.length) break;
+    // Most of the 128 slots are unused: test the type GUID's 16 bytes before decoding (and formatting
+    // two GUIDs of) every slot.
+    if (isZero(array, at, 16)) continue;
     const e = GptPartitionEntry.decode(array, at);
     const typeGuid = e.partitionTypeGuid.toLowerCase();
     if (typeGuid === NULL_TYPE) continue;
@@ -166,6 +169,11 @@ export function decodeGptEntries(array: Uint8Array, header: GptHeaderInfo): GptR
     });
   }
   return out;
+}
+
+function isZero(bytes: Uint8Array, at: number, length: number): boolean {
+  for (let i = at; i < at + length; i++) if (bytes[i] !== 0) return false;
+  return true;
 }
 
 /**

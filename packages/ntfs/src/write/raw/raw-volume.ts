@@ -14,7 +14,7 @@
  */
 import { CorruptError, LimitExceededError, viewOf, type ByteSource } from '@coldfix/io';
 import { decodeFileReference } from '../../codec/file-reference.js';
-import { UpcaseTable } from '../../codec/upcase.js';
+import { decodeUpcase } from '../../upcase-bytes.js';
 import { BootSectorStruct } from '../../layout/boot-sector.js';
 import { FIXUP_STRIDE, removeFixups } from './fixup.js';
 import { mapRange, type Run } from './runlist.js';
@@ -137,7 +137,7 @@ export class RawVolume {
    * Every attribute extent of the file whose base record is `base`: the base
    * record's own attributes plus those its $ATTRIBUTE_LIST places in extension records.
    */
-  async extents(base: number, baseRec?: Uint8Array): Promise<Extent[]> {
+  async extents(base: number, baseRec?: Uint8Array, load: (n: number) => Promise<Uint8Array> = (n) => this.readRecord(n)): Promise<Extent[]> {
     const rec = baseRec ?? (await this.readRecord(base));
     const attrs = listAttributes(rec, base);
     const out: Extent[] = attrs.map((attr) => ({ record: base, attr, rec }));
@@ -155,7 +155,7 @@ export class RawVolume {
       if (others.size > 4096) throw new LimitExceededError('attribute list names more than 4096 records', { code: 'NTFS_ATTRLIST_TOO_LONG', layer: LAYER });
     }
     for (const r of others) {
-      const ext = await this.readRecord(r);
+      const ext = await load(r);
       for (const attr of listAttributes(ext, r)) out.push({ record: r, attr, rec: ext });
     }
     return out;
@@ -175,12 +175,19 @@ export class RawVolume {
   /** The $UpCase table (record 10), 65536 code units. */
   async upcase(): Promise<Uint16Array> {
     if (this.upcaseTable) return this.upcaseTable;
+    if (this.upcaseSource) return (this.upcaseTable = await this.upcaseSource());
     const data = (await this.extents(10)).find((x) => x.attr.type === AttrType.data && x.attr.name === '');
     if (!data) throw new CorruptError('$UpCase has no $DATA', { code: 'NTFS_UPCASE_MISSING', layer: LAYER });
     const bytes = data.attr.nonResident ? await this.readStream(attributeRuns(data.rec, data.attr), 0, Math.min(data.attr.dataSize, 131072)) : residentValue(data.rec, data.attr);
-    const table = UpcaseTable.fromBytes(bytes).table;
+    const table = decodeUpcase(bytes);
     this.upcaseTable = table;
     return table;
   }
   private upcaseTable: Uint16Array | undefined;
+  private upcaseSource: (() => Promise<Uint16Array>) | undefined;
+
+  /** Takes the $UpCase table from `load` (the reader's, for the same volume) instead of reading record 10. */
+  shareUpcase(load: () => Promise<Uint16Array>): void {
+    this.upcaseSource = load;
+  }
 }
