@@ -9,7 +9,7 @@ import { AttributeStream } from './attribute-stream.js';
 import { findRun, type Run } from './codec/runlist.js';
 import { corrupt } from './errors.js';
 
-export const MFT_CHUNK_BYTES = 1 << 20;
+export const MFT_CHUNK_BYTES = 64 << 10;
 export const MFT_SCAN_BYTES = 4 << 20;
 
 export class Mft {
