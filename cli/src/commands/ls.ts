@@ -36,7 +36,9 @@ export function registerLsCommand(program: Command, setExit: SetExit): void {
     const out = new ByteOutput();
     try {
       const json = options.json === true;
-      for await (const batch of volume.list({ root: path, recursive: options.recursive === true, deleted: options.deleted === true, names: json })) {
+      // COLDFIX_LIST_PARALLEL=1: the $MFT decoded in a worker thread (off by default; bench/ls-vs-fls measures both).
+      const parallel = process.env.COLDFIX_LIST_PARALLEL === '1';
+      for await (const batch of volume.list({ root: path, recursive: options.recursive === true, deleted: options.deleted === true, names: json, parallel })) {
         if (out.closed) break;
         if (json) for (let i = 0; i < batch.length; i++) out.text(jsonLine(batch, i));
         else writeLsLines(out, batch);

@@ -17,13 +17,19 @@ import { resolveWalkRoot, type WalkOptions } from '../walk.js';
 import type { NtfsVolume } from '../volume.js';
 import type { WalkEntry } from '../types.js';
 import { NAMESPACES, RecordBit, RecordState, RecordTable } from './record-table.js';
-import { resolveSlow, scanMft } from './scan-mft.js';
+import { resolveSlow } from './scan-mft.js';
+import { startScan, type MftScan } from './parallel-scan.js';
 import { fillFromWalk } from './list-fallback.js';
 import { uncachedSource } from './mft-reader.js';
 
 export interface ListOptions extends WalkOptions {
   /** Also decode every $FILE_NAME (with its times) of records in use: `RecordTable.names` (JSON, timelines). */
   names?: boolean;
+  /**
+   * Decode the $MFT in a worker thread while the indexes are read and entries handed out here
+   * (parallel-scan.ts). Off by default: not measured faster yet on 2 cores. The entries are the same either way.
+   */
+  parallel?: boolean;
 }
 
 /** Bits of `ListBatch.mark`. */
@@ -109,10 +115,21 @@ export async function* listVolume(volume: NtfsVolume, options: ListOptions): Asy
     return;
   }
   const { rootRecord, rootPath } = await resolveWalkRoot(volume, options.root);
+  const scan = startScan(volume, { names: options.names === true, deleted: options.deleted === true }, options.parallel);
+  try {
+    yield* listScanned(volume, options, scan, rootRecord, rootPath);
+  } finally {
+    scan.close();
+  }
+}
+
+async function* listScanned(volume: NtfsVolume, options: ListOptions, scan: MftScan, rootRecord: number, rootPath: string): AsyncGenerator<ListBatch> {
   const deleted = options.deleted === true;
   const wantNames = options.names === true;
-  const table = await scanMft(volume, { names: wantNames, deleted });
-  const count = table.recordCount;
+  const count = volume.mft.recordCount;
+  // Deleted entries are found through the whole table (parents of deleted records); else records are awaited as listed.
+  if (deleted || scan.mode === 'local') await scan.ensure(count);
+  const table = scan.table;
   const pool = table.names;
   // Children of each directory among deleted records: parent -> candidates (ascending).
   const byParent = new Map<number, number[]>();
@@ -171,12 +188,19 @@ export async function* listVolume(volume: NtfsVolume, options: ListOptions): Asy
       volume.note(`${path || '/'}: directory unreadable: ${(error as Error).message}`);
       return null;
     }
-    // Records the fast pass declined, resolved in one batch before they are listed.
-    let slow: number[] | null = null;
-    for (const n of frame.records) if (n >= 0 && n < count && table.state[n] === RecordState.slow) (slow ??= []).push(n);
-    if (slow) await resolveSlow(volume, table, slow, wantNames);
     if (deleted) frame.tail = deletedTail(dir, path, dirSequence, new Set(frame.records));
     return frame;
+  };
+
+  /** Records the fast pass declined among the frame's entries from `from` on (those scanned), resolved in one batch. */
+  const resolveFrameSlow = async (frame: Frame, from: number): Promise<void> => {
+    const slow: number[] = [];
+    const ready = scan.ready;
+    for (let j = from; j < frame.records.length; j++) {
+      const n = frame.records[j];
+      if (n >= 0 && n < ready && table.state[n] === RecordState.slow) slow.push(n);
+    }
+    await resolveSlow(volume, table, slow, wantNames);
   };
 
   const deletedFrame = (dir: number, path: string, depth: number, dirSequence: number): Frame | null => {
@@ -203,6 +227,11 @@ export async function* listVolume(volume: NtfsVolume, options: ListOptions): Asy
       while (top.next < top.records.length && batch.length < BATCH) {
         const i = top.next++;
         const n = top.records[i];
+        if (n >= 0 && n < count) {
+          // The scan may still be decoding (worker): wait for this record; then resolve the declined ones.
+          if (n >= scan.ready) await scan.ensure(n + 1);
+          if (table.state[n] === RecordState.slow) await resolveFrameSlow(top, i);
+        }
         if (n < 0 || n >= count || table.state[n] === RecordState.error) {
           const error = n >= 0 && n < count ? table.errors.get(n)! : corrupt('NTFS_RECORD_NUMBER', `MFT record ${n} is outside the $MFT (${count} records)`);
           volume.note(`${top.path}: record ${n}: ${error.message}`);

@@ -91,6 +91,33 @@ export class NamePool {
   }
 }
 
+/** The per-record arrays of a RecordTable. */
+export interface RecordArrays {
+  state: Uint8Array;
+  bits: Uint8Array;
+  type: Uint8Array;
+  sequence: Uint16Array;
+  size: Float64Array;
+  si: Uint32Array;
+  nameStart: Int32Array;
+  nameCount: Uint16Array;
+}
+
+function allocateArrays(n: number, shared: boolean): RecordArrays {
+  const make = <T>(ctor: new (buffer: ArrayBufferLike) => T, bytesPer: number, count: number): T =>
+    new ctor(shared ? new SharedArrayBuffer(bytesPer * count) : new ArrayBuffer(bytesPer * count));
+  return {
+    state: make(Uint8Array, 1, n),
+    bits: make(Uint8Array, 1, n),
+    type: make(Uint8Array, 1, n),
+    sequence: make(Uint16Array, 2, n),
+    size: make(Float64Array, 8, n),
+    si: make(Uint32Array, 4, n * 8),
+    nameStart: make(Int32Array, 4, n),
+    nameCount: make(Uint16Array, 2, n),
+  };
+}
+
 export class RecordTable {
   readonly state: Uint8Array;
   readonly bits: Uint8Array;
@@ -108,17 +135,31 @@ export class RecordTable {
   readonly reparseMap = new Map<number, ReparsePoint>();
   readonly errors = new Map<number, Error>();
 
-  /** `nameCapacity`: expected $FILE_NAME count (grown as needed). */
-  constructor(readonly recordCount: number, nameCapacity = 1024) {
+  /**
+   * `nameCapacity`: expected $FILE_NAME count (grown as needed). `arrays`: the per-record arrays to use
+   * (a worker's view of a table whose arrays live in SharedArrayBuffers; see shared()).
+   */
+  constructor(readonly recordCount: number, nameCapacity = 1024, arrays?: RecordArrays) {
     this.names = new NamePool(Math.max(1024, nameCapacity));
-    this.state = new Uint8Array(recordCount);
-    this.bits = new Uint8Array(recordCount);
-    this.type = new Uint8Array(recordCount);
-    this.sequence = new Uint16Array(recordCount);
-    this.size = new Float64Array(recordCount);
-    this.si = new Uint32Array(recordCount * 8);
-    this.nameStart = new Int32Array(recordCount);
-    this.nameCount = new Uint16Array(recordCount);
+    const a = arrays ?? allocateArrays(recordCount, false);
+    this.state = a.state;
+    this.bits = a.bits;
+    this.type = a.type;
+    this.sequence = a.sequence;
+    this.size = a.size;
+    this.si = a.si;
+    this.nameStart = a.nameStart;
+    this.nameCount = a.nameCount;
+  }
+
+  /** A table whose per-record arrays live in SharedArrayBuffers (a scan worker fills them; arrays() to send). */
+  static shared(recordCount: number, nameCapacity = 1024): RecordTable {
+    return new RecordTable(recordCount, nameCapacity, allocateArrays(recordCount, true));
+  }
+
+  /** The per-record arrays (shared ones go to a worker without a copy). */
+  arrays(): RecordArrays {
+    return { state: this.state, bits: this.bits, type: this.type, sequence: this.sequence, size: this.size, si: this.si, nameStart: this.nameStart, nameCount: this.nameCount };
   }
 
   /** Bytes of typed-array state per record (for the memory cap). */

@@ -1,0 +1,251 @@
+/**
+ * The $MFT scan of a listing, run beside the directory traversal: the main
+ * thread reads the $MFT in 4 MiB chunks (its ByteSource, any container) and
+ * transfers them to a worker thread (scan-worker.ts) that decodes them into
+ * the RecordTable's SharedArrayBuffer arrays, while the main thread reads
+ * the $I30 indexes and formats what is ready. ensure(n) waits until records
+ * below n are summarised, so the listing is the same whatever the timing.
+ * With one thread (small volumes, no worker file, a worker that fails) the
+ * whole scan runs here first (scanMft), as before.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { NtfsVolume } from '../volume.js';
+import { RecordBit, RecordState, RecordTable } from './record-table.js';
+import { scanMft, storeSummary, type ScanOptions } from './scan-mft.js';
+import { MftScanReader } from './mft-reader.js';
+import { isFileRecord, summarizeChunk } from './summarize-raw.js';
+import type { ScanChunk, ScanChunkResult, ScanWorkerData } from './scan-worker.js';
+
+/** Records per chunk (4 MiB of 1 KiB records); chunks in flight or waiting (buffers). */
+const SCAN_BYTES = 4 << 20;
+const BUFFERS = 3;
+
+export interface MftScan {
+  readonly table: RecordTable;
+  /** 'worker' when a worker thread decodes the records. */
+  readonly mode: 'worker' | 'local';
+  /** Records [0, ready) are summarised. */
+  readonly ready: number;
+  /** Resolves once records [0, upTo) are summarised (throws what the scan threw). */
+  ensure(upTo: number): Promise<void>;
+  /** Stops the worker (idempotent; listings that end early call it). */
+  close(): void;
+}
+
+/** The worker module beside this one, built (a .ts source run by a test runner finds its build in dist/). */
+function workerFile(): string | null {
+  const here = fileURLToPath(import.meta.url);
+  const candidates = here.endsWith('.ts') ? [here.replace(/[/\\]src[/\\]list[/\\]parallel-scan\.ts$/, '/dist/list/scan-worker.js')] : [here.replace(/parallel-scan\.js$/, 'scan-worker.js')];
+  for (const file of candidates) if (file !== here && existsSync(file)) return file;
+  return null;
+}
+
+/**
+ * Starts the scan. `parallel`: true runs the decoder in a worker (when its
+ * built file is there), else here. `chunkRecords`: records per worker chunk
+ * (default 4 MiB worth).
+ */
+export function startScan(volume: NtfsVolume, options: ScanOptions, parallel?: boolean, chunkRecords?: number): MftScan {
+  const count = volume.mft.recordCount;
+  // Off unless asked for: on this project's 2-core machines it has not yet measured faster (docs/formats/ntfs.md, listing speed).
+  const file = parallel !== true || count < 1 || typeof SharedArrayBuffer === 'undefined' ? null : workerFile();
+  if (!file) return localScan(volume, options);
+  return new WorkerScan(volume, options, file, chunkRecords);
+}
+
+function localScan(volume: NtfsVolume, options: ScanOptions): MftScan {
+  let table: RecordTable | null = null;
+  const done = scanMft(volume, options).then((t) => void (table = t));
+  return {
+    get ready(): number {
+      return table ? table.recordCount : 0;
+    },
+    get table(): RecordTable {
+      if (!table) throw new Error('localScan: table read before ensure()');
+      return table;
+    },
+    mode: 'local',
+    ensure: () => done,
+    close: () => {},
+  };
+}
+
+class WorkerScan implements MftScan {
+  readonly table: RecordTable;
+  readonly mode = 'worker' as const;
+  ready = 0;
+  private failure: Error | null = null;
+  private waiters: Array<{ upTo: number; resolve: () => void; reject: (error: Error) => void }> = [];
+  private readonly free: ArrayBuffer[] = [];
+  private bufferWaiter: (() => void) | null = null;
+  private readonly progress = new Int32Array(new SharedArrayBuffer(4));
+  private readonly worker: Worker;
+  private readonly perChunk: number;
+  /** The worker is gone (done, closed, or failed: the main thread finishes the scan). */
+  private stopped = false;
+  private local = false;
+  private closed = false;
+  /** Answers are applied one after the other (a declined deleted record needs a read). */
+  private applying: Promise<void> = Promise.resolve();
+
+  /** `chunkRecords`: records per chunk (default 4 MiB worth; tests use small ones). */
+  constructor(private readonly volume: NtfsVolume, private readonly options: ScanOptions, file: string, chunkRecords?: number) {
+    const count = volume.mft.recordCount;
+    this.table = RecordTable.shared(count, options.names ? Math.ceil(count * 1.5) : 1024);
+    const data: ScanWorkerData = { recordCount: count, recordSize: volume.recordSize, names: options.names, arrays: this.table.arrays(), progress: this.progress };
+    this.worker = new Worker(file, { workerData: data });
+    // Referenced only while a caller waits (a listing dropped half-way must not keep the process alive).
+    this.worker.unref();
+    this.worker.on('message', (result: ScanChunkResult) => {
+      if (this.local) return;
+      this.applying = this.applying.then(() => this.apply(result)).catch((error: Error) => this.switchToLocal(error));
+    });
+    this.worker.on('error', (error) => this.switchToLocal(error));
+    this.worker.on('exit', (code) => {
+      if (!this.stopped) this.switchToLocal(new Error(`MFT scan worker exited (${code}) at record ${this.ready}`));
+    });
+    this.perChunk = chunkRecords ?? Math.max(1, Math.floor(SCAN_BYTES / volume.recordSize));
+    for (let i = 0; i < BUFFERS; i++) this.free.push(new ArrayBuffer(Math.min(this.perChunk, Math.max(1, count)) * volume.recordSize));
+    void this.readAll().catch((error: Error) => this.setFailure(error));
+  }
+
+  /** Reads the chunks in order, each into a free buffer, and hands them to the worker. */
+  private async readAll(): Promise<void> {
+    const reader = new MftScanReader(this.volume.mft);
+    const count = this.table.recordCount;
+    const size = this.volume.recordSize;
+    for (let first = 0; first < count; first += this.perChunk) {
+      while (!this.free.length && !this.stopped) await new Promise<void>((resolve) => (this.bufferWaiter = resolve));
+      if (this.stopped) return;
+      const buffer = this.free.pop()!;
+      const n = Math.min(this.perChunk, count - first);
+      const into = new Uint8Array(buffer, 0, n * size);
+      const bytes = await reader.read(first, n, into);
+      if (this.stopped) return;
+      if (bytes !== into) into.set(bytes);
+      const chunk: ScanChunk = { first, count: n, buffer };
+      this.worker.postMessage(chunk, [buffer]);
+    }
+  }
+
+  /** Applies a chunk's answer: names, streams, declined records; then wakes the waiters. */
+  private async apply(result: ScanChunkResult): Promise<void> {
+    Atomics.load(this.progress, 0);
+    const t = this.table;
+    this.free.push(result.buffer);
+    this.wakeReader();
+    const pool = t.names;
+    if (result.names.length) {
+      const base = pool.length;
+      for (let i = 0; i < result.names.length; i++) {
+        const slot = pool.add(result.names[i], result.namespace[i], result.parent[i], result.parentSequence[i], result.dataSize[i]);
+        for (let k = 0; k < 8; k++) pool.times[slot * 8 + k] = result.times[i * 8 + k];
+      }
+      const end = result.first + result.count;
+      for (let n = result.first; n < end; n++) if (t.nameCount[n]) t.nameStart[n] += base;
+    }
+    for (const [n, streams] of result.streams) t.streamMap.set(n, streams);
+    await this.declined(result.declined, result.unallocated);
+    this.ready = result.first + result.count;
+    if (this.ready >= t.recordCount) this.stop();
+    this.wake();
+  }
+
+  /** Marks declined records slow; decodes the unallocated ones now when deleted entries are wanted (as scanMft). */
+  private async declined(declined: number[], unallocated: number[]): Promise<void> {
+    const t = this.table;
+    for (const n of declined) t.state[n] = RecordState.slow;
+    if (!this.options.deleted) return;
+    for (const n of unallocated) {
+      try {
+        const record = this.volume.decodeRaw(await this.volume.mft.readRaw(n), n);
+        storeSummary(t, n, record, true);
+        if (record.baseRecordNumber === 0 && record.attributes.length > 0) t.bits[n] |= RecordBit.deletedCandidate;
+      } catch (error) {
+        t.state[n] = RecordState.error;
+        t.errors.set(n, error as Error);
+      }
+    }
+  }
+
+  /** The worker failed: the main thread summarises the records from `ready` on (same decoder, same table). */
+  private switchToLocal(_error: Error): void {
+    if (this.local || this.failure || this.ready >= this.table.recordCount) return;
+    this.local = true;
+    this.stop();
+    void this.applying
+      .catch(() => {})
+      .then(() => this.scanLocally())
+      .catch((error: Error) => this.setFailure(error));
+  }
+
+  private async scanLocally(): Promise<void> {
+    const t = this.table;
+    const size = this.volume.recordSize;
+    const reader = new MftScanReader(this.volume.mft);
+    const buffer = new Uint8Array(this.perChunk * size);
+    for (let first = this.ready; first < t.recordCount; first += this.perChunk) {
+      const n = Math.min(this.perChunk, t.recordCount - first);
+      const into = buffer.subarray(0, n * size);
+      let bytes = await reader.read(first, n, into);
+      if (this.closed) return;
+      if (bytes !== into) {
+        into.set(bytes);
+        bytes = into;
+      }
+      const declined = summarizeChunk(t, bytes, first, n, size, this.options.names);
+      const unallocated = declined.filter((r) => (bytes[(r - first) * size + 0x16] & 1) === 0 && isFileRecord(bytes, (r - first) * size));
+      await this.declined(declined, unallocated);
+      this.ready = first + n;
+      this.wake();
+    }
+  }
+
+  private setFailure(error: Error): void {
+    if (this.failure) return;
+    this.failure = error;
+    this.stop();
+    this.wake();
+  }
+
+  private wakeReader(): void {
+    const resolve = this.bufferWaiter;
+    this.bufferWaiter = null;
+    resolve?.();
+  }
+
+  private wake(): void {
+    const still: typeof this.waiters = [];
+    for (const w of this.waiters) {
+      if (this.failure) w.reject(this.failure);
+      else if (w.upTo <= this.ready) w.resolve();
+      else still.push(w);
+    }
+    this.waiters = still;
+    if (!still.length) this.worker.unref();
+  }
+
+  ensure(upTo: number): Promise<void> {
+    const target = Math.min(upTo, this.table.recordCount);
+    if (this.failure) return Promise.reject(this.failure);
+    if (target <= this.ready) return Promise.resolve();
+    if (!this.stopped) this.worker.ref();
+    return new Promise((resolve, reject) => this.waiters.push({ upTo: target, resolve, reject }));
+  }
+
+  /** Ends the worker (the scan is complete, failed, or no longer wanted). */
+  private stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.wakeReader();
+    this.worker.postMessage(null);
+    void this.worker.terminate();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.stop();
+  }
+}
