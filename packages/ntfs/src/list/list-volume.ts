@@ -33,6 +33,9 @@ export interface ListOptions extends WalkOptions {
 }
 
 /** Bits of `ListBatch.mark`. */
+/** Entries per batch (the last may hold fewer; list() checks before each push). */
+const BATCH = 4096;
+
 export const ListMark = {
   deleted: 1,
   /** Deleted name whose record has been reused by another file. */
@@ -55,12 +58,19 @@ export class ListBatch {
   readonly dir: string[] = [];
   readonly name: string[] = [];
   /** Namespace code of the name (index into NAMESPACES). */
-  readonly namespace: number[] = [];
-  readonly record: number[] = [];
-  readonly slot: number[] = [];
-  readonly parent: number[] = [];
-  readonly mark: number[] = [];
-  constructor(readonly table: RecordTable) {}
+  namespace: Uint8Array;
+  record: Float64Array;
+  slot: Float64Array;
+  parent: Float64Array;
+  mark: Uint8Array;
+  /** `capacity`: most entries the batch holds (typed arrays, allocated once). */
+  constructor(readonly table: RecordTable, capacity = BATCH) {
+    this.namespace = new Uint8Array(capacity);
+    this.record = new Float64Array(capacity);
+    this.slot = new Float64Array(capacity);
+    this.parent = new Float64Array(capacity);
+    this.mark = new Uint8Array(capacity);
+  }
 
   /** Path from the volume root, '/'-separated, as walk() gives it. */
   path(i: number): string {
@@ -68,18 +78,32 @@ export class ListBatch {
   }
 
   push(dir: string, name: string, namespace: number, record: number, slot: number, parent: number, mark: number): void {
+    const i = this.length++;
+    if (i === this.record.length) this.grow();
     this.dir.push(dir);
     this.name.push(name);
-    this.namespace.push(namespace);
-    this.record.push(record);
-    this.slot.push(slot);
-    this.parent.push(parent);
-    this.mark.push(mark);
-    this.length++;
+    this.namespace[i] = namespace;
+    this.record[i] = record;
+    this.slot[i] = slot;
+    this.parent[i] = parent;
+    this.mark[i] = mark;
+  }
+
+  /** A push past the capacity (list() may add an entry or two after a full batch): twice the room. */
+  private grow(): void {
+    const twice = <T extends Uint8Array | Float64Array>(a: T): T => {
+      const b = new (a.constructor as new (n: number) => T)(a.length * 2 + 1);
+      b.set(a as never);
+      return b;
+    };
+    this.namespace = twice(this.namespace);
+    this.record = twice(this.record);
+    this.slot = twice(this.slot);
+    this.parent = twice(this.parent);
+    this.mark = twice(this.mark);
   }
 }
 
-const BATCH = 4096;
 const ROOT = 5;
 
 interface Tail {

@@ -18,9 +18,9 @@ import { MftScanReader } from './mft-reader.js';
 import { isFileRecord, summarizeChunk } from './summarize-raw.js';
 import type { ScanChunk, ScanChunkResult, ScanWorkerData } from './scan-worker.js';
 
-/** Records per chunk (4 MiB of 1 KiB records); chunks in flight or waiting (buffers). */
-const SCAN_BYTES = 4 << 20;
-const BUFFERS = 3;
+/** Bytes per chunk (as scan-mft.ts); chunks in flight or waiting (buffers). */
+const SCAN_BYTES = 1 << 20;
+const BUFFERS = 8;
 
 export interface MftScan {
   readonly table: RecordTable;
