@@ -22,6 +22,10 @@ export class CachedSource implements WritableByteSource {
   readonly cacheBlockSize: number;
   private readonly maxBlocks: number;
   private readonly blocks = new Map<number, Uint8Array>();
+  /** Blocks being read now: a concurrent reader of the same block waits for that read instead of issuing its own. */
+  private readonly inflight = new Map<number, Promise<Uint8Array>>();
+  /** Bumped by every write: a read that started before a write does not cache what it got. */
+  private generation = 0;
   hits = 0;
   misses = 0;
 
@@ -78,19 +82,40 @@ export class CachedSource implements WritableByteSource {
         block++;
         continue;
       }
+      const pending = this.inflight.get(block);
+      if (pending) {
+        this.hits++;
+        this.copyOut(out, offset, block, await pending);
+        block++;
+        continue;
+      }
       let runEnd = block;
-      while (runEnd + 1 <= last && !this.blocks.has(runEnd + 1)) runEnd++;
+      while (runEnd + 1 <= last && !this.blocks.has(runEnd + 1) && !this.inflight.has(runEnd + 1)) runEnd++;
       const runStart = block * bs;
       const runLength = Math.min((runEnd + 1) * bs, this.size) - runStart;
-      const bytes = await this.parent.read(runStart, runLength);
+      const generation = this.generation;
+      const read = this.parent.read(runStart, runLength);
+      for (let b = block; b <= runEnd; b++) {
+        const start = (b - block) * bs;
+        const view = read.then((bytes) => bytes.subarray(start, Math.min(start + bs, bytes.length)));
+        view.catch(() => undefined); // a waiter sees the failure; nobody waiting is not an unhandled rejection
+        this.inflight.set(b, view);
+      }
+      let bytes: Uint8Array;
+      try {
+        bytes = await read;
+      } finally {
+        for (let b = block; b <= runEnd; b++) this.inflight.delete(b);
+      }
       // A one-block run is kept as read (the buffer is exactly the block); blocks of a longer run are
       // copied out so that one surviving block does not pin the whole run's buffer.
       const whole = block === runEnd && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+      const cache = generation === this.generation;
       for (let b = block; b <= runEnd; b++) {
         this.misses++;
         const start = (b - block) * bs;
         const data = bytes.subarray(start, Math.min(start + bs, bytes.length));
-        this.insert(b, whole ? data : data.slice());
+        if (cache) this.insert(b, whole ? data : data.slice());
         this.copyOut(out, offset, b, data);
       }
       block = runEnd + 1;
@@ -102,6 +127,7 @@ export class CachedSource implements WritableByteSource {
       throw new UnsupportedError('cache: parent source is read-only', { code: 'READ_ONLY', layer: 'io' });
     }
     checkRange(offset, data.length, this.size, 'cache');
+    this.generation++;
     await this.parent.write(offset, data);
     const bs = this.cacheBlockSize;
     for (let b = Math.floor(offset / bs); b * bs < offset + data.length; b++) {

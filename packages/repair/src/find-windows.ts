@@ -15,7 +15,7 @@ export interface WindowsInstallation {
 const maxRootEntries = 100_000;
 
 export async function findWindowsInstallations(volume: NtfsVolume): Promise<WindowsInstallation[]> {
-  const found: WindowsInstallation[] = [];
+  const candidates: { name: string; recordNumber: number }[] = [];
   const seen = new Set<number>();
   let scanned = 0;
   for await (const entry of volume.readdir(ROOT_RECORD)) {
@@ -23,11 +23,26 @@ export async function findWindowsInstallations(volume: NtfsVolume): Promise<Wind
     if (!entry.isDirectory || entry.namespace === 'dos' || seen.has(entry.recordNumber)) continue;
     if (entry.recordNumber < 24) continue; // NTFS metadata ($Extend, …)
     seen.add(entry.recordNumber);
-    const system32 = await volume.lookup(entry.recordNumber, 'System32');
-    if (!system32?.isDirectory) continue;
-    const config = await volume.lookup(system32.recordNumber, 'config');
-    const drivers = await volume.lookup(system32.recordNumber, 'drivers');
-    if (config?.isDirectory || drivers?.isDirectory) found.push({ path: `\\${entry.name}`, recordNumber: entry.recordNumber });
+    candidates.push({ name: entry.name, recordNumber: entry.recordNumber });
+  }
+  // The probes only read; a few run at once so that their reads overlap (results in root order).
+  const found: WindowsInstallation[] = [];
+  for (let i = 0; i < candidates.length; i += PROBE_CONCURRENCY) {
+    const batch = candidates.slice(i, i + PROBE_CONCURRENCY);
+    const isWindows = await Promise.all(batch.map((c) => holdsWindows(volume, c.recordNumber)));
+    batch.forEach((c, k) => {
+      if (isWindows[k]) found.push({ path: `\\${c.name}`, recordNumber: c.recordNumber });
+    });
   }
   return found;
+}
+
+const PROBE_CONCURRENCY = 4;
+
+/** Whether directory `record` holds `System32` with a `config` or `drivers` folder. */
+async function holdsWindows(volume: NtfsVolume, record: number): Promise<boolean> {
+  const system32 = await volume.lookup(record, 'System32');
+  if (!system32?.isDirectory) return false;
+  const [config, drivers] = await Promise.all([volume.lookup(system32.recordNumber, 'config'), volume.lookup(system32.recordNumber, 'drivers')]);
+  return config?.isDirectory === true || drivers?.isDirectory === true;
 }

@@ -6,7 +6,7 @@ export { findWindowsInstallations, type WindowsInstallation } from './find-windo
 export { findPathHits, type PathHit } from './find-matches.js';
 export { evaluateHit, type Match } from './evaluate.js';
 export { scanImage, scanVolume, actionable, type ScanOptions } from './scan.js';
-export { quarantineMatch, type QuarantineEntry } from './quarantine.js';
+export { quarantineMatch, syncQuarantineRoot, type QuarantineEntry } from './quarantine.js';
 export { verifyImage, type VerifyReport, type VerifyResult, type Baseline } from './verify.js';
 export { repairImage, type RepairOptions } from './repair-image.js';
 export { formatReport, type RepairReport, type RepairResult, type VolumeReport } from './report.js';

@@ -6,8 +6,9 @@
  * following a planted symlink).
  */
 import { createHash } from 'node:crypto';
-import { mkdir, open } from 'node:fs/promises';
-import { forEachChunk, ioErrorFrom, PreconditionError } from '@coldfix/io';
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { forEachChunk, fsyncDirectory, ioErrorFrom, PreconditionError } from '@coldfix/io';
 import { AttributeType, fileNames, filetimeToIso, joinedAttributes, standardInformation, type NtfsVolume } from '@coldfix/ntfs';
 import type { Match } from './evaluate.js';
 import { resolveInside, safeComponent } from './safe-name.js';
@@ -18,10 +19,34 @@ export interface QuarantineEntry {
   streams: { name: string; size: number; sha256: string; file: string }[];
 }
 
-export async function quarantineMatch(volume: NtfsVolume, partition: number, match: Match, root: string): Promise<QuarantineEntry> {
+/**
+ * Copies `match` into a new folder under `root` and makes it durable before returning: every file
+ * fsynced (all at once, after all are written), the folder fsynced (its entries), and the root
+ * fsynced (the folder's entry) unless `syncRoot` is false: a caller quarantining several files
+ * syncs the root once after all of them (syncQuarantineRoot).
+ */
+export async function quarantineMatch(volume: NtfsVolume, partition: number, match: Match, root: string, options: { syncRoot?: boolean } = {}): Promise<QuarantineEntry> {
   const leaf = match.path.split('\\').pop() ?? 'file';
   const folder = await createFolder(root, `p${partition}-r${match.record}-s${match.sequence}-${safeComponent(leaf, 80)}`);
   const record = await volume.readRecord(match.record);
+  const files: FileHandle[] = [];
+  try {
+    const entry = await copyMatch(volume, partition, match, folder, record, files);
+    // Written first, synced together: the fsyncs overlap instead of following one another.
+    await Promise.all([...files.map((f) => f.sync()), fsyncDirectory(folder)]);
+    if (options.syncRoot !== false) await syncQuarantineRoot(root);
+    return entry;
+  } finally {
+    await Promise.all(files.map((f) => f.close().catch(() => undefined)));
+  }
+}
+
+/** fsyncs the quarantine root (the entries of the folders created in it) and its parent (the root's own entry). */
+export async function syncQuarantineRoot(root: string): Promise<void> {
+  await Promise.all([fsyncDirectory(root), fsyncDirectory(dirname(resolve(root)))]);
+}
+
+async function copyMatch(volume: NtfsVolume, partition: number, match: Match, folder: string, record: Awaited<ReturnType<NtfsVolume['readRecord']>>, files: FileHandle[]): Promise<QuarantineEntry> {
 
   const streams: QuarantineEntry['streams'] = [];
   // Different stream names can sanitise to the same file name (`a:b`, `a?b`, `a*b` → `a_b`): number the later ones.
@@ -33,7 +58,7 @@ export async function quarantineMatch(volume: NtfsVolume, partition: number, mat
     for (let n = 2; used.has(fileName.toLowerCase()); n++) fileName = `${base}~${n}.bin`;
     used.add(fileName.toLowerCase());
     const file = resolveInside(folder, fileName);
-    const { size, sha256 } = await copyStream(volume, match.record, name, file);
+    const { size, sha256 } = await copyStream(volume, match.record, name, file, files);
     streams.push({ name, size, sha256, file: file.slice(folder.length + 1) });
   }
 
@@ -42,7 +67,7 @@ export async function quarantineMatch(volume: NtfsVolume, partition: number, mat
     const source = recordNumber === match.record ? record : await volume.readRecord(recordNumber);
     const parts = await Promise.all(source.extents.map((extent) => volume.source.read(extent.offset, extent.length)));
     const file = resolveInside(folder, `mft-record-${recordNumber}.bin`);
-    await writeExclusive(file, Buffer.concat(parts));
+    await writeExclusive(file, Buffer.concat(parts), files);
     mftRecords.push({ record: recordNumber, file: file.slice(folder.length + 1), offset: source.extents[0]?.offset ?? -1 });
   }
 
@@ -78,7 +103,7 @@ export async function quarantineMatch(volume: NtfsVolume, partition: number, mat
     quarantinedAt: new Date().toISOString(),
   };
   const manifestPath = resolveInside(folder, 'manifest.json');
-  await writeExclusive(manifestPath, Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
+  await writeExclusive(manifestPath, Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`), files);
   return { folder, manifest: manifestPath, streams };
 }
 
@@ -103,32 +128,28 @@ async function createFolder(root: string, name: string): Promise<string> {
   throw new PreconditionError(`${root} already holds 1000 quarantine folders named ${name}`, { code: 'QUARANTINE_FOLDER_EXISTS', layer: 'repair', details: { root } });
 }
 
-async function copyStream(volume: NtfsVolume, recordNumber: number, streamName: string, path: string): Promise<{ size: number; sha256: string }> {
+/** Writes the stream into a new file (not synced: the handle goes into `files`, synced by the caller). */
+async function copyStream(volume: NtfsVolume, recordNumber: number, streamName: string, path: string, files: FileHandle[]): Promise<{ size: number; sha256: string }> {
   const stream = await volume.openStream(recordNumber, streamName);
   const hash = createHash('sha256');
-  const handle = await open(path, 'wx', 0o600).catch((error) => {
-    throw ioErrorFrom(error, path, 'create');
-  });
-  try {
-    await forEachChunk(stream, async (chunk, offset) => {
-      hash.update(chunk);
-      await handle.write(chunk, 0, chunk.length, offset);
-    }, 1 << 20);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  const handle = await createExclusive(path, files);
+  await forEachChunk(stream, async (chunk, offset) => {
+    hash.update(chunk);
+    await handle.write(chunk, 0, chunk.length, offset);
+  }, 1 << 20);
   return { size: stream.size, sha256: hash.digest('hex') };
 }
 
-async function writeExclusive(path: string, bytes: Uint8Array): Promise<void> {
+/** Writes `bytes` into a new file (not synced; see copyStream). */
+async function writeExclusive(path: string, bytes: Uint8Array, files: FileHandle[]): Promise<void> {
+  const handle = await createExclusive(path, files);
+  await handle.write(bytes, 0, bytes.length, 0);
+}
+
+async function createExclusive(path: string, files: FileHandle[]): Promise<FileHandle> {
   const handle = await open(path, 'wx', 0o600).catch((error) => {
     throw ioErrorFrom(error, path, 'create');
   });
-  try {
-    await handle.write(bytes, 0, bytes.length, 0);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  files.push(handle);
+  return handle;
 }

@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { isColdfixError, journalPathFor, rollbackImage, commitImage } from '@coldfix/io';
 import { assertWritable, checkScope, checkVolume, checkWriteGates, deleteFiles, resetLogFile, scopeClaims } from '@coldfix/ntfs';
 import { openImage, type OpenedImage, type OpenImageOptions } from '@coldfix/volumes';
-import { quarantineMatch } from './quarantine.js';
+import { quarantineMatch, syncQuarantineRoot } from './quarantine.js';
 import type { RepairReport, VolumeReport } from './report.js';
 import type { Rule } from './rules/rule.js';
 import { actionable, scanImage } from './scan.js';
@@ -53,17 +53,20 @@ export async function repairImage(image: string, options: RepairOptions): Promis
   const planned = writer ?? (await openImage(image, openOptions));
   let report: RepairReport;
   const fullCheck = options.fullCheck ?? false;
-  const baseline: Baseline = { directories: new Map(), bitlockerMetadata: new Map(), deleted: new Map(), findings: new Map(), scopes: new Map(), fullCheck };
+  const baseline: Baseline = { directories: new Map(), bitlockerMetadata: new Map(), deleted: new Map(), findings: new Map(), scopes: new Map(), fullCheck, installations: new Map() };
   let planFailed = true;
   try {
     performance.mark('repair:scan');
     const scanned = await scanImage(planned, scanOptions);
     performance.mark('repair:baseline');
-    for (const { entry, report: volumeReport } of scanned) {
+    for (const { entry, report: volumeReport, installations } of scanned) {
+      baseline.installations!.set(entry.partition, installations);
       const todo = actionable(volumeReport.matches);
       if (todo.length === 0) continue;
       const volume = await planned.ntfs(entry.partition);
+      performance.mark('repair:gates');
       volumeReport.gates = (await checkWriteGates(volume)).map((g) => ({ gate: g.gate, message: `${g.message} Risk: ${g.risk}`, overridden: false }));
+      performance.mark('repair:snapshot');
       const directories = new Map<number, Set<string>>();
       for (const match of todo) if (!directories.has(match.parentRecord)) directories.set(match.parentRecord, await directorySnapshot(volume, match.parentRecord));
       baseline.directories.set(entry.partition, directories);
@@ -74,8 +77,10 @@ export async function repairImage(image: string, options: RepairOptions): Promis
       // fail the repair's verification; only findings the write introduces do. The same check runs
       // before and after: over what the repair touches (default) or the whole volume (--full-check).
       if (!options.dryRun) {
+        performance.mark('repair:scope');
         const scope = await scopeClaims(volume, todo.map((m) => m.record));
         if (!fullCheck) baseline.scopes.set(entry.partition, scope);
+        performance.mark('repair:check');
         const before = fullCheck ? await checkVolume(volume) : await checkScope(volume, scope);
         baseline.findings.set(entry.partition, new Set(before.findings.map(findingKey)));
       }
@@ -158,10 +163,12 @@ export async function repairImage(image: string, options: RepairOptions): Promis
       // at once (their fsyncs overlap); all settle before an error is passed on.
       performance.mark('repair:quarantine');
       await settleAll(todo.filter((m) => m.action === 'quarantine'), QUARANTINE_CONCURRENCY, async (match) => {
-        const entry = await quarantineMatch(volume, volumeReport.partition, match, quarantineRoot);
+        const entry = await quarantineMatch(volume, volumeReport.partition, match, quarantineRoot, { syncRoot: false });
         match.quarantinePath = entry.folder;
         report.quarantineDir = quarantineRoot;
       });
+      // Each folder and its files are durable; the folders' entries in the root once for all.
+      if (report.quarantineDir) await syncQuarantineRoot(quarantineRoot);
       performance.mark('repair:delete');
       wrote = true;
       // The transaction's writes are deferred to its flush: every before-image it needs is appended

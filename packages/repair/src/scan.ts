@@ -2,17 +2,20 @@
  * Scanning an opened image: every readable NTFS volume, its Windows
  * installations, and the files each rule matches there.
  */
-import type { NtfsVolume } from '@coldfix/ntfs';
+import { performance } from 'node:perf_hooks';
+import { ROOT_RECORD, type NtfsVolume } from '@coldfix/ntfs';
 import type { OpenedImage, VolumeEntry } from '@coldfix/volumes';
 import { evaluateHit, type Match } from './evaluate.js';
 import { findPathHits } from './find-matches.js';
-import { findWindowsInstallations } from './find-windows.js';
+import { findWindowsInstallations, type WindowsInstallation } from './find-windows.js';
 import type { VolumeReport } from './report.js';
 import type { Rule } from './rules/rule.js';
 
 export interface ScannedVolume {
   entry: VolumeEntry;
   report: VolumeReport;
+  /** The Windows installations the rules' %SystemRoot% paths were expanded from. */
+  installations: WindowsInstallation[];
 }
 
 export interface ScanOptions {
@@ -20,6 +23,13 @@ export interface ScanOptions {
   onlyBad?: boolean;
   /** Restrict to one partition. */
   partition?: number;
+  /**
+   * partition → installations an earlier scan of the same image found (a repair's verification):
+   * each is confirmed by one lookup of its name in the root (same record, a directory) instead of
+   * listing the root and probing every folder for System32; any that does not confirm means a full
+   * discovery. The write only touches the matches' directories, which the scoped check covers.
+   */
+  installations?: Map<number, WindowsInstallation[]>;
 }
 
 export async function scanImage(opened: OpenedImage, options: ScanOptions): Promise<ScannedVolume[]> {
@@ -29,22 +39,32 @@ export async function scanImage(opened: OpenedImage, options: ScanOptions): Prom
     // A locked BitLocker volume is an error for the repair: the operator must be told which key to fetch.
     if (entry.bitlocker && !entry.bitlocker.unlocked) await opened.ntfs(entry.partition);
     if (entry.content !== 'ntfs' || !entry.device) continue;
+    performance.mark('repair:s-ntfs');
     const volume = await opened.ntfs(entry.partition);
-    out.push({ entry, report: await scanVolume(volume, entry, options) });
+    const scanned = await scanVolumeWithInstallations(volume, entry, options);
+    out.push({ entry, ...scanned });
   }
   return out;
 }
 
 export async function scanVolume(volume: NtfsVolume, entry: VolumeEntry, options: ScanOptions): Promise<VolumeReport> {
-  const installations = await findWindowsInstallations(volume);
+  return (await scanVolumeWithInstallations(volume, entry, options)).report;
+}
+
+async function scanVolumeWithInstallations(volume: NtfsVolume, entry: VolumeEntry, options: ScanOptions): Promise<{ report: VolumeReport; installations: WindowsInstallation[] }> {
+  performance.mark('repair:s-windows');
+  const known = options.installations?.get(entry.partition);
+  const installations = (known && (await confirmInstallations(volume, known))) ?? (await findWindowsInstallations(volume));
+  performance.mark('repair:s-hits');
   const matches: Match[] = [];
   for (const rule of options.rules) {
-    for (const hit of await findPathHits(volume, rule, installations)) {
-      const match = await evaluateHit(volume, rule, hit, options.onlyBad ?? false);
-      if (match && !matches.some((m) => m.record === match.record)) matches.push(match);
-    }
+    const hits = await findPathHits(volume, rule, installations);
+    performance.mark('repair:s-eval');
+    // A few at a time: each waits on reads of its own record and content (order kept).
+    const evaluated = await mapLimit(hits, EVALUATE_CONCURRENCY, (hit) => evaluateHit(volume, rule, hit, options.onlyBad ?? false));
+    for (const match of evaluated) if (match && !matches.some((m) => m.record === match.record)) matches.push(match);
   }
-  return {
+  const report: VolumeReport = {
     partition: entry.partition,
     bitlocker: entry.bitlocker
       ? { volumeGuid: entry.bitlocker.info.volumeGuid, method: entry.bitlocker.info.method, protectorUsed: entry.bitlocker.protectorUsed }
@@ -54,9 +74,37 @@ export async function scanVolume(volume: NtfsVolume, entry: VolumeEntry, options
     gates: [],
     check: null,
   };
+  return { report, installations };
+}
+
+/** `known`, when each is still a directory of that record under that name in the root; else null. */
+async function confirmInstallations(volume: NtfsVolume, known: WindowsInstallation[]): Promise<WindowsInstallation[] | null> {
+  for (const installation of known) {
+    const name = installation.path.replace(/^\\/, '');
+    if (name === '' || name.includes('\\')) return null;
+    const entry = await volume.lookup(ROOT_RECORD, name);
+    if (!entry?.isDirectory || entry.recordNumber !== installation.recordNumber) return null;
+  }
+  return known;
 }
 
 /** Matches the repair acts on (delete or quarantine). */
 export function actionable(matches: Match[]): Match[] {
   return matches.filter((m) => m.action === 'delete' || m.action === 'quarantine');
+}
+
+const EVALUATE_CONCURRENCY = 4;
+
+/** `task` over `items`, at most `limit` at once; results in the order of `items`. */
+export async function mapLimit<T, R>(items: T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await task(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
 }

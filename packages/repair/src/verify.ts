@@ -5,11 +5,13 @@
  * BitLocker metadata byte-identical to before.
  */
 import { createHash } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { RangeSource } from '@coldfix/io';
 import { checkScope, checkVolume, type CheckScope, type NtfsVolume } from '@coldfix/ntfs';
 import { openImage, type OpenImageOptions, type OpenedImage, type VolumeEntry } from '@coldfix/volumes';
 import type { VolumeReport } from './report.js';
 import { actionable, scanImage, type ScanOptions } from './scan.js';
+import type { WindowsInstallation } from './find-windows.js';
 
 export type VerifyResult = 'clean' | 'affected' | 'inconsistent';
 
@@ -38,6 +40,8 @@ export interface Baseline {
   scopes: Map<number, CheckScope>;
   /** Check every volume in full (checkVolume), touched or not, as before the scoped check existed. */
   fullCheck: boolean;
+  /** partition → Windows installations the plan found (confirmed again by the verification, see ScanOptions). */
+  installations?: Map<number, WindowsInstallation[]>;
 }
 
 /** Identity of a consistency finding, to tell pre-existing findings from new ones. */
@@ -48,7 +52,9 @@ export function findingKey(finding: { code: string; message: string }): string {
 export async function verifyImage(path: string, open: OpenImageOptions, scan: ScanOptions, baseline?: Baseline): Promise<VerifyReport> {
   const opened = await openImage(path, { ...open, writable: false });
   try {
-    const scanned = await scanImage(opened, scan);
+    performance.mark('repair:v-scan');
+    const scanned = await scanImage(opened, baseline?.installations ? { ...scan, installations: baseline.installations } : scan);
+    performance.mark('repair:v-check');
     const details: string[] = [];
     let inconsistent = false;
     for (const { entry, report } of scanned) {
@@ -72,6 +78,7 @@ export async function verifyImage(path: string, open: OpenImageOptions, scan: Sc
       }
       if (preexisting) details.push(`partition ${entry.partition}: ${preexisting} consistency finding(s) already present before the repair (left as they were)`);
       if (report.check.scope === 'touched') details.push(`partition ${entry.partition}: consistency checked over what the repair touched (its directories, records and clusters, $MFTMirr); \`coldfix verify\` or --full-check checks the whole volume`);
+      performance.mark('repair:v-compare');
       if (baseline) {
         const problems = [
           ...(await compareDirectories(volume, baseline, entry.partition)),
