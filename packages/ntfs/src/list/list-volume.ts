@@ -152,7 +152,7 @@ async function* listScanned(volume: NtfsVolume, options: ListOptions, scan: MftS
   const wantNames = options.names === true;
   const count = volume.mft.recordCount;
   // Deleted entries are found through the whole table (parents of deleted records); else records are awaited as listed.
-  if (deleted || scan.mode === 'local') await scan.ensure(count);
+  if (deleted) await scan.ensure(count);
   const table = scan.table;
   const pool = table.names;
   // Children of each directory among deleted records: parent -> candidates (ascending).

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { NtfsVolume } from '../volume.js';
 import { RecordBit, RecordState, RecordTable } from './record-table.js';
-import { scanMft, storeSummary, type ScanOptions } from './scan-mft.js';
+import { scanMft, storeSummary, tableFor, type ScanOptions } from './scan-mft.js';
 import { MftScanReader } from './mft-reader.js';
 import { isFileRecord, summarizeChunk } from './summarize-raw.js';
 import type { ScanChunk, ScanChunkResult, ScanWorkerData } from './scan-worker.js';
@@ -55,20 +55,55 @@ export function startScan(volume: NtfsVolume, options: ScanOptions, parallel?: b
   return new WorkerScan(volume, options, file, chunkRecords);
 }
 
+/**
+ * The scan on this thread, as a task beside the listing: each chunk's read is awaited, so the
+ * listing (index reads, formatting) runs while the scan waits for the disk, and the other way round.
+ */
 function localScan(volume: NtfsVolume, options: ScanOptions): MftScan {
-  let table: RecordTable | null = null;
-  const done = scanMft(volume, options).then((t) => void (table = t));
+  const table = tableFor(volume, options);
+  let ready = 0;
+  let failure: Error | null = null;
+  let closed = false;
+  let waiters: Array<{ upTo: number; resolve: () => void; reject: (error: Error) => void }> = [];
+  const wake = (): void => {
+    const still: typeof waiters = [];
+    for (const w of waiters) {
+      if (failure) w.reject(failure);
+      else if (w.upTo <= ready) w.resolve();
+      else still.push(w);
+    }
+    waiters = still;
+  };
+  void scanMft(volume, options, table, (upTo) => {
+    ready = upTo;
+    wake();
+    return !closed;
+  }).then(
+    () => {
+      if (closed) return;
+      ready = table.recordCount;
+      wake();
+    },
+    (error: Error) => {
+      failure = error;
+      wake();
+    },
+  );
   return {
-    get ready(): number {
-      return table ? table.recordCount : 0;
-    },
-    get table(): RecordTable {
-      if (!table) throw new Error('localScan: table read before ensure()');
-      return table;
-    },
+    table,
     mode: 'local',
-    ensure: () => done,
-    close: () => {},
+    get ready(): number {
+      return ready;
+    },
+    ensure(upTo: number): Promise<void> {
+      const target = Math.min(upTo, table.recordCount);
+      if (failure) return Promise.reject(failure);
+      if (target <= ready) return Promise.resolve();
+      return new Promise((resolve, reject) => waiters.push({ upTo: target, resolve, reject }));
+    },
+    close: () => {
+      closed = true;
+    },
   };
 }
 

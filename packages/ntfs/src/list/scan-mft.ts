@@ -27,11 +27,21 @@ export interface ScanOptions {
   deleted: boolean;
 }
 
-export async function scanMft(volume: NtfsVolume, options: ScanOptions): Promise<RecordTable> {
+/** A table sized for a scan of `volume`. */
+export function tableFor(volume: NtfsVolume, options: ScanOptions): RecordTable {
+  const count = volume.mft.recordCount;
+  // With every name wanted, about one and a half a record (Win32 + DOS pairs); otherwise only deleted records' names.
+  return new RecordTable(count, options.names ? Math.ceil(count * 1.5) : 1024);
+}
+
+/**
+ * Fills `table` (default: a new tableFor()) from the $MFT; `onChunk(ready)` is called each time
+ * records [0, ready) are done (a listing can go on with them meanwhile); when it returns false
+ * the scan stops there (the listing ended).
+ */
+export async function scanMft(volume: NtfsVolume, options: ScanOptions, table = tableFor(volume, options), onChunk?: (ready: number) => boolean): Promise<RecordTable> {
   const mft = volume.mft;
   const size = volume.recordSize;
-  // With every name wanted, about one and a half a record (Win32 + DOS pairs); otherwise only deleted records' names.
-  const table = new RecordTable(mft.recordCount, options.names ? Math.ceil(mft.recordCount * 1.5) : 1024);
   const perChunk = Math.max(1, Math.floor(SCAN_BYTES / size));
   const reader = new MftScanReader(mft);
   // Two buffers: the next chunk is read into one while the other is decoded.
@@ -66,6 +76,7 @@ export async function scanMft(volume: NtfsVolume, options: ScanOptions): Promise
         table.errors.set(n, error as Error);
       }
     }
+    if (onChunk && !onChunk(first + count)) break;
   }
   return table;
 }
