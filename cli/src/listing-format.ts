@@ -72,14 +72,15 @@ export class ByteOutput {
 /** Writes a non-negative integer (< 2^53) in decimal; returns the position after it. */
 export function writeUint(b: Uint8Array, p: number, v: number): number {
   if (v < 0x80000000) {
-    // Int32 arithmetic (the common case: record numbers, sequences, most sizes).
-    let len = 1;
-    for (let x = v; x >= 10; x = (x / 10) | 0) len++;
-    for (let i = p + len - 1; i >= p; i--) {
-      const q = (v / 10) | 0;
-      b[i] = 48 + v - q * 10;
-      v = q;
+    // Int32 arithmetic (the common case: record numbers, sequences, most sizes; doubles from Float64Arrays made int here).
+    let x = v | 0;
+    const len = x < 10 ? 1 : x < 100 ? 2 : x < 1000 ? 3 : x < 10000 ? 4 : x < 100000 ? 5 : x < 1000000 ? 6 : x < 10000000 ? 7 : x < 100000000 ? 8 : x < 1000000000 ? 9 : 10;
+    for (let i = p + len - 1; i > p; i--) {
+      const q = (x / 10) | 0;
+      b[i] = (48 + x - q * 10) | 0;
+      x = q;
     }
+    b[p] = (48 + x) | 0;
     return p + len;
   }
   let len = 1;

@@ -60,14 +60,15 @@ export class ListBatch {
   /** Namespace code of the name (index into NAMESPACES). */
   namespace: Uint8Array;
   record: Float64Array;
-  slot: Float64Array;
+  /** Int32: a table index (< Limits.maxListRecords, or -1), used to index the table's arrays (a double index costs a conversion each time). */
+  slot: Int32Array;
   parent: Float64Array;
   mark: Uint8Array;
   /** `capacity`: most entries the batch holds (typed arrays, allocated once). */
   constructor(readonly table: RecordTable, capacity = BATCH) {
     this.namespace = new Uint8Array(capacity);
     this.record = new Float64Array(capacity);
-    this.slot = new Float64Array(capacity);
+    this.slot = new Int32Array(capacity);
     this.parent = new Float64Array(capacity);
     this.mark = new Uint8Array(capacity);
   }
@@ -91,7 +92,7 @@ export class ListBatch {
 
   /** A push past the capacity (list() may add an entry or two after a full batch): twice the room. */
   private grow(): void {
-    const twice = <T extends Uint8Array | Float64Array>(a: T): T => {
+    const twice = <T extends Uint8Array | Int32Array | Float64Array>(a: T): T => {
       const b = new (a.constructor as new (n: number) => T)(a.length * 2 + 1);
       b.set(a as never);
       return b;
