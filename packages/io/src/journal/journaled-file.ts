@@ -56,9 +56,11 @@ export class JournaledFile implements ResizableByteSource {
   private readonly counters = { journalRecords: 0, journalBytes: 0, journalSyncs: 0 };
   /** Write-behind (see writeBehind): writes not yet applied to the file, and their before-images not yet appended. */
   private deferring = false;
+  /** Whether the journal's folder was fsynced since the journal was created (the first append does it). */
+  private journalEntryDurable = false;
   private deferred: { offset: number; data: Uint8Array }[] = [];
   private deferredBytes = 0;
-  private readonly unsynced: { records: Uint8Array[]; pages: number[]; bytes: number } = { records: [], pages: [], bytes: 0 };
+  private readonly unsynced: { pages: number[]; bytes: number } = { pages: [], bytes: 0 };
 
   private constructor(
     private readonly file: WritableFileSource,
@@ -268,56 +270,65 @@ export class JournaledFile implements ResizableByteSource {
   }
 
   /**
-   * Encodes a before-image record for every page of the range not journaled yet, into `unsynced`
-   * (appended by appendUnsynced: at once without write-behind, at the next drain with it). Pages are
-   * marked journaled when encoded: a later write to them adds nothing, and no write reaches the file
-   * before the records are durable (drain appends first).
+   * Marks every page of the range not journaled yet as pending in `unsynced`; appendUnsynced reads
+   * their original bytes and appends them (at once without write-behind, at the next drain with
+   * it). Pages are marked journaled here: a later write to them adds nothing, and no write reaches
+   * the file before their records are durable (drain appends first), so at append time a pending
+   * page still holds its original bytes.
    */
   private async saveBeforeImages(start: number, end: number): Promise<void> {
     const limit = Math.min(end, this.originalSize);
     if (start >= limit) return;
     const pageSize = JOURNAL_PAGE_SIZE;
-    const pending = this.unsynced; // the same object throughout (appendUnsynced empties it in place)
-    const flushPending = async () => {
-      if (this.deferring) await this.drain();
-      else await this.appendUnsynced();
-    };
+    const pending = this.unsynced;
     const lastPage = Math.floor((limit - 1) / pageSize);
     for (let page = Math.floor(start / pageSize); page <= lastPage; page++) {
       if (this.journaledPages.has(page)) continue;
-      let runEnd = page;
-      while (runEnd < lastPage && !this.journaledPages.has(runEnd + 1) && (runEnd + 2 - page) * pageSize <= MAX_RECORD_DATA) runEnd++;
-      const from = page * pageSize;
-      const to = Math.min((runEnd + 1) * pageSize, this.originalSize);
-      // A page not yet journaled was never written or cut off, so it is wholly present and original.
-      const original = await this.file.read(from, to - from);
-      const journal = await this.ensureJournal();
-      pending.records.push(encodeRecord(journal.header.journalId, { type: RecordType.beforeImage, sequence: journal.nextSequence + pending.records.length, imageOffset: from, value: 0 }, original));
-      for (let p = page; p <= runEnd; p++) {
-        pending.pages.push(p);
-        this.journaledPages.add(p);
+      pending.pages.push(page);
+      this.journaledPages.add(page);
+      pending.bytes += pageSize;
+      if (pending.bytes >= APPEND_BATCH) {
+        if (this.deferring) await this.drain();
+        else await this.appendUnsynced();
       }
-      pending.bytes += original.length;
-      if (pending.bytes >= APPEND_BATCH) await flushPending();
-      page = runEnd;
     }
     if (!this.deferring) await this.appendUnsynced();
   }
 
-  /** Appends (one write, one fsync) the before-images encoded so far. */
+  /**
+   * Appends (one write, one fsync) the before-images of the pending pages: consecutive pages form
+   * one record (up to MAX_RECORD_DATA), read from the file in one read each.
+   */
   private async appendUnsynced(): Promise<void> {
     const pending = this.unsynced;
-    if (!pending.records.length) return;
-    const records = pending.records.splice(0);
-    pending.pages.length = 0;
+    if (!pending.pages.length) return;
+    const pages = pending.pages.splice(0).sort((a, b) => a - b);
     pending.bytes = 0;
+    const records: Uint8Array[] = [];
+    try {
+      const journal = await this.ensureJournal();
+      const pageSize = JOURNAL_PAGE_SIZE;
+      for (let i = 0; i < pages.length; ) {
+        let j = i + 1;
+        while (j < pages.length && pages[j] === pages[j - 1] + 1 && (j + 1 - i) * pageSize <= MAX_RECORD_DATA) j++;
+        const from = pages[i] * pageSize;
+        const to = Math.min((pages[j - 1] + 1) * pageSize, this.originalSize);
+        const original = await this.file.read(from, to - from);
+        records.push(encodeRecord(journal.header.journalId, { type: RecordType.beforeImage, sequence: journal.nextSequence + records.length, imageOffset: from, value: 0 }, original));
+        i = j;
+      }
+    } catch (error) {
+      // These pages count as journaled but their before-images are not: no further write may go through.
+      this.failure ??= error;
+      throw error;
+    }
     await this.append(records);
   }
 
   /** Makes every deferred before-image durable, then applies the deferred writes in order. */
   private async drain(): Promise<void> {
     await this.appendUnsynced();
-    const writes = this.deferred;
+    const writes = coalesce(this.deferred);
     this.deferred = [];
     this.deferredBytes = 0;
     for (const w of writes) {
@@ -334,7 +345,6 @@ export class JournaledFile implements ResizableByteSource {
   private dropDeferred(): void {
     const pending = this.unsynced;
     for (const page of pending.pages) this.journaledPages.delete(page);
-    pending.records.length = 0;
     pending.pages.length = 0;
     pending.bytes = 0;
     this.deferred = [];
@@ -364,6 +374,10 @@ export class JournaledFile implements ResizableByteSource {
     try {
       await writeAll(journal.handle, buffer, journal.position);
       await journal.handle.sync();
+      if (!this.journalEntryDurable) {
+        await fsyncParent(this.journalPath);
+        this.journalEntryDurable = true;
+      }
     } catch (error) {
       this.failure = error;
       throw ioErrorFrom(error, this.journalPath, 'append to journal');
@@ -390,15 +404,17 @@ export class JournaledFile implements ResizableByteSource {
       throw ioErrorFrom(error, this.journalPath, 'create journal');
     }
     try {
+      // Not synced here: the first append fsyncs the journal (header and records together) and then
+      // its folder, before any image write (append). A crash before that leaves no image change and
+      // at most a torn or empty journal, which rollback removes.
       await writeAll(handle, bytes, 0);
-      await handle.sync();
-      await fsyncParent(this.journalPath);
     } catch (error) {
       this.failure = error;
       await handle.close().catch(() => undefined);
       throw ioErrorFrom(error, this.journalPath, 'create journal');
     }
     this.journal = { handle, header, position: JOURNAL_HEADER_SIZE, nextSequence: 1 };
+    this.journalEntryDurable = false;
     this.counters.journalBytes = JOURNAL_HEADER_SIZE;
     return this.journal;
   }
@@ -424,4 +440,32 @@ export class JournaledFile implements ResizableByteSource {
       });
     }
   }
+}
+
+/**
+ * Deferred writes as non-overlapping ranges, adjacent and overlapping ones merged (later writes win
+ * where they overlap): one positional write per range. Their order does not matter any more: all of
+ * them are covered by before-images made durable before the first one.
+ */
+function coalesce(writes: { offset: number; data: Uint8Array }[]): { offset: number; data: Uint8Array }[] {
+  if (writes.length < 2) return writes;
+  const order = writes.map((w, i) => ({ ...w, i })).sort((a, b) => a.offset - b.offset || a.i - b.i);
+  const out: { offset: number; data: Uint8Array }[] = [];
+  for (let k = 0; k < order.length; ) {
+    let end = order[k].offset + order[k].data.length;
+    let m = k + 1;
+    while (m < order.length && order[m].offset <= end) {
+      end = Math.max(end, order[m].offset + order[m].data.length);
+      m++;
+    }
+    if (m === k + 1) out.push(order[k]);
+    else {
+      const start = order[k].offset;
+      const data = new Uint8Array(end - start);
+      for (const w of order.slice(k, m).sort((a, b) => a.i - b.i)) data.set(w.data, w.offset - start);
+      out.push({ offset: start, data });
+    }
+    k = m;
+  }
+  return out;
 }
