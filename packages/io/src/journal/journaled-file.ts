@@ -56,8 +56,6 @@ export class JournaledFile implements ResizableByteSource {
   private readonly counters = { journalRecords: 0, journalBytes: 0, journalSyncs: 0 };
   /** Write-behind (see writeBehind): writes not yet applied to the file, and their before-images not yet appended. */
   private deferring = false;
-  /** Whether the journal's folder was fsynced since the journal was created (the first append does it). */
-  private journalEntryDurable = false;
   private deferred: { offset: number; data: Uint8Array }[] = [];
   private deferredBytes = 0;
   private readonly unsynced: { pages: number[]; bytes: number } = { pages: [], bytes: 0 };
@@ -374,10 +372,6 @@ export class JournaledFile implements ResizableByteSource {
     try {
       await writeAll(journal.handle, buffer, journal.position);
       await journal.handle.sync();
-      if (!this.journalEntryDurable) {
-        await fsyncParent(this.journalPath);
-        this.journalEntryDurable = true;
-      }
     } catch (error) {
       this.failure = error;
       throw ioErrorFrom(error, this.journalPath, 'append to journal');
@@ -404,17 +398,17 @@ export class JournaledFile implements ResizableByteSource {
       throw ioErrorFrom(error, this.journalPath, 'create journal');
     }
     try {
-      // Not synced here: the first append fsyncs the journal (header and records together) and then
-      // its folder, before any image write (append). A crash before that leaves no image change and
-      // at most a torn or empty journal, which rollback removes.
+      // The header is durable before any record follows it (docs/journal.md, crash safety step 2: a
+      // header failing its checks with data after it is refused as damage, not removed as a torn creation).
       await writeAll(handle, bytes, 0);
+      await handle.sync();
+      await fsyncParent(this.journalPath);
     } catch (error) {
       this.failure = error;
       await handle.close().catch(() => undefined);
       throw ioErrorFrom(error, this.journalPath, 'create journal');
     }
     this.journal = { handle, header, position: JOURNAL_HEADER_SIZE, nextSequence: 1 };
-    this.journalEntryDurable = false;
     this.counters.journalBytes = JOURNAL_HEADER_SIZE;
     return this.journal;
   }
