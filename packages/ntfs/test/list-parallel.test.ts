@@ -74,12 +74,12 @@ function tableRows(scan: Awaited<ReturnType<typeof scanMft>>): string[] {
 }
 
 describe.skipIf(!haveFixtures())('worker scan fills the table as the local scan (small chunks)', () => {
-  it.each([7, 64])('chunks of %i records', async (chunk) => {
+  it.each([7, 64])('chunks of %i records, all decoded by the worker', async (chunk) => {
     for (const file of ['fox-it-dissect.ntfs/ntfs.bin.gz', 'Velocidex-go-ntfs/charlie.dd.bz2']) {
       for (const options of [{ names: true, deleted: true }, { names: false, deleted: false }, { names: true, deleted: false }]) {
         const local = tableRows(await scanMft(await openAt(fixture(file), 0), options));
         const volume = await openAt(fixture(file), 0);
-        const scan = startScan(volume, options, true, chunk);
+        const scan = startScan(volume, options, true, { chunkRecords: chunk, workerOnly: true });
         expect(scan.mode).toBe('worker');
         await scan.ensure(volume.recordCount);
         scan.close();
@@ -89,6 +89,17 @@ describe.skipIf(!haveFixtures())('worker scan fills the table as the local scan 
       }
     }
   }, 120_000);
+
+  it('chunks read while the worker starts are decoded here, the rest by the worker: same table', async () => {
+    const file = fixture('Velocidex-go-ntfs/charlie.dd.bz2');
+    const options = { names: true, deleted: true };
+    const local = tableRows(await scanMft(await openAt(file, 0), options));
+    const volume = await openAt(file, 0);
+    const scan = startScan(volume, options, true, { chunkRecords: 3 });
+    await scan.ensure(volume.recordCount);
+    scan.close();
+    expect(tableRows(scan.table)).toEqual(local);
+  }, 60_000);
 });
 
 describe.skipIf(!haveFixtures())('a worker that dies mid-scan', () => {
@@ -97,7 +108,7 @@ describe.skipIf(!haveFixtures())('a worker that dies mid-scan', () => {
     const options = { names: true, deleted: true };
     const local = tableRows(await scanMft(await openAt(file, 0), options));
     const volume = await openAt(file, 0);
-    const scan = startScan(volume, options, true, 5);
+    const scan = startScan(volume, options, true, { chunkRecords: 5, workerOnly: true });
     await scan.ensure(12);
     await (scan as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
     await scan.ensure(volume.recordCount);

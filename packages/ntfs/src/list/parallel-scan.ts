@@ -42,17 +42,25 @@ function workerFile(): string | null {
   return null;
 }
 
+/** Test knobs of the worker scan. */
+export interface WorkerTuning {
+  /** Records per chunk (default 1 MiB worth). */
+  chunkRecords?: number;
+  /** Give every chunk to the worker (none decoded here while it starts): tests of the worker path. */
+  workerOnly?: boolean;
+}
+
 /**
  * Starts the scan. `parallel`: true runs the decoder in a worker (when its
- * built file is there), else here. `chunkRecords`: records per worker chunk
- * (default 4 MiB worth).
+ * built file is there), else here; chunks read while the worker starts are
+ * decoded here.
  */
-export function startScan(volume: NtfsVolume, options: ScanOptions, parallel?: boolean, chunkRecords?: number): MftScan {
+export function startScan(volume: NtfsVolume, options: ScanOptions, parallel?: boolean, tuning: WorkerTuning = {}): MftScan {
   const count = volume.mft.recordCount;
   // Off unless asked for: on this project's 2-core machines it has not yet measured faster (docs/formats/ntfs.md, listing speed).
   const file = parallel !== true || count < 1 || typeof SharedArrayBuffer === 'undefined' ? null : workerFile();
   if (!file) return localScan(volume, options);
-  return new WorkerScan(volume, options, file, chunkRecords);
+  return new WorkerScan(volume, options, file, tuning);
 }
 
 /**
@@ -122,18 +130,23 @@ class WorkerScan implements MftScan {
   private stopped = false;
   private local = false;
   private closed = false;
+  /** The worker has started (its 'ready' message): chunks read from then on go to it. */
+  private workerReady = false;
   /** Answers are applied one after the other (a declined deleted record needs a read). */
   private applying: Promise<void> = Promise.resolve();
 
-  /** `chunkRecords`: records per chunk (default 4 MiB worth; tests use small ones). */
-  constructor(private readonly volume: NtfsVolume, private readonly options: ScanOptions, file: string, chunkRecords?: number) {
+  constructor(private readonly volume: NtfsVolume, private readonly options: ScanOptions, file: string, private readonly tuning: WorkerTuning) {
     const count = volume.mft.recordCount;
     this.table = RecordTable.shared(count, options.names ? Math.ceil(count * 1.5) : 1024);
     const data: ScanWorkerData = { recordCount: count, recordSize: volume.recordSize, names: options.names, arrays: this.table.arrays(), progress: this.progress };
     this.worker = new Worker(file, { workerData: data });
     // Referenced only while a caller waits (a listing dropped half-way must not keep the process alive).
     this.worker.unref();
-    this.worker.on('message', (result: ScanChunkResult) => {
+    this.worker.on('message', (result: ScanChunkResult | 'ready') => {
+      if (result === 'ready') {
+        this.workerReady = true;
+        return;
+      }
       if (this.local) return;
       this.applying = this.applying.then(() => this.apply(result)).catch((error: Error) => this.switchToLocal(error));
     });
@@ -141,7 +154,7 @@ class WorkerScan implements MftScan {
     this.worker.on('exit', (code) => {
       if (!this.stopped) this.switchToLocal(new Error(`MFT scan worker exited (${code}) at record ${this.ready}`));
     });
-    this.perChunk = chunkRecords ?? Math.max(1, Math.floor(SCAN_BYTES / volume.recordSize));
+    this.perChunk = tuning.chunkRecords ?? Math.max(1, Math.floor(SCAN_BYTES / volume.recordSize));
     for (let i = 0; i < BUFFERS; i++) this.free.push(new ArrayBuffer(Math.min(this.perChunk, Math.max(1, count)) * volume.recordSize));
     void this.readAll().catch((error: Error) => this.setFailure(error));
   }
@@ -160,6 +173,17 @@ class WorkerScan implements MftScan {
       const bytes = await reader.read(first, n, into);
       if (this.stopped) return;
       if (bytes !== into) into.set(bytes);
+      if (!this.workerReady && !this.tuning.workerOnly) {
+        // The worker is still starting: this chunk is decoded here (chunks stay in order: none is with the worker yet).
+        const declined = summarizeChunk(this.table, into, first, n, size, this.options.names);
+        const unallocated = declined.filter((r) => (into[(r - first) * size + 0x16] & 1) === 0 && isFileRecord(into, (r - first) * size));
+        this.free.push(buffer);
+        await this.declined(declined, unallocated);
+        this.ready = first + n;
+        if (this.ready >= count) this.stop();
+        this.wake();
+        continue;
+      }
       const chunk: ScanChunk = { first, count: n, buffer };
       this.worker.postMessage(chunk, [buffer]);
     }

@@ -56,6 +56,8 @@ function run(data: ScanWorkerData): void {
   const size = data.recordSize;
   const table = new RecordTable(data.recordCount, 1024, data.arrays);
   const pool = table.names;
+  // Until this arrives the main thread decodes the chunks itself (a worker takes tens of ms to start).
+  port.postMessage('ready');
   port.on('message', (chunk: ScanChunk | null) => {
     if (!chunk) {
       port.close();
