@@ -2,8 +2,14 @@
  * `coldfix ls -r` against The Sleuth Kit's `fls -r -p` and ntfs-3g's `ntfsls -R`
  * (names only, from the indexes) and `ntfsls -R -l -a` (sizes and times)
  * on a volume of at least 200,000 files (the catalog's `ntfs-large`, built on
- * demand), in the same run, alternating the tools; prints entries/s, CPU
- * seconds and ratios.
+ * demand), in the same run, alternating the tools; prints entries/s, wall and
+ * CPU seconds, the ratios of each coldfix row to each peer, the load average
+ * before and after, and the in-process phases of `ls -r` (open, list() alone,
+ * list() with the ls formatting into a discarding sink) measured in a child
+ * process each round (cold JIT, as the CLI runs).
+ *
+ * Rows: `coldfix ls -r`, the same with COLDFIX_LIST_PARALLEL=1 (the $MFT
+ * decoded in a worker thread), `ls -r --deleted --json`.
  *
  *   npx tsc -b bench && node bench/dist/ls-vs-fls.js [IMAGE] [--rounds N]
  */
@@ -20,10 +26,10 @@ interface Sample {
 }
 
 /** Runs `cmd` under /usr/bin/time, counting stdout lines; returns wall and CPU (user+sys) seconds. */
-function measure(cmd: string, args: string[]): Promise<Sample> {
+function measure(cmd: string, args: string[], env?: Record<string, string>): Promise<Sample> {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
-    const child = spawn('/usr/bin/time', ['-f', '%U %S', cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('/usr/bin/time', ['-f', '%U %S', cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let lines = 0;
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -43,8 +49,60 @@ function measure(cmd: string, args: string[]): Promise<Sample> {
 
 const median = (values: number[]): number => values.slice().sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
+interface Phases {
+  open: number;
+  list: number;
+  listAndFormat: number;
+  entries: number;
+}
+
+/**
+ * In-process phases of `ls -r` (this script run with `--phases IMAGE`, one child process per
+ * sample): open, list() alone, then list() again with the ls line formatting (the JIT warm from
+ * the first), each in ms by performance.now().
+ */
+async function phases(image: string): Promise<void> {
+  const { openImage } = await import('@coldfix/volumes');
+  const format = (await import(new URL('../../cli/dist/listing-format.js', import.meta.url).href)) as {
+    ByteOutput: new (stream: unknown) => { drain(): Promise<void>; end(): Promise<void> };
+    writeLsLines(out: unknown, batch: unknown): void;
+  };
+  let t = performance.now();
+  const opened = await openImage(image, { writable: false });
+  const volume = await opened.ntfs();
+  const open = performance.now() - t;
+  t = performance.now();
+  let entries = 0;
+  for await (const batch of volume.list({ recursive: true })) entries += batch.length;
+  const list = performance.now() - t;
+  const sink = { on() {}, write(_chunk: Uint8Array, done?: () => void) { done?.(); return true; } };
+  const out = new format.ByteOutput(sink);
+  t = performance.now();
+  for await (const batch of volume.list({ recursive: true })) {
+    format.writeLsLines(out, batch);
+    await out.drain();
+  }
+  await out.end();
+  const listAndFormat = performance.now() - t;
+  await opened.close();
+  process.stdout.write(`${JSON.stringify({ open, list, listAndFormat, entries } satisfies Phases)}\n`);
+}
+
+function runPhases(image: string): Promise<Phases> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--phases', image], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let text = '';
+    child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(text) as Phases) : reject(new Error(`phases exited ${code}`))));
+  });
+}
+
+const load = async (): Promise<string> => (await import('node:os')).loadavg().map((x) => x.toFixed(2)).join(' ');
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  if (args[0] === '--phases') return phases(args[1]);
   const roundsAt = args.indexOf('--rounds');
   const rounds = roundsAt >= 0 ? Number(args[roundsAt + 1]) : 3;
   let image = args.find((a, i) => !a.startsWith('--') && (roundsAt < 0 || i !== roundsAt + 1));
@@ -53,8 +111,9 @@ async function main(): Promise<void> {
     if (!catalog?.entries['ntfs-large']) catalog = await ensureImages(['ntfs-large']);
     image = catalog.entries['ntfs-large'].image;
   }
-  const tools: Array<{ name: string; cmd: string; args: string[] }> = [
+  const tools: Array<{ name: string; cmd: string; args: string[]; env?: Record<string, string> }> = [
     { name: 'coldfix ls -r', cmd: process.execPath, args: [cli, 'ls', image, '-r'] },
+    { name: 'coldfix ls -r (worker scan)', cmd: process.execPath, args: [cli, 'ls', image, '-r'], env: { COLDFIX_LIST_PARALLEL: '1' } },
     { name: 'coldfix ls -r --deleted --json', cmd: process.execPath, args: [cli, 'ls', image, '-r', '--deleted', '--json'] },
     { name: 'fls -r -p', cmd: 'fls', args: ['-r', '-p', image] },
     // Names only, straight from the $I30 indexes (no MFT record read).
@@ -63,10 +122,13 @@ async function main(): Promise<void> {
     { name: 'ntfsls -R -l -a', cmd: 'ntfsls', args: ['-R', '-l', '-a', image] },
   ];
   const samples = new Map<string, Sample[]>(tools.map((t) => [t.name, []]));
+  const phaseSamples: Phases[] = [];
+  const loadBefore = await load();
   for (let round = 0; round < rounds; round++) {
-    for (const tool of tools) samples.get(tool.name)!.push(await measure(tool.cmd, tool.args));
+    for (const tool of tools) samples.get(tool.name)!.push(await measure(tool.cmd, tool.args, tool.env));
+    phaseSamples.push(await runPhases(image));
   }
-  process.stdout.write(`image ${image}, ${rounds} rounds, median of each (load average ${(await import('node:os')).loadavg()[0].toFixed(1)})\n`);
+  process.stdout.write(`image ${image}, ${rounds} rounds, median of each (load average before ${loadBefore}, after ${await load()})\n`);
   const rows = tools.map((t) => {
     const s = samples.get(t.name)!;
     const wall = median(s.map((x) => x.wall));
@@ -78,11 +140,14 @@ async function main(): Promise<void> {
     process.stdout.write(`${r.name.padEnd(32)} ${String(r.lines).padStart(8)} lines  ${r.wall.toFixed(2).padStart(7)} s wall  ${r.cpu.toFixed(2).padStart(7)} s cpu  ${Math.round(r.rate).toString().padStart(8)} entries/s\n`);
   }
   const peers = rows.filter((r) => !r.name.startsWith('coldfix'));
+  process.stdout.write('ratios, peer time / coldfix time (higher = coldfix faster):\n');
   for (const ours of rows.filter((r) => r.name.startsWith('coldfix'))) {
     for (const r of peers) {
-      process.stdout.write(`${ours.name} vs ${r.name}: ${(r.wall / ours.wall).toFixed(2)}x wall, ${(r.cpu / ours.cpu).toFixed(2)}x cpu (higher = coldfix faster)\n`);
+      process.stdout.write(`  ${ours.name.padEnd(32)} vs ${r.name.padEnd(16)} ${(r.wall / ours.wall).toFixed(2).padStart(6)}x wall ${(r.cpu / ours.cpu).toFixed(2).padStart(6)}x cpu\n`);
     }
   }
+  const m = (f: (p: Phases) => number): string => median(phaseSamples.map(f)).toFixed(0);
+  process.stdout.write(`in-process phases of ls -r (median ms, cold JIT): open ${m((p) => p.open)}, list() ${m((p) => p.list)}, list() again + ls formatting ${m((p) => p.listAndFormat)} (${phaseSamples[0]?.entries} entries)\n`);
   process.stdout.write(`uptime: ${(await import('node:child_process')).execFileSync('uptime', { encoding: 'utf8' }).trim()}\n`);
 }
 
