@@ -342,6 +342,16 @@ export class NtfsVolume {
   /** The volume's $UpCase table (record 10), loaded once. */
   async upcase(): Promise<UpcaseTable> {
     if (this.upcaseTable) return this.upcaseTable;
+    // Callers running side by side share one load.
+    this.upcaseLoad ??= this.loadUpcase().finally(() => {
+      this.upcaseLoad = null;
+    });
+    return this.upcaseLoad;
+  }
+
+  private upcaseLoad: Promise<UpcaseTable> | null = null;
+
+  private async loadUpcase(): Promise<UpcaseTable> {
     const record = await this.readRecord(10);
     const data = findAttribute(record, AttributeType.data, '');
     if (!data) throw corrupt('NTFS_UPCASE_MISSING', '$UpCase has no $DATA');

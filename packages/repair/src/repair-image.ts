@@ -65,25 +65,31 @@ export async function repairImage(image: string, options: RepairOptions): Promis
       if (todo.length === 0) continue;
       const volume = await planned.ntfs(entry.partition);
       performance.mark('repair:gates');
-      volumeReport.gates = (await checkWriteGates(volume)).map((g) => ({ gate: g.gate, message: `${g.message} Risk: ${g.risk}`, overridden: false }));
-      performance.mark('repair:snapshot');
+      // Gates, directory snapshots, BitLocker metadata and the baseline check only read the volume:
+      // they run side by side so that their reads overlap (all settle before an error is passed on).
       const directories = new Map<number, Set<string>>();
-      for (const match of todo) if (!directories.has(match.parentRecord)) directories.set(match.parentRecord, await directorySnapshot(volume, match.parentRecord));
+      const [gates, , metadata] = await settled([
+        checkWriteGates(volume),
+        (async () => {
+          for (const match of todo) if (!directories.has(match.parentRecord)) directories.set(match.parentRecord, await directorySnapshot(volume, match.parentRecord));
+        })(),
+        bitlockerMetadataHash(planned, entry),
+        // Findings the volume already had (real volumes often carry benign leaked clusters) must not
+        // fail the repair's verification; only findings the write introduces do. The same check runs
+        // before and after: over what the repair touches (default) or the whole volume (--full-check).
+        (async () => {
+          if (options.dryRun) return;
+          const scope = await scopeClaims(volume, todo.map((m) => m.record));
+          if (!fullCheck) baseline.scopes.set(entry.partition, scope);
+          const before = fullCheck ? await checkVolume(volume) : await checkScope(volume, scope);
+          baseline.findings.set(entry.partition, new Set(before.findings.map(findingKey)));
+        })(),
+      ] as const);
+      performance.mark('repair:baseline-done');
+      volumeReport.gates = gates.map((g) => ({ gate: g.gate, message: `${g.message} Risk: ${g.risk}`, overridden: false }));
       baseline.directories.set(entry.partition, directories);
       baseline.deleted.set(entry.partition, new Set(todo.map((m) => m.record)));
-      const metadata = await bitlockerMetadataHash(planned, entry);
       if (metadata) baseline.bitlockerMetadata.set(entry.partition, metadata);
-      // Findings the volume already had (real volumes often carry benign leaked clusters) must not
-      // fail the repair's verification; only findings the write introduces do. The same check runs
-      // before and after: over what the repair touches (default) or the whole volume (--full-check).
-      if (!options.dryRun) {
-        performance.mark('repair:scope');
-        const scope = await scopeClaims(volume, todo.map((m) => m.record));
-        if (!fullCheck) baseline.scopes.set(entry.partition, scope);
-        performance.mark('repair:check');
-        const before = fullCheck ? await checkVolume(volume) : await checkScope(volume, scope);
-        baseline.findings.set(entry.partition, new Set(before.findings.map(findingKey)));
-      }
     }
     const summary = planned.summary;
     report = {
@@ -228,6 +234,14 @@ export async function repairImage(image: string, options: RepairOptions): Promis
 }
 
 const QUARANTINE_CONCURRENCY = 4;
+
+/** Like Promise.all, but waits for every promise to settle before passing on the first error. */
+async function settled<T extends readonly unknown[]>(promises: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const results = await Promise.allSettled(promises as readonly Promise<unknown>[]);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
 
 /** Runs `task` on every item, at most `limit` at a time; waits for all, then throws the first error. */
 async function settleAll<T>(items: T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {

@@ -53,40 +53,29 @@ export async function verifyImage(path: string, open: OpenImageOptions, scan: Sc
   const opened = await openImage(path, { ...open, writable: false });
   try {
     performance.mark('repair:v-scan');
-    const scanned = await scanImage(opened, baseline?.installations ? { ...scan, installations: baseline.installations } : scan);
+    // A scoped repair's checks need only the volume, not the scan's result: they run beside the scan,
+    // so that their reads overlap (everything settles before an error is passed on).
+    const early = new Map<number, Promise<VolumeVerdict>>();
+    if (baseline && !baseline.fullCheck) {
+      for (const [partition, scope] of baseline.scopes) {
+        const entry = opened.volumes.find((v) => v.partition === partition);
+        if (entry) early.set(partition, volumeVerdict(opened, entry, scope, baseline));
+      }
+    }
+    const scanning = scanImage(opened, baseline?.installations ? { ...scan, installations: baseline.installations } : scan);
+    await Promise.allSettled([scanning, ...early.values()]);
+    const scanned = await scanning;
     performance.mark('repair:v-check');
     const details: string[] = [];
     let inconsistent = false;
     for (const { entry, report } of scanned) {
-      const volume = await opened.ntfs(entry.partition);
       const scope = baseline?.scopes.get(entry.partition);
       // A scoped repair checks what it touched; volumes it did not write are left to `coldfix verify`.
       if (baseline && !baseline.fullCheck && !scope) continue;
-      const check = scope && !baseline?.fullCheck ? await checkScope(volume, scope) : await checkVolume(volume);
-      const before = baseline?.findings.get(entry.partition);
-      const introduced = before ? check.findings.filter((f) => !before.has(findingKey(f))) : check.findings;
-      const preexisting = check.findings.length - introduced.length;
-      report.check = {
-        clean: check.clean,
-        scope: scope && !baseline?.fullCheck ? 'touched' : 'volume',
-        findings: check.findings.map((f) => ({ code: f.code, message: f.message, records: f.records })),
-        ...(before ? { preexisting } : {}),
-      };
-      if (introduced.length) {
-        inconsistent = true;
-        details.push(`partition ${entry.partition}: ${introduced.length} consistency finding(s)${before ? ' introduced by the write' : ''}`);
-      }
-      if (preexisting) details.push(`partition ${entry.partition}: ${preexisting} consistency finding(s) already present before the repair (left as they were)`);
-      if (report.check.scope === 'touched') details.push(`partition ${entry.partition}: consistency checked over what the repair touched (its directories, records and clusters, $MFTMirr); \`coldfix verify\` or --full-check checks the whole volume`);
-      performance.mark('repair:v-compare');
-      if (baseline) {
-        const problems = [
-          ...(await compareDirectories(volume, baseline, entry.partition)),
-          ...(await compareBitLocker(opened, entry, baseline)),
-        ];
-        if (problems.length) inconsistent = true;
-        details.push(...problems.map((p) => `partition ${entry.partition}: ${p}`));
-      }
+      const verdict = await (early.get(entry.partition) ?? volumeVerdict(opened, entry, baseline?.fullCheck ? undefined : scope, baseline));
+      report.check = verdict.check;
+      if (verdict.inconsistent) inconsistent = true;
+      details.push(...verdict.details);
     }
     const affected = scanned.some(({ report }) => actionable(report.matches).length > 0);
     return {
@@ -99,6 +88,41 @@ export async function verifyImage(path: string, open: OpenImageOptions, scan: Sc
   } finally {
     await opened.close();
   }
+}
+
+interface VolumeVerdict {
+  check: NonNullable<VolumeReport['check']>;
+  inconsistent: boolean;
+  details: string[];
+}
+
+/** The consistency check of one volume (scoped when `scope` is given) and, with a baseline, the comparisons. */
+async function volumeVerdict(opened: OpenedImage, entry: VolumeEntry, scope: CheckScope | undefined, baseline: Baseline | undefined): Promise<VolumeVerdict> {
+  const volume = await opened.ntfs(entry.partition);
+  const details: string[] = [];
+  let inconsistent = false;
+  const check = scope ? await checkScope(volume, scope) : await checkVolume(volume);
+  const before = baseline?.findings.get(entry.partition);
+  const introduced = before ? check.findings.filter((f) => !before.has(findingKey(f))) : check.findings;
+  const preexisting = check.findings.length - introduced.length;
+  const report: VolumeVerdict['check'] = {
+    clean: check.clean,
+    scope: scope ? 'touched' : 'volume',
+    findings: check.findings.map((f) => ({ code: f.code, message: f.message, records: f.records })),
+    ...(before ? { preexisting } : {}),
+  };
+  if (introduced.length) {
+    inconsistent = true;
+    details.push(`partition ${entry.partition}: ${introduced.length} consistency finding(s)${before ? ' introduced by the write' : ''}`);
+  }
+  if (preexisting) details.push(`partition ${entry.partition}: ${preexisting} consistency finding(s) already present before the repair (left as they were)`);
+  if (report.scope === 'touched') details.push(`partition ${entry.partition}: consistency checked over what the repair touched (its directories, records and clusters, $MFTMirr); \`coldfix verify\` or --full-check checks the whole volume`);
+  if (baseline) {
+    const problems = [...(await compareDirectories(volume, baseline, entry.partition)), ...(await compareBitLocker(opened, entry, baseline))];
+    if (problems.length) inconsistent = true;
+    details.push(...problems.map((p) => `partition ${entry.partition}: ${p}`));
+  }
+  return { check: report, inconsistent, details };
 }
 
 /**

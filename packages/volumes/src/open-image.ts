@@ -22,7 +22,8 @@ import type { ImageSummary, OpenImageOptions, VolumeEntry } from './types.js';
 
 /** An opened image: its summary, its volumes, and (when writable) the journal lifecycle. */
 export class OpenedImage {
-  private readonly ntfsCache = new Map<number, NtfsVolume>();
+  /** One open per partition, shared by callers running side by side (the promise is cached). */
+  private readonly ntfsCache = new Map<number, Promise<NtfsVolume>>();
   private constructor(
     readonly path: string,
     readonly disk: DiskImage,
@@ -86,11 +87,14 @@ export class OpenedImage {
    */
   async ntfs(partition?: number): Promise<NtfsVolume> {
     const entry = this.pickVolume(partition);
-    const cached = this.ntfsCache.get(entry.partition);
-    if (cached) return cached;
-    const volume = await NtfsVolume.open(entry.device!);
-    this.ntfsCache.set(entry.partition, volume);
-    return volume;
+    let opening = this.ntfsCache.get(entry.partition);
+    if (!opening) {
+      opening = NtfsVolume.open(entry.device!);
+      this.ntfsCache.set(entry.partition, opening);
+      // A failed open is not kept: the next call tries again (and reports its own error).
+      opening.catch(() => this.ntfsCache.delete(entry.partition));
+    }
+    return opening;
   }
 
   private pickVolume(partition?: number): VolumeEntry {
