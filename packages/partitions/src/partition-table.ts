@@ -134,10 +134,14 @@ async function finish(disk: ByteSource, partitions: PartitionEntry[], anomalies:
     const prev = volumes[i - 1];
     if (volumes[i].offset < prev.offset + prev.size) anomalies.push(`${label} ${volumes[i].index} overlaps ${label} ${prev.index}`);
   }
-  for (const p of partitions) {
-    if (p.extended || p.offset + 512 > disk.size || p.size < 512) continue;
-    p.content = await probeContent(openPartition(disk, p));
-  }
+  // The probes are independent reads: issued together, they wait for the disk once.
+  await Promise.all(
+    partitions
+      .filter((p) => !p.extended && p.offset + 512 <= disk.size && p.size >= 512)
+      .map(async (p) => {
+        p.content = await probeContent(openPartition(disk, p));
+      }),
+  );
 }
 
 /**

@@ -151,7 +151,6 @@ export async function repairImage(image: string, options: RepairOptions): Promis
       throw error;
     }));
   if (!opened) return finish();
-  let wrote = false;
   try {
     for (const volumeReport of work) {
       const volume = await opened.ntfs(volumeReport.partition);
@@ -160,7 +159,6 @@ export async function repairImage(image: string, options: RepairOptions): Promis
         volumeReport.gates = volumeReport.gates.map((g) => (g.gate === gate.gate ? { ...g, overridden: true } : g));
         if (gate.gate === 'logfile-unclean') {
           await resetLogFile(volume);
-          wrote = true;
           report.messages.push(`--force-unclean-log: $LogFile on partition ${volumeReport.partition} was reset; transactions Windows had not checkpointed are lost`);
         }
       }
@@ -168,15 +166,20 @@ export async function repairImage(image: string, options: RepairOptions): Promis
       // Evidence first, every copy fsynced, before any delete. Copies only read the volume, so a few run
       // at once (their fsyncs overlap); all settle before an error is passed on.
       performance.mark('repair:quarantine');
-      await settleAll(todo.filter((m) => m.action === 'quarantine'), QUARANTINE_CONCURRENCY, async (match) => {
-        const entry = await quarantineMatch(volume, volumeReport.partition, match, quarantineRoot, { syncRoot: false });
-        match.quarantinePath = entry.folder;
-        report.quarantineDir = quarantineRoot;
-      });
-      // Each folder and its files are durable; the folders' entries in the root once for all.
-      if (report.quarantineDir) await syncQuarantineRoot(quarantineRoot);
+      await settled([
+        (async () => {
+          await settleAll(todo.filter((m) => m.action === 'quarantine'), QUARANTINE_CONCURRENCY, async (match) => {
+            const entry = await quarantineMatch(volume, volumeReport.partition, match, quarantineRoot, { syncRoot: false });
+            match.quarantinePath = entry.folder;
+            report.quarantineDir = quarantineRoot;
+          });
+          // Each folder and its files are durable; the folders' entries in the root once for all.
+          if (report.quarantineDir) await syncQuarantineRoot(quarantineRoot);
+        })(),
+        // The journal file is created (and made durable) while the evidence is copied; no image byte changes.
+        opened.journal?.prepare() ?? Promise.resolve(),
+      ] as const);
       performance.mark('repair:delete');
-      wrote = true;
       // The transaction's writes are deferred to its flush: every before-image it needs is appended
       // with one fsync, then the writes go to the image (JournaledFile.writeBehind).
       await opened.journal?.writeBehind(true);
@@ -190,8 +193,9 @@ export async function repairImage(image: string, options: RepairOptions): Promis
     await opened.flush();
     if (opened.journal?.hasJournal) await opened.journal.complete();
   } catch (error) {
-    // Nothing half-done stays behind: undo whatever reached the image.
-    if (wrote && opened.journal?.hasJournal) await opened.journal.rollback();
+    // Nothing half-done stays behind: undo whatever reached the image (a journal prepared before any
+    // write holds nothing: rolling it back removes it).
+    if (opened.journal?.hasJournal) await opened.journal.rollback();
     if (isColdfixError(error) && error.kind === 'precondition') {
       report.result = 'refused';
       report.messages.push(error.message);

@@ -155,6 +155,19 @@ export class JournaledFile implements ResizableByteSource {
     });
   }
 
+  /**
+   * Creates the journal now (header written and fsynced, folder fsynced) instead of at the first
+   * change, so that a caller can overlap that with other work before its first write. Changes no
+   * image byte; a session that then writes nothing is left with an empty journal: roll it back
+   * (which removes it) rather than keep it.
+   */
+  prepare(): Promise<void> {
+    return this.exclusive(async () => {
+      this.checkUsable();
+      await this.ensureJournal();
+    });
+  }
+
   /** Journals the original bytes of every not-yet-journaled page in the range, then writes (or defers the write). */
   write(offset: number, data: Uint8Array): Promise<void> {
     return this.exclusive(async () => {
