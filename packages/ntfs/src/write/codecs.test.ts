@@ -3,7 +3,9 @@ import { applyFixups, removeFixups } from './raw/fixup.js';
 import { decodeRunlist } from './raw/runlist.js';
 import { freeRecordInPlace } from './raw/record.js';
 import { decodeUsnRecordV2, encodeUsnRecordV2, UsnReason } from './usn-record.js';
-import { compareNames, compareUlongs, toUnits } from './collation.js';
+import { compareNames, compareNamesIgnoreCase, compareUlongs, toUnits } from './collation.js';
+import { UpcaseTable } from '../codec/upcase.js';
+import fc from 'fast-check';
 import { BitmapEditor } from './txn.js';
 
 function block(size: number, usn: number): Uint8Array {
@@ -111,5 +113,23 @@ describe('BitmapEditor', () => {
     const ed = new BitmapEditor('t', vol as never, [], 3);
     expect(await ed.clear(4, 12)).toBe(8);
     expect([...ed.writes()[0].data]).toEqual([0x0f, 0x00]);
+  });
+});
+
+describe('compareNamesIgnoreCase', () => {
+  it('has the sign of UpcaseTable.compareIgnoreCase on the same names (full and short tables)', () => {
+    const full = new Uint16Array(65536).map((_, i) => (i >= 0x61 && i <= 0x7a ? i - 32 : i === 0xe9 ? 0xc9 : i));
+    const short = full.slice(0, 0x80);
+    const unit = fc.constantFrom(0x41, 0x5a, 0x61, 0x7a, 0x5f, 0x31, 0xe9, 0xc9, 0x3a9, 0xffff);
+    fc.assert(
+      fc.property(fc.array(unit, { maxLength: 6 }), fc.array(unit, { maxLength: 6 }), (a, b) => {
+        const reference = Math.sign(new UpcaseTable(full).compareIgnoreCase(String.fromCharCode(...a), String.fromCharCode(...b)));
+        expect(Math.sign(compareNamesIgnoreCase(Uint16Array.from(a), Uint16Array.from(b), full))).toBe(reference);
+        // A short table maps the units past its end to themselves (here: the same as `full` above 0x7f except 0xe9).
+        const shortRef = Math.sign(new UpcaseTable(Uint16Array.from({ length: 65536 }, (_, i) => (i < 0x80 ? full[i] : i))).compareIgnoreCase(String.fromCharCode(...a), String.fromCharCode(...b)));
+        expect(Math.sign(compareNamesIgnoreCase(Uint16Array.from(a), Uint16Array.from(b), short))).toBe(shortRef);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
