@@ -114,7 +114,18 @@ interface Tail {
   childSequence: number;
 }
 
+/** Entries looked ahead for the next directory to prefetch. */
+const PREFETCH_WINDOW = 256;
+
+interface Loaded {
+  frame: Frame;
+  dirSequence: number;
+  error: Error | null;
+}
+
 class Frame implements IndexNameSink {
+  /** Index reads started ahead, by entry index (prefetchNext). */
+  prefetch: Map<number, Promise<Loaded>> | null = null;
   names: string[] = [];
   namespaces: number[] = [];
   records: number[] = [];
@@ -196,25 +207,52 @@ async function* listScanned(volume: NtfsVolume, options: ListOptions, scan: MftS
     return out;
   };
 
-  const directoryFrame = async (dir: number, path: string, depth: number): Promise<Frame | null> => {
+  /** A directory's $I30 names read into a new frame; errors returned, not noted (a prefetch may run before its turn). */
+  const loadIndex = async (dir: number, path: string, depth: number): Promise<Loaded> => {
+    const frame = new Frame(dir, path, depth);
+    try {
+      const own = (await volume.readRecordBatch([dir])).get(dir)!;
+      if (own instanceof Error) throw own;
+      const index = await DirectoryIndex.open(volume, own, '$I30', indexSource);
+      await index.collectNames(frame);
+      return { frame, dirSequence: own.sequence, error: null };
+    } catch (error) {
+      return { frame, dirSequence: 0, error: error as Error };
+    }
+  };
+
+  /** The frame of a live directory; `loading`: its loadIndex() started ahead (see prefetchNext). */
+  const directoryFrame = async (dir: number, path: string, depth: number, loading?: Promise<Loaded>): Promise<Frame | null> => {
     if (depth > Limits.maxPathDepth) {
       volume.note(`${path}: deeper than ${Limits.maxPathDepth} directories; not descended`);
       return null;
     }
-    const frame = new Frame(dir, path, depth);
-    let dirSequence: number;
-    try {
-      const own = (await volume.readRecordBatch([dir])).get(dir)!;
-      if (own instanceof Error) throw own;
-      dirSequence = own.sequence;
-      const index = await DirectoryIndex.open(volume, own, '$I30', indexSource);
-      await index.collectNames(frame);
-    } catch (error) {
-      volume.note(`${path || '/'}: directory unreadable: ${(error as Error).message}`);
+    const { frame, dirSequence, error } = await (loading ?? loadIndex(dir, path, depth));
+    if (error) {
+      volume.note(`${path || '/'}: directory unreadable: ${error.message}`);
       return null;
     }
     if (deleted) frame.tail = deletedTail(dir, path, dirSequence, new Set(frame.records));
     return frame;
+  };
+
+  /**
+   * Starts reading the index of the next directory of `frame` after entry `i` that the listing will
+   * descend into (already scanned, live, a directory, not an ancestor), so that its reads overlap the
+   * listing of the current sub-tree. The same directory would be read at its turn anyway.
+   */
+  const prefetchNext = (frame: Frame, i: number, ancestors: Set<number>): void => {
+    if (frame.depth + 1 > Limits.maxPathDepth || frame.depth >= maxDepth) return;
+    const ready = scan.ready;
+    for (let j = i + 1, end = Math.min(frame.records.length, i + 1 + PREFETCH_WINDOW); j < end; j++) {
+      if (frame.prefetch?.has(j)) return;
+      const n = frame.records[j];
+      if (n < 0 || n >= ready || n === frame.dir || table.state[n] !== RecordState.ready) continue;
+      const bits = table.bits[n];
+      if (!(bits & RecordBit.inUse) || table.sequence[n] !== frame.sequences[j] || !(bits & RecordBit.isDirectory) || ancestors.has(n)) continue;
+      (frame.prefetch ??= new Map()).set(j, loadIndex(n, `${frame.path}/${frame.names[j]}`, frame.depth + 1));
+      return;
+    }
   };
 
   /** Records the fast pass declined among the frame's entries from `from` on (those scanned), resolved in one batch. */
@@ -269,7 +307,10 @@ async function* listScanned(volume: NtfsVolume, options: ListOptions, scan: MftS
         see(n);
         batch.push(top.path, top.names[i], top.namespaces[i], n, n, top.dir, live ? 0 : bits & RecordBit.inUse ? ListMark.deleted | ListMark.reallocated : ListMark.deleted);
         if (live && bits & RecordBit.isDirectory && canDescend && !ancestors.has(n)) {
-          child = await directoryFrame(n, `${top.path}/${top.names[i]}`, top.depth + 1);
+          const loading = top.prefetch?.get(i);
+          top.prefetch?.delete(i);
+          prefetchNext(top, i, ancestors);
+          child = await directoryFrame(n, `${top.path}/${top.names[i]}`, top.depth + 1, loading);
           if (child) break;
         }
       }
