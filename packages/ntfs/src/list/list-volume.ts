@@ -139,7 +139,9 @@ class Frame implements IndexNameSink {
     if (namespace === 2) return;
     this.names.push(name);
     this.namespaces.push(namespace);
-    this.records.push(recordNumber);
+    // As an int when it is one (the index scanner's arithmetic makes doubles: the array would turn to doubles,
+    // and every table index with it).
+    this.records.push(recordNumber < 0x80000000 ? recordNumber | 0 : recordNumber);
     this.sequences.push(sequence);
   }
 }

@@ -50,18 +50,21 @@ const FILE_MAGIC = 0x454c4946;
  * returned, in order.
  */
 export function summarizeChunk(t: RecordTable, b: Uint8Array, first: number, count: number, size: number, names: boolean): number[] {
-  const w16 = new Uint16Array(b.buffer, b.byteOffset, b.length >> 1);
-  const w32 = new Uint32Array(b.buffer, b.byteOffset, b.length >> 2);
+  // The loop gets every array as an argument: its first call runs before V8 has a feedback vector for
+  // it, so property loads ahead of the loop had no feedback when it was optimised (a deopt and a
+  // recompile on the second chunk).
+  return summarizeRecords(
+    t, b, new Uint16Array(b.buffer, b.byteOffset, b.length >> 1), new Uint32Array(b.buffer, b.byteOffset, b.length >> 2),
+    first, count, size, names, t.names, t.bits, t.type, t.sequence, t.size, t.si, t.state, t.nameStart, t.nameCount,
+  );
+}
+
+function summarizeRecords(
+  t: RecordTable, b: Uint8Array, w16: Uint16Array, w32: Uint32Array, first: number, count: number, size: number, names: boolean,
+  pool: RecordTable['names'], bitsOut: Uint8Array, typeOut: Uint8Array, sequenceOut: Uint16Array, sizeOut: Float64Array,
+  si: Uint32Array, stateOut: Uint8Array, nameStartOut: Int32Array, nameCountOut: Uint16Array,
+): number[] {
   const declined: number[] = [];
-  const pool = t.names;
-  const bitsOut = t.bits;
-  const typeOut = t.type;
-  const sequenceOut = t.sequence;
-  const sizeOut = t.size;
-  const si = t.si;
-  const stateOut = t.state;
-  const nameStartOut = t.nameStart;
-  const nameCountOut = t.nameCount;
   const sectors = size >> 9;
   for (let i = 0; i < count; i++) {
     const at = i * size;
