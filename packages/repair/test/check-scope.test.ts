@@ -54,7 +54,7 @@ describe('the scoped check of a repair', { timeout: 300_000 }, () => {
         const scope = await scopeClaims(volume, scanned.report.matches.map((m) => m.record));
         expect(scope.directories).toEqual([...new Set(scanned.report.matches.map((m) => m.parentRecord))]);
         expect(scope.records).toEqual(expect.arrayContaining(scanned.report.matches.map((m) => m.record)));
-        return checkScope(volume, scope);
+        return await checkScope(volume, scope);
       } finally {
         await opened.close();
       }

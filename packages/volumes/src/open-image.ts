@@ -49,8 +49,10 @@ export class OpenedImage {
     let disk: DiskImage | undefined;
     try {
       disk = await openDiskImage(path, { writable: options.writable ?? false, openFile, parentDirs: options.parentDirs });
-      // One bounded cache over the virtual disk serves every small metadata read above it.
-      const cached = new CachedSource(disk, { cacheBlockSize: 64 * 1024, maxBytes: 32 << 20 });
+      // One bounded cache over the virtual disk serves every small metadata read above it. 32 KiB
+      // blocks: fresh memory costs ~5 us per KiB to fault in on the VMs here (a 64 KiB buffer ~0.33
+      // ms), and a repair's reads are scattered: 64 KiB blocks read 4.0 MiB for it, 32 KiB 2.4 MiB.
+      const cached = new CachedSource(disk, { cacheBlockSize: 32 * 1024, maxBytes: 32 << 20 });
       const table = await readPartitionTable(cached, { sectorSize: options.sectorSize });
       const volumes = await describeVolumes(cached, table, options);
       return new OpenedImage(path, disk, cached, table, volumes, files, journal);
