@@ -74,12 +74,18 @@ function tableRows(scan: Awaited<ReturnType<typeof scanMft>>): string[] {
 }
 
 describe.skipIf(!haveFixtures())('worker scan fills the table as the local scan (small chunks)', () => {
-  it.each([7, 64])('chunks of %i records, all decoded by the worker', async (chunk) => {
+  it.each([
+    { chunk: 7, mainReads: true },
+    { chunk: 64, mainReads: true },
+    { chunk: 7, mainReads: false },
+    { chunk: 64, mainReads: false },
+  ])('chunks of $chunk records, read by the main thread: $mainReads', async ({ chunk, mainReads }) => {
     for (const file of ['fox-it-dissect.ntfs/ntfs.bin.gz', 'Velocidex-go-ntfs/charlie.dd.bz2']) {
       for (const options of [{ names: true, deleted: true }, { names: false, deleted: false }, { names: true, deleted: false }]) {
         const local = tableRows(await scanMft(await openAt(fixture(file), 0), options));
         const volume = await openAt(fixture(file), 0);
-        const scan = startScan(volume, options, true, { chunkRecords: chunk, workerOnly: true });
+        // mainReads: every chunk decoded by the worker; else the worker reads the file and this thread helps while it waits.
+        const scan = startScan(volume, options, true, { chunkRecords: chunk, workerOnly: true, mainReads });
         expect(scan.mode).toBe('worker');
         await scan.ensure(volume.recordCount);
         scan.close();
@@ -103,12 +109,12 @@ describe.skipIf(!haveFixtures())('worker scan fills the table as the local scan 
 });
 
 describe.skipIf(!haveFixtures())('a worker that dies mid-scan', () => {
-  it('leaves the rest of the scan to the calling thread: same table', async () => {
+  it.each([true, false])('leaves the rest of the scan to the calling thread: same table (main thread reads: %s)', async (mainReads) => {
     const file = fixture('fox-it-dissect.ntfs/ntfs.bin.gz');
     const options = { names: true, deleted: true };
     const local = tableRows(await scanMft(await openAt(file, 0), options));
     const volume = await openAt(file, 0);
-    const scan = startScan(volume, options, true, { chunkRecords: 5, workerOnly: true });
+    const scan = startScan(volume, options, true, { chunkRecords: 5, workerOnly: true, mainReads });
     await scan.ensure(12);
     await (scan as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
     await scan.ensure(volume.recordCount);

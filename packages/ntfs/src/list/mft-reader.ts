@@ -82,36 +82,50 @@ export class MftScanReader {
   }
 
   /**
+   * Where records [first, first + count) lie below the caches: [offset in the base source, offset
+   * in the chunk, length] per extent; null when a chunk touches anything unusual (sparse or
+   * unmapped runs, bytes past the initialized size or the volume).
+   */
+  plan(first: number, count: number): Array<[number, number, number]> | null {
+    const { recordSize, clusterSize, runs } = this.mft;
+    const from = first * recordSize;
+    const to = from + count * recordSize;
+    if (to > this.initializedSize) return null;
+    const volumeSize = this.mft.volume.size;
+    const plan: Array<[number, number, number]> = [];
+    let position = from;
+    while (position < to) {
+      const index = findRun(runs, Math.floor(position / clusterSize));
+      const run = index >= 0 ? runs[index] : undefined;
+      if (!run || run.lcn === null) return null;
+      const end = Math.min(to, (run.vcn + run.length) * clusterSize);
+      const volumeOffset = run.lcn * clusterSize + (position - run.vcn * clusterSize);
+      if (volumeOffset + (end - position) > volumeSize) return null;
+      plan.push([this.baseOffset + volumeOffset, position - from, end - position]);
+      position = end;
+    }
+    return plan;
+  }
+
+  /**
    * Records [first, first + count) as bytes: in `into` (count records long), or, when the source
    * below has no readInto and one extent holds the chunk, in the buffer that source returns (no copy).
    */
   async read(first: number, count: number, into: Uint8Array): Promise<Uint8Array> {
-    const { recordSize, clusterSize, runs } = this.mft;
-    const from = first * recordSize;
-    const to = from + count * recordSize;
-    const volumeSize = this.mft.volume.size;
-    const plan: Array<[number, number, number]> = [];
-    let position = from;
-    let plain = to <= this.initializedSize;
-    while (plain && position < to) {
-      const index = findRun(runs, Math.floor(position / clusterSize));
-      const run = index >= 0 ? runs[index] : undefined;
-      if (!run || run.lcn === null) {
-        plain = false;
-        break;
-      }
-      const end = Math.min(to, (run.vcn + run.length) * clusterSize);
-      const volumeOffset = run.lcn * clusterSize + (position - run.vcn * clusterSize);
-      if (volumeOffset + (end - position) > volumeSize) plain = false;
-      plan.push([volumeOffset, position - from, end - position]);
-      position = end;
-    }
-    if (!plain) {
+    const plan = this.plan(first, count);
+    if (!plan) {
       into.set(await this.mft.readRange(first, count));
       return into;
     }
-    if (!this.base.readInto && plan.length === 1) return this.base.read(this.baseOffset + plan[0][0], plan[0][2]);
-    await Promise.all(plan.map(([volumeOffset, at, length]) => readInto(this.base, this.baseOffset + volumeOffset, into.subarray(at, at + length))));
+    if (!this.base.readInto && plan.length === 1) return this.base.read(plan[0][0], plan[0][2]);
+    await Promise.all(plan.map(([offset, at, length]) => readInto(this.base, offset, into.subarray(at, at + length))));
     return into;
+  }
+
+  /** The file holding the base source byte for byte (a plain file or a raw image), or null. */
+  filePath(): string | null {
+    const info = this.base.describe();
+    const plain = info.kind === 'file' || (info.kind === 'raw' && info.parent?.kind === 'file' && info.parent.identity === info.identity);
+    return plain && info.identity ? info.identity : null;
   }
 }

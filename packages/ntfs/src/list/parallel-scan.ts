@@ -1,12 +1,15 @@
 /**
- * The $MFT scan of a listing, run beside the directory traversal: the main
- * thread reads the $MFT in 4 MiB chunks (its ByteSource, any container) and
- * transfers them to a worker thread (scan-worker.ts) that decodes them into
- * the RecordTable's SharedArrayBuffer arrays, while the main thread reads
- * the $I30 indexes and formats what is ready. ensure(n) waits until records
- * below n are summarised, so the listing is the same whatever the timing.
- * With one thread (small volumes, no worker file, a worker that fails) the
- * whole scan runs here first (scanMft), as before.
+ * The $MFT scan of a listing, run beside the directory traversal; ensure(n)
+ * waits until records below n are summarised, so the listing is the same
+ * whatever the timing.
+ *
+ * - localScan (the default): scanMft on this thread, as a task: the listing
+ *   runs while a chunk's read is awaited, and the other way round.
+ * - a worker thread (`parallel: true`) decoding into the RecordTable's
+ *   SharedArrayBuffer arrays: FileWorkerScan (file-worker-scan.ts) when the
+ *   $MFT lies in a plain file (the worker reads its chunks itself), else
+ *   WorkerScan below: this thread reads 1 MiB chunks (its ByteSource, any
+ *   container) and transfers them to the worker (scan-worker.ts).
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +20,7 @@ import { scanMft, storeSummary, tableFor, type ScanOptions } from './scan-mft.js
 import { MftScanReader } from './mft-reader.js';
 import { isFileRecord, summarizeChunk } from './summarize-raw.js';
 import type { ScanChunk, ScanChunkResult, ScanWorkerData } from './scan-worker.js';
+import { FileWorkerScan } from './file-worker-scan.js';
 
 /** Bytes per chunk (as scan-mft.ts); chunks in flight or waiting (buffers). */
 const SCAN_BYTES = 1 << 20;
@@ -48,6 +52,8 @@ export interface WorkerTuning {
   chunkRecords?: number;
   /** Give every chunk to the worker (none decoded here while it starts): tests of the worker path. */
   workerOnly?: boolean;
+  /** The main thread reads the chunks and posts them even when the worker could read the file itself. */
+  mainReads?: boolean;
 }
 
 /**
@@ -60,6 +66,19 @@ export function startScan(volume: NtfsVolume, options: ScanOptions, parallel?: b
   // Off unless asked for: on this project's 2-core machines it has not yet measured faster (docs/formats/ntfs.md, listing speed).
   const file = parallel !== true || count < 1 || typeof SharedArrayBuffer === 'undefined' ? null : workerFile();
   if (!file) return localScan(volume, options);
+  const perChunk = tuning.chunkRecords ?? Math.max(1, Math.floor(SCAN_BYTES / volume.recordSize));
+  if (!tuning.mainReads) {
+    // The $MFT in a plain file, every chunk mapped: the worker reads its chunks itself.
+    const reader = new MftScanReader(volume.mft);
+    const path = reader.filePath();
+    const plans: number[][] = [];
+    for (let first = 0; path && first < count; first += perChunk) {
+      const plan = reader.plan(first, Math.min(perChunk, count - first));
+      if (!plan) break;
+      plans.push(plan.flat());
+    }
+    if (path && plans.length * perChunk >= count) return new FileWorkerScan(volume, options, file, path, perChunk, plans);
+  }
   return new WorkerScan(volume, options, file, tuning);
 }
 
@@ -193,7 +212,7 @@ class WorkerScan implements MftScan {
   private async apply(result: ScanChunkResult): Promise<void> {
     Atomics.load(this.progress, 0);
     const t = this.table;
-    this.free.push(result.buffer);
+    this.free.push(result.buffer!);
     this.wakeReader();
     const pool = t.names;
     if (result.names.length) {
