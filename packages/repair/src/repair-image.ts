@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { isColdfixError, journalPathFor, rollbackImage, commitImage } from '@coldfix/io';
 import { assertWritable, checkScope, checkVolume, checkWriteGates, deleteFiles, resetLogFile, scopeClaims } from '@coldfix/ntfs';
 import { openImage, type OpenedImage, type OpenImageOptions } from '@coldfix/volumes';
+import { clearPhases, phase } from './phases.js';
 import { quarantineMatch, syncQuarantineRoot } from './quarantine.js';
 import type { RepairReport, VolumeReport } from './report.js';
 import type { Rule } from './rules/rule.js';
@@ -48,7 +49,8 @@ export async function repairImage(image: string, options: RepairOptions): Promis
 
   // 1. Plan. In place, on the open the write will use (nothing is written before the gates pass);
   //    else (dry run, --output) on the original, read-only.
-  performance.mark('repair:open');
+  clearPhases();
+  phase('open');
   const writer = options.dryRun || options.output ? null : await openWritable(image, openOptions);
   const planned = writer ?? (await openImage(image, openOptions));
   let report: RepairReport;
@@ -56,15 +58,15 @@ export async function repairImage(image: string, options: RepairOptions): Promis
   const baseline: Baseline = { directories: new Map(), bitlockerMetadata: new Map(), deleted: new Map(), findings: new Map(), scopes: new Map(), fullCheck, installations: new Map() };
   let planFailed = true;
   try {
-    performance.mark('repair:scan');
+    phase('scan');
     const scanned = await scanImage(planned, scanOptions);
-    performance.mark('repair:baseline');
+    phase('baseline');
     for (const { entry, report: volumeReport, installations } of scanned) {
       baseline.installations!.set(entry.partition, installations);
       const todo = actionable(volumeReport.matches);
       if (todo.length === 0) continue;
       const volume = await planned.ntfs(entry.partition);
-      performance.mark('repair:gates');
+      phase('gates');
       // Gates, directory snapshots, BitLocker metadata and the baseline check only read the volume:
       // they run side by side so that their reads overlap (all settle before an error is passed on).
       const directories = new Map<number, Set<string>>();
@@ -85,7 +87,7 @@ export async function repairImage(image: string, options: RepairOptions): Promis
           baseline.findings.set(entry.partition, new Set(before.findings.map(findingKey)));
         })(),
       ] as const);
-      performance.mark('repair:baseline-done');
+      phase('baseline-done');
       volumeReport.gates = gates.map((g) => ({ gate: g.gate, message: `${g.message} Risk: ${g.risk}`, overridden: false }));
       baseline.directories.set(entry.partition, directories);
       baseline.deleted.set(entry.partition, new Set(todo.map((m) => m.record)));
@@ -165,7 +167,7 @@ export async function repairImage(image: string, options: RepairOptions): Promis
       const todo = actionable(volumeReport.matches);
       // Evidence first, every copy fsynced, before any delete. Copies only read the volume, so a few run
       // at once (their fsyncs overlap); all settle before an error is passed on.
-      performance.mark('repair:quarantine');
+      phase('quarantine');
       await settled([
         (async () => {
           await settleAll(todo.filter((m) => m.action === 'quarantine'), QUARANTINE_CONCURRENCY, async (match) => {
@@ -179,7 +181,7 @@ export async function repairImage(image: string, options: RepairOptions): Promis
         // The journal file is created (and made durable) while the evidence is copied; no image byte changes.
         opened.journal?.prepare() ?? Promise.resolve(),
       ] as const);
-      performance.mark('repair:delete');
+      phase('delete');
       // The transaction's writes are deferred to its flush: every before-image it needs is appended
       // with one fsync, then the writes go to the image (JournaledFile.writeBehind).
       await opened.journal?.writeBehind(true);
@@ -189,7 +191,7 @@ export async function repairImage(image: string, options: RepairOptions): Promis
       // every match of the volume: one plan, each structure written once, one journal append.
       await deleteFiles(volume, todo.map((match) => ({ record: match.record, sequence: match.sequence })));
     }
-    performance.mark('repair:complete');
+    phase('complete');
     await opened.flush();
     if (opened.journal?.hasJournal) await opened.journal.complete();
   } catch (error) {
@@ -211,7 +213,7 @@ export async function repairImage(image: string, options: RepairOptions): Promis
 
   // 3. Verify from scratch; roll back if the result is not what we promised.
   const journalPath = journalPathFor(target, options.journalDir);
-  performance.mark('repair:verify');
+  phase('verify');
   const verification = await verifyImage(target, openOptions, scanOptions, baseline);
   bytesRead += verification.bytesRead;
   report.verification = { result: verification.result, details: verification.details };
@@ -226,7 +228,7 @@ export async function repairImage(image: string, options: RepairOptions): Promis
     report.messages.push(`verification found the image ${verification.result} after the write; the image was rolled back to its original bytes`);
     return finish();
   }
-  performance.mark('repair:end');
+  phase('end');
   report.result = 'repaired';
   if (options.commit) {
     await commitImage(target, { journalDir: options.journalDir });

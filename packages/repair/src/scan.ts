@@ -2,10 +2,10 @@
  * Scanning an opened image: every readable NTFS volume, its Windows
  * installations, and the files each rule matches there.
  */
-import { performance } from 'node:perf_hooks';
 import { ROOT_RECORD, type NtfsVolume } from '@coldfix/ntfs';
 import type { OpenedImage, VolumeEntry } from '@coldfix/volumes';
 import { evaluateHit, type Match } from './evaluate.js';
+import { phase } from './phases.js';
 import { findPathHits } from './find-matches.js';
 import { findWindowsInstallations, type WindowsInstallation } from './find-windows.js';
 import type { VolumeReport } from './report.js';
@@ -39,7 +39,7 @@ export async function scanImage(opened: OpenedImage, options: ScanOptions): Prom
     // A locked BitLocker volume is an error for the repair: the operator must be told which key to fetch.
     if (entry.bitlocker && !entry.bitlocker.unlocked) await opened.ntfs(entry.partition);
     if (entry.content !== 'ntfs' || !entry.device) continue;
-    performance.mark('repair:s-ntfs');
+    phase('s-ntfs');
     const volume = await opened.ntfs(entry.partition);
     const scanned = await scanVolumeWithInstallations(volume, entry, options);
     out.push({ entry, ...scanned });
@@ -52,14 +52,14 @@ export async function scanVolume(volume: NtfsVolume, entry: VolumeEntry, options
 }
 
 async function scanVolumeWithInstallations(volume: NtfsVolume, entry: VolumeEntry, options: ScanOptions): Promise<{ report: VolumeReport; installations: WindowsInstallation[] }> {
-  performance.mark('repair:s-windows');
+  phase('s-windows');
   const known = options.installations?.get(entry.partition);
   const installations = (known && (await confirmInstallations(volume, known))) ?? (await findWindowsInstallations(volume));
-  performance.mark('repair:s-hits');
+  phase('s-hits');
   const matches: Match[] = [];
   for (const rule of options.rules) {
     const hits = await findPathHits(volume, rule, installations);
-    performance.mark('repair:s-eval');
+    phase('s-eval');
     // A few at a time: each waits on reads of its own record and content (order kept).
     const evaluated = await mapLimit(hits, EVALUATE_CONCURRENCY, (hit) => evaluateHit(volume, rule, hit, options.onlyBad ?? false));
     for (const match of evaluated) if (match && !matches.some((m) => m.record === match.record)) matches.push(match);

@@ -5,12 +5,12 @@
  * BitLocker metadata byte-identical to before.
  */
 import { createHash } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import { RangeSource } from '@coldfix/io';
 import { checkScope, checkVolume, type CheckScope, type NtfsVolume } from '@coldfix/ntfs';
 import { openImage, type OpenImageOptions, type OpenedImage, type VolumeEntry } from '@coldfix/volumes';
 import type { VolumeReport } from './report.js';
 import { actionable, scanImage, type ScanOptions } from './scan.js';
+import { clearPhases, phase } from './phases.js';
 import type { WindowsInstallation } from './find-windows.js';
 
 export type VerifyResult = 'clean' | 'affected' | 'inconsistent';
@@ -50,9 +50,10 @@ export function findingKey(finding: { code: string; message: string }): string {
 }
 
 export async function verifyImage(path: string, open: OpenImageOptions, scan: ScanOptions, baseline?: Baseline): Promise<VerifyReport> {
+  if (!baseline) clearPhases(); // standalone (`coldfix verify`); a repair's verification keeps the repair's marks
   const opened = await openImage(path, { ...open, writable: false });
   try {
-    performance.mark('repair:v-scan');
+    phase('v-scan');
     // A scoped repair's checks need only the volume, not the scan's result: they run beside the scan,
     // so that their reads overlap (everything settles before an error is passed on).
     const early = new Map<number, Promise<VolumeVerdict>>();
@@ -65,7 +66,7 @@ export async function verifyImage(path: string, open: OpenImageOptions, scan: Sc
     const scanning = scanImage(opened, baseline?.installations ? { ...scan, installations: baseline.installations } : scan);
     await Promise.allSettled([scanning, ...early.values()]);
     const scanned = await scanning;
-    performance.mark('repair:v-check');
+    phase('v-check');
     const details: string[] = [];
     let inconsistent = false;
     for (const { entry, report } of scanned) {
