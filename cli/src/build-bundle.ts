@@ -104,7 +104,8 @@ async function main(): Promise<void> {
       },
     ],
   });
-  const { output } = await build.write({ file: bundlePath, format: 'cjs', codeSplitting: false, sourcemap: false });
+  // Comments dropped (legal notices kept): a quarter less source to read and hold at every start.
+  const { output } = await build.write({ file: bundlePath, format: 'cjs', codeSplitting: false, sourcemap: false, comments: { legal: true, annotation: false, jsdoc: false } });
   await build.close?.();
   const ids = output.flatMap((chunk) => chunk.moduleIds ?? []).filter((id) => !id.startsWith('\0') && !id.startsWith('node:'));
   const stampPaths = new Set<string>();

@@ -340,8 +340,6 @@ export class JournaledFile implements ResizableByteSource {
   private async drain(): Promise<void> {
     await this.appendUnsynced();
     const writes = coalesce(this.deferred);
-    this.deferred = [];
-    this.deferredBytes = 0;
     for (const w of writes) {
       try {
         await this.file.write(w.offset, w.data);
@@ -350,6 +348,10 @@ export class JournaledFile implements ResizableByteSource {
         throw error;
       }
     }
+    // Forgotten only once on the file: a read issued meanwhile (not queued behind this drain) may have
+    // read the file before these writes landed, and overlays them from here.
+    this.deferred = [];
+    this.deferredBytes = 0;
   }
 
   /** Forgets deferred writes and their in-memory before-images (their pages were never written). */
