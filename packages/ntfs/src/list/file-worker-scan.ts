@@ -11,9 +11,10 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { NtfsVolume } from '../volume.js';
-import { RecordBit, RecordState, RecordTable } from './record-table.js';
-import { storeSummary, type ScanOptions } from './scan-mft.js';
+import { RecordTable } from './record-table.js';
+import type { ScanOptions } from './scan-mft.js';
 import { MftScanReader } from './mft-reader.js';
+import { applyWorkerNames, settleDeclined } from './worker-result.js';
 import { isFileRecord, summarizeChunk } from './summarize-raw.js';
 import type { MftScan } from './parallel-scan.js';
 import type { ScanChunkResult, ScanWorkerData } from './scan-worker.js';
@@ -62,36 +63,13 @@ export class FileWorkerScan implements MftScan {
   private async apply(result: ScanChunkResult): Promise<void> {
     Atomics.load(this.progress, 0);
     const t = this.table;
-    const pool = t.names;
-    if (result.names.length) {
-      const base = pool.length;
-      for (let i = 0; i < result.names.length; i++) {
-        const slot = pool.add(result.names[i], result.namespace[i], result.parent[i], result.parentSequence[i], result.dataSize[i]);
-        for (let k = 0; k < 8; k++) pool.times[slot * 8 + k] = result.times[i * 8 + k];
-      }
-      const end = result.first + result.count;
-      for (let n = result.first; n < end; n++) if (t.nameCount[n]) t.nameStart[n] += base;
-    }
-    for (const [n, streams] of result.streams) t.streamMap.set(n, streams);
+    applyWorkerNames(t, result);
     await this.declined(result.declined, result.unallocated);
     this.finish(Math.floor(result.first / this.perChunk));
   }
 
-  /** Marks declined records slow; decodes the unallocated ones now when deleted entries are wanted (as scanMft). */
-  private async declined(declined: number[], unallocated: number[]): Promise<void> {
-    const t = this.table;
-    for (const n of declined) t.state[n] = RecordState.slow;
-    if (!this.options.deleted) return;
-    for (const n of unallocated) {
-      try {
-        const record = this.volume.decodeRaw(await this.volume.mft.readRaw(n), n);
-        storeSummary(t, n, record, true);
-        if (record.baseRecordNumber === 0 && record.attributes.length > 0) t.bits[n] |= RecordBit.deletedCandidate;
-      } catch (error) {
-        t.state[n] = RecordState.error;
-        t.errors.set(n, error as Error);
-      }
-    }
+  private declined(declined: number[], unallocated: number[]): Promise<void> {
+    return settleDeclined(this.volume, this.table, this.options.deleted, declined, unallocated);
   }
 
   private finish(k: number): void {

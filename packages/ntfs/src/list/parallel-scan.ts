@@ -15,9 +15,10 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { NtfsVolume } from '../volume.js';
-import { RecordBit, RecordState, RecordTable } from './record-table.js';
-import { scanMft, storeSummary, tableFor, type ScanOptions } from './scan-mft.js';
+import { RecordTable } from './record-table.js';
+import { scanMft, tableFor, type ScanOptions } from './scan-mft.js';
 import { MftScanReader } from './mft-reader.js';
+import { applyWorkerNames, settleDeclined } from './worker-result.js';
 import { isFileRecord, summarizeChunk } from './summarize-raw.js';
 import type { ScanChunk, ScanChunkResult, ScanWorkerData } from './scan-worker.js';
 import { FileWorkerScan } from './file-worker-scan.js';
@@ -214,38 +215,15 @@ class WorkerScan implements MftScan {
     const t = this.table;
     this.free.push(result.buffer!);
     this.wakeReader();
-    const pool = t.names;
-    if (result.names.length) {
-      const base = pool.length;
-      for (let i = 0; i < result.names.length; i++) {
-        const slot = pool.add(result.names[i], result.namespace[i], result.parent[i], result.parentSequence[i], result.dataSize[i]);
-        for (let k = 0; k < 8; k++) pool.times[slot * 8 + k] = result.times[i * 8 + k];
-      }
-      const end = result.first + result.count;
-      for (let n = result.first; n < end; n++) if (t.nameCount[n]) t.nameStart[n] += base;
-    }
-    for (const [n, streams] of result.streams) t.streamMap.set(n, streams);
+    applyWorkerNames(t, result);
     await this.declined(result.declined, result.unallocated);
     this.ready = result.first + result.count;
     if (this.ready >= t.recordCount) this.stop();
     this.wake();
   }
 
-  /** Marks declined records slow; decodes the unallocated ones now when deleted entries are wanted (as scanMft). */
-  private async declined(declined: number[], unallocated: number[]): Promise<void> {
-    const t = this.table;
-    for (const n of declined) t.state[n] = RecordState.slow;
-    if (!this.options.deleted) return;
-    for (const n of unallocated) {
-      try {
-        const record = this.volume.decodeRaw(await this.volume.mft.readRaw(n), n);
-        storeSummary(t, n, record, true);
-        if (record.baseRecordNumber === 0 && record.attributes.length > 0) t.bits[n] |= RecordBit.deletedCandidate;
-      } catch (error) {
-        t.state[n] = RecordState.error;
-        t.errors.set(n, error as Error);
-      }
-    }
+  private declined(declined: number[], unallocated: number[]): Promise<void> {
+    return settleDeclined(this.volume, this.table, this.options.deleted, declined, unallocated);
   }
 
   /** The worker failed: the main thread summarises the records from `ready` on (same decoder, same table). */
