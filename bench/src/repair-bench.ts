@@ -23,7 +23,7 @@
  * Figures: wall time (median of runs, spawn to exit), peak RSS (`/usr/bin/time -v` maximum resident
  * set size: the largest process of the route), bytes read (coldfix's JSON report).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -349,12 +349,11 @@ async function main(): Promise<void> {
   // The CLI as users run it after `npm run bundle -w cli` (one module instead of ~160); --no-bundle measures dist/.
   if (!args.includes('--no-bundle')) sh(process.execPath, [join(repo, 'cli/dist/build-bundle.js')]);
   // What the launcher will run, as it says itself (bundle or dist/, code cache accepted or not).
-  const launch = execFileSync(process.execPath, [coldfixBin, '--version'], {
+  const launch = spawnSync(process.execPath, [coldfixBin, '--version'], {
     env: { ...process.env, COLDFIX_DEBUG_LAUNCH: '1', ...(args.includes('--no-bundle') ? { COLDFIX_NO_BUNDLE: '1' } : {}) },
     encoding: 'utf8',
-    stdio: ['ignore', 'ignore', 'pipe'],
   });
-  process.stdout.write(`coldfix CLI entry: ${launch.trim().replace(/^coldfix launcher: /, '') || 'unknown'}\n`);
+  process.stdout.write(`coldfix CLI entry: ${String(launch.stderr ?? '').trim().replace(/^coldfix launcher: /, '') || 'unknown'}\n`);
   // Node parses that bundle at every start whatever the script (~35 ms of each coldfix run here); the FUSE route runs no node.
   if (process.env.NODE_EXTRA_CA_CERTS) process.stdout.write(`note: NODE_EXTRA_CA_CERTS is set in this environment (node loads it at every start)\n`);
   const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');

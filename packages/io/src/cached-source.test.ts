@@ -48,4 +48,19 @@ describe('CachedSource with concurrent readers', () => {
     parent.release();
     expect(await again).toEqual(new Uint8Array(16).fill(0xee));
   });
+
+  it('a read issued after a write completed does not share a read that was in flight before it', async () => {
+    const parent = new SlowSource(bytes(4096));
+    const cache = new CachedSource(parent, { cacheBlockSize: 1024, maxBytes: 4096 });
+    const before = cache.read(0, 16); // in flight, holding the old bytes
+    await new Promise((resolve) => setImmediate(resolve));
+    await cache.write(0, new Uint8Array(16).fill(0xee));
+    const after = cache.read(0, 16); // the write has completed: must see it
+    await new Promise((resolve) => setImmediate(resolve));
+    parent.release();
+    await new Promise((resolve) => setImmediate(resolve));
+    parent.release();
+    expect(await before).toEqual(bytes(4096).subarray(0, 16));
+    expect(await after).toEqual(new Uint8Array(16).fill(0xee));
+  });
 });

@@ -95,17 +95,20 @@ export class CachedSource implements WritableByteSource {
       const runLength = Math.min((runEnd + 1) * bs, this.size) - runStart;
       const generation = this.generation;
       const read = this.parent.read(runStart, runLength);
+      const views: Promise<Uint8Array>[] = [];
       for (let b = block; b <= runEnd; b++) {
         const start = (b - block) * bs;
         const view = read.then((bytes) => bytes.subarray(start, Math.min(start + bs, bytes.length)));
         view.catch(() => undefined); // a waiter sees the failure; nobody waiting is not an unhandled rejection
         this.inflight.set(b, view);
+        views.push(view);
       }
       let bytes: Uint8Array;
       try {
         bytes = await read;
       } finally {
-        for (let b = block; b <= runEnd; b++) this.inflight.delete(b);
+        // Only this read's entries: a write may have dropped one, and a later read put its own there.
+        for (let b = block; b <= runEnd; b++) if (this.inflight.get(b) === views[b - block]) this.inflight.delete(b);
       }
       // A one-block run is kept as read (the buffer is exactly the block); blocks of a longer run are
       // copied out so that one surviving block does not pin the whole run's buffer.
@@ -129,8 +132,12 @@ export class CachedSource implements WritableByteSource {
     checkRange(offset, data.length, this.size, 'cache');
     this.generation++;
     await this.parent.write(offset, data);
+    // Again once written: a read that started while the write was under way may hold the old bytes.
+    this.generation++;
     const bs = this.cacheBlockSize;
     for (let b = Math.floor(offset / bs); b * bs < offset + data.length; b++) {
+      // A read still in flight may hold the old bytes: later readers of this block read it afresh.
+      this.inflight.delete(b);
       const cached = this.blocks.get(b);
       if (!cached) continue;
       const blockStart = b * bs;
