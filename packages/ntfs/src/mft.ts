@@ -44,6 +44,12 @@ export class Mft {
     return this.cache.read(recordNumber * this.recordSize, this.recordSize);
   }
 
+  /** Record `n` as stored, read alone past the chunk cache (scattered records of a walk: see readRecordBatch). */
+  async readUncached(recordNumber: number): Promise<Uint8Array> {
+    this.check(recordNumber);
+    return this.stream.read(recordNumber * this.recordSize, this.recordSize);
+  }
+
   /** `count` consecutive raw records starting at `first`, in one read (for scans). */
   async readRange(first: number, count: number): Promise<Uint8Array> {
     this.check(first);

@@ -227,16 +227,24 @@ export class NtfsVolume {
       else sorted.push(n);
     }
     const perChunk = Math.max(1, Math.floor((1 << 20) / this.recordSize));
-    let i = 0;
-    while (i < sorted.length) {
+    const groups: { i: number; j: number; dense: boolean }[] = [];
+    for (let i = 0, j = 0; i < sorted.length; i = j) {
       const chunk = Math.floor(sorted[i] / perChunk);
-      let j = i;
       while (j < sorted.length && Math.floor(sorted[j] / perChunk) === chunk) j++;
+      groups.push({ i, j, dense: !useCache || (j - i) * 4 >= sorted[j - 1] - sorted[i] + 1 });
+    }
+    // A sparse group (a big directory's records in name order) is read record by record, each alone
+    // and past the chunk cache, several at once: copying a whole span for a few records made such walks
+    // quadratic, and going through the cache re-read the same chunks as it cycled (ntfs-bigdir: 70k
+    // records in name order over a 68.5 MiB $MFT read 603 MiB).
+    const scattered = await readAll(
+      groups.filter((g) => !g.dense).flatMap((g) => sorted.slice(g.i, g.j)),
+      SCATTERED_READS_AT_ONCE,
+      (n) => this.mft.readUncached(n),
+    );
+    for (const { i, j, dense } of groups) {
       const first = sorted[i];
       const last = sorted[j - 1];
-      // A sparse group (a big directory's records in name order) reads record by record through the
-      // chunk cache: copying the whole span for each of a few records made such walks quadratic.
-      const dense = !useCache || (j - i) * 4 >= last - first + 1;
       let bytes: Uint8Array | null = null;
       if (dense) {
         try {
@@ -244,7 +252,6 @@ export class NtfsVolume {
           bytes = await (useCache ? this.mft.cache : this.mft.stream).read(first * this.recordSize, (last - first + 1) * this.recordSize);
         } catch (error) {
           for (let k = i; k < j; k++) out.set(sorted[k], error as Error);
-          i = j;
           continue;
         }
       }
@@ -253,12 +260,12 @@ export class NtfsVolume {
         let raw: Uint8Array;
         if (bytes) raw = bytes.subarray((n - first) * this.recordSize, (n - first + 1) * this.recordSize);
         else {
-          try {
-            raw = await this.mft.readRaw(n);
-          } catch (error) {
-            out.set(n, error as Error);
+          const read = scattered.get(n)!;
+          if (read instanceof Error) {
+            out.set(n, read);
             continue;
           }
+          raw = read;
         }
         try {
           const decoded = decodeRecord(raw, n);
@@ -271,7 +278,6 @@ export class NtfsVolume {
           out.set(n, error as Error);
         }
       }
-      i = j;
     }
     return out;
   }
@@ -478,4 +484,25 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** Scattered single-record reads of one batch kept in flight at once (the thread pool overlaps them). */
+const SCATTERED_READS_AT_ONCE = 16;
+
+/** Runs `read` on every item, at most `limit` at a time; each answer or its error by item. */
+async function readAll<T>(items: number[], limit: number, read: (item: number) => Promise<T>): Promise<Map<number, T | Error>> {
+  const out = new Map<number, T | Error>();
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++];
+      try {
+        out.set(item, await read(item));
+      } catch (error) {
+        out.set(item, error as Error);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
 }
