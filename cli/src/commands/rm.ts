@@ -1,5 +1,5 @@
 /**
- * `coldfix rm IMAGE PATH... [--dry-run] [--json] [--force-unclean-log]`:
+ * `coldfix rm IMAGE [PATH...] [--record RECORD-SEQUENCE...] [--dry-run] [--json] [--force-unclean-log]`:
  * deletes files for an operator who knows what to remove. Gates first; every
  * write goes through the undo journal; the volume is checked from scratch
  * afterwards and the image rolled back when the check is not clean.
@@ -7,7 +7,7 @@
  */
 import type { Command } from 'commander';
 import { journalPathFor, rollbackImage, commitImage } from '@coldfix/io';
-import { assertWritable, checkVolume, checkWriteGates, deleteFile, resetLogFile, type DeleteResult, type GateFinding } from '@coldfix/ntfs';
+import { assertWritable, checkVolume, checkWriteGates, deleteFile, resetLogFile, type DeleteResult, type DeleteTarget, type GateFinding } from '@coldfix/ntfs';
 import { openImage } from '@coldfix/volumes';
 import type { SetExit } from './index.js';
 import { ExitCode } from '../exit-codes.js';
@@ -22,6 +22,7 @@ interface RmOptions extends ImageCliOptions {
   forceUncleanLog?: boolean;
   commit?: boolean;
   partition?: string;
+  record?: string[];
 }
 
 interface RmReport {
@@ -40,7 +41,8 @@ export function registerRmCommand(program: Command, setExit: SetExit): void {
     .command('rm')
     .description('delete files from an NTFS volume as Windows would, through the undo journal, then check the volume')
     .argument('<image>', 'disk image file or block device')
-    .argument('<path...>', 'files to delete (/ or \\ separators, optional drive letter)')
+    .argument('[path...]', 'files to delete (/ or \\ separators, optional drive letter)')
+    .option('--record <reference...>', 'files to delete by MFT reference RECORD-SEQUENCE, as `coldfix ls` prints it (names no path can say, e.g. holding a backslash); the sequence must match')
     .option('--dry-run', 'plan only: open read-only and report what would change')
     .option('--force-unclean-log', 'RISK: reset an unclean $LogFile (as ntfs-3g does) instead of refusing; transactions Windows did not checkpoint are lost')
     .option('--commit', 'drop the undo journal after a clean check (default: keep it for `coldfix rollback`)')
@@ -49,14 +51,16 @@ export function registerRmCommand(program: Command, setExit: SetExit): void {
   addImageOptions(command);
   addWriteOptions(command);
   command.action(async (image: string, paths: string[], options: RmOptions) => {
-    const report = await runRm(image, paths, options);
+    const targets: DeleteTarget[] = [...paths, ...(options.record ?? []).map(parseReference)];
+    if (targets.length === 0) throw new UsageError('name at least one file: a path or --record RECORD-SEQUENCE');
+    const report = await runRm(image, targets, options);
     if (options.json) printJson(report);
     else process.stdout.write(formatRm(report));
     setExit(report.result === 'refused' ? ExitCode.refused : report.result === 'rolled-back' ? ExitCode.inconsistent : ExitCode.ok);
   });
 }
 
-async function runRm(image: string, paths: string[], options: RmOptions): Promise<RmReport> {
+async function runRm(image: string, targets: DeleteTarget[], options: RmOptions): Promise<RmReport> {
   let partition: number | undefined;
   if (options.partition !== undefined) {
     partition = Number(options.partition);
@@ -67,7 +71,7 @@ async function runRm(image: string, paths: string[], options: RmOptions): Promis
     const { volume, close } = await openNtfs(image, options);
     try {
       report.gates = (await checkWriteGates(volume)).map((g) => ({ ...g, overridden: g.gate === 'logfile-unclean' && options.forceUncleanLog === true }));
-      for (const path of paths) report.deleted.push(await deleteFile(volume, path, { dryRun: true }));
+      for (const target of targets) report.deleted.push(await deleteFile(volume, target, { dryRun: true }));
     } finally {
       await close();
     }
@@ -87,9 +91,9 @@ async function runRm(image: string, paths: string[], options: RmOptions): Promis
       wrote = true;
       report.messages.push('--force-unclean-log: $LogFile was reset (as ntfs-3g does); transactions Windows had not checkpointed are lost');
     }
-    for (const path of paths) {
+    for (const target of targets) {
       wrote = true;
-      report.deleted.push(await deleteFile(volume, path));
+      report.deleted.push(await deleteFile(volume, target));
     }
     await opened.flush();
     if (opened.journal?.hasJournal) await opened.journal.complete();
@@ -124,6 +128,17 @@ async function runRm(image: string, paths: string[], options: RmOptions): Promis
     report.journal = { path: journalPath, state: 'committed' };
   } else report.journal = { path: journalPath, state: 'kept' };
   return report;
+}
+
+/** `RECORD-SEQUENCE` (as `coldfix ls` and fls print a file reference) → a delete target. */
+export function parseReference(text: string): DeleteTarget {
+  const m = /^(\d{1,15})-(\d{1,5})$/.exec(text.trim());
+  const record = m ? Number(m[1]) : NaN;
+  const sequence = m ? Number(m[2]) : NaN;
+  if (!m || record > Number.MAX_SAFE_INTEGER || sequence > 0xffff) {
+    throw new UsageError(`--record wants RECORD-SEQUENCE (e.g. 5027-3, as \`coldfix ls\` prints it), not ${JSON.stringify(text)}`);
+  }
+  return { record, sequence };
 }
 
 function formatRm(r: RmReport): string {

@@ -1,0 +1,93 @@
+/**
+ * `coldfix rm` end to end on a volume made by mkntfs + ntfs-3g (packages/ntfs/test/write-fixtures.ts):
+ * one file by path and one by `--record RECORD-SEQUENCE` (its sequence from The Sleuth Kit's istat),
+ * judged by fls (exactly those two gone, every other allocated entry kept), ntfsfix -n and the image
+ * hash; a stale sequence and a malformed reference change nothing.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildVolume, copyVolume, flsAllocated, ntfsfixDry } from '../../packages/ntfs/test/write-fixtures.js';
+import { parseReference } from '../src/commands/rm.js';
+
+const repo = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
+const bin = join(repo, 'cli/bin/coldfix.js');
+
+function coldfix(args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
+}
+const sha256 = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
+/** The record number in an fls line ("r/r 64-128-2:\tpath"). */
+const flsRecord = (line: string): number => Number(/^\S+ (\d+)/.exec(line)![1]);
+/** fls -r -p -u lines → "path record". */
+const allocated = (img: string): string[] => flsAllocated(img).map((line) => `${line.split('\t')[1]} ${flsRecord(line)}`).sort();
+/** The record number fls gives a path, and its sequence from istat. */
+function reference(img: string, path: string): { record: number; sequence: number } {
+  const line = flsAllocated(img).find((l) => l.split('\t')[1] === path);
+  if (!line) throw new Error(`fls does not list ${path}`);
+  const record = flsRecord(line);
+  const istat = execFileSync('istat', [img, String(record)], { encoding: 'utf8' });
+  const sequence = Number(/Sequence:\s*(\d+)/.exec(istat)![1]);
+  return { record, sequence };
+}
+
+describe('parseReference', () => {
+  it('takes RECORD-SEQUENCE and refuses anything else', () => {
+    expect(parseReference('5027-3')).toEqual({ record: 5027, sequence: 3 });
+    for (const bad of ['5027', '5027-', '-3', '5027-3-1', 'x-1', '1-70000', '']) expect(() => parseReference(bad), bad).toThrow(/RECORD-SEQUENCE/);
+  });
+});
+
+describe('coldfix rm', () => {
+  let base: string;
+  beforeAll(() => {
+    base = buildVolume('tree');
+  }, 300_000);
+
+  const copies: { dispose: () => void }[] = [];
+  afterAll(() => {
+    for (const c of copies) c.dispose();
+  });
+
+  it('deletes one file by path and one by --record; fls loses exactly those, ntfsfix -n is clean', () => {
+    const copy = copyVolume(base);
+    copies.push(copy);
+    const before = allocated(copy.path);
+    const byRecord = reference(copy.path, 'keep1.bin');
+    expect(before).toContain('root2.txt ' + reference(copy.path, 'root2.txt').record);
+
+    const result = coldfix(['rm', copy.path, 'root2.txt', '--record', `${byRecord.record}-${byRecord.sequence}`, '--json', '--commit']);
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report.result).toBe('deleted');
+    expect(report.deleted.map((d: { record: number }) => d.record)).toContain(byRecord.record);
+
+    const after = allocated(copy.path);
+    const gone = before.filter((row) => !after.includes(row));
+    expect(gone.map((row) => row.split(' ')[0]).sort()).toEqual(['keep1.bin', 'root2.txt']);
+    expect(after.filter((row) => !before.includes(row))).toEqual([]);
+    const fix = ntfsfixDry(copy.path);
+    expect(fix.ok, fix.output).toBe(true);
+  });
+
+  it('a stale sequence or a malformed reference changes nothing', () => {
+    const copy = copyVolume(base);
+    copies.push(copy);
+    const { record, sequence } = reference(copy.path, 'keep1.bin');
+    const hash = sha256(copy.path);
+
+    const stale = coldfix(['rm', copy.path, '--record', `${record}-${sequence + 1}`]);
+    expect(stale.code).not.toBe(0);
+    expect(stale.stderr).toMatch(/NTFS_SEQUENCE_MISMATCH/);
+    const malformed = coldfix(['rm', copy.path, '--record', String(record)]);
+    expect(malformed.code).toBe(2);
+    expect(malformed.stderr).toMatch(/RECORD-SEQUENCE/);
+    const nothing = coldfix(['rm', copy.path]);
+    expect(nothing.code).toBe(2);
+    expect(sha256(copy.path)).toBe(hash);
+  });
+});
