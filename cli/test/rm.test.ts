@@ -81,7 +81,7 @@ describe('coldfix rm', () => {
     const hash = sha256(copy.path);
 
     const stale = coldfix(['rm', copy.path, '--record', `${record}-${sequence + 1}`]);
-    expect(stale.code).not.toBe(0);
+    expect(stale.code).toBe(2);
     expect(stale.stderr).toMatch(/NTFS_SEQUENCE_MISMATCH/);
     const malformed = coldfix(['rm', copy.path, '--record', String(record)]);
     expect(malformed.code).toBe(2);
