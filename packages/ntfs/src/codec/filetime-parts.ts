@@ -20,7 +20,11 @@ const TWO_32_MOD_1E7 = 4967296;
 
 /** FILETIME ticks modulo 10^7 (the 100-ns digits), exact. */
 export function filetimeFraction(lo: number, hi: number): number {
-  return (((hi % 1e7) * TWO_32_MOD_1E7) % 1e7 + (lo % 1e7)) % 1e7;
+  // Integer arithmetic only (a float `%` is a C call in V8): x mod 10^7 as x - floor(x / 10^7) * 10^7,
+  // exact since x < 2^53 and a quotient cannot round across an integer from below.
+  const hiMod = hi - Math.floor(hi / 1e7) * 1e7;
+  const x = hiMod * TWO_32_MOD_1E7 + lo;
+  return x - Math.floor(x / 1e7) * 1e7;
 }
 
 /** Whole seconds since 1601 (floored), exact for every u64. */
@@ -40,20 +44,19 @@ const FRACTION_PAD = ['', '0', '00', '000', '0000', '00000', '000000', '0000000'
 let lastDay = NaN;
 let lastDayText = '';
 
-/**
- * `2023-06-23T02:16:17.9724723Z` from the FILETIME halves (unsigned 32-bit
- * `lo` and `hi`); identical to `filetimeToIso`.
- */
+/** The last time formatted, and its text. */
 let lastLo = -1;
 let lastHi = -1;
 let lastText = '';
 
+/**
+ * `2023-06-23T02:16:17.9724723Z` from the FILETIME halves (unsigned 32-bit
+ * `lo` and `hi`); identical to `filetimeToIso`.
+ */
 export function filetimePartsToIso(lo: number, hi: number): string {
   // The times of one record (and of its $FILE_NAMEs) are often equal.
   if (lo === lastLo && hi === lastHi) return lastText;
-  const hiMod = hi - Math.floor(hi / 1e7) * 1e7;
-  const x = hiMod * TWO_32_MOD_1E7 + lo;
-  const fraction = x - Math.floor(x / 1e7) * 1e7;
+  const fraction = filetimeFraction(lo, hi);
   const unix = seconds1601(lo, hi, fraction) - EPOCH_SECONDS;
   const day = Math.floor(unix / 86400);
   if (day !== lastDay) {
@@ -91,11 +94,7 @@ let dayBytesDay = NaN;
  * for years up to 9999.
  */
 export function writeFiletimeIso(lo: number, hi: number, out: Uint8Array, at: number): number {
-  // Integer arithmetic only below (a float `%` is a C call in V8): x mod 10^7 as x - floor(x / 10^7) * 10^7,
-  // exact since x < 2^53 and a quotient cannot round across an integer from below.
-  const hiMod = hi - Math.floor(hi / 1e7) * 1e7;
-  const x = hiMod * TWO_32_MOD_1E7 + lo;
-  let fraction = x - Math.floor(x / 1e7) * 1e7;
+  let fraction = filetimeFraction(lo, hi);
   const unix = seconds1601(lo, hi, fraction) - EPOCH_SECONDS;
   const day = Math.floor(unix / 86400);
   if (day !== dayBytesDay) {
