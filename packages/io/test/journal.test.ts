@@ -165,6 +165,23 @@ describe('JournaledFile rollback', () => {
     expect(await fileSha(image.path)).toBe(image.hash);
   });
 
+  it('write-behind: after a failed journal append, a later flush writes nothing (JOURNAL_FAILED)', async () => {
+    const image = await makeImage(100_000);
+    const file = await JournaledFile.open(image.path);
+    await file.write(0, new Uint8Array([5])); // the journal exists from here
+    const expected = image.bytes.slice();
+    expected[0] = 5;
+    await file.writeBehind(true);
+    await file.write(40_000, new Uint8Array(10).fill(8)); // deferred; its before-image only in memory
+    const handle = (file as unknown as { journal: { handle: { sync(): Promise<void> } } }).journal.handle;
+    handle.sync = () => Promise.reject(Object.assign(new Error('EIO: injected'), { code: 'EIO' }));
+    await expect(file.flush()).rejects.toThrow();
+    await expect(file.flush()).rejects.toMatchObject({ code: 'JOURNAL_FAILED' });
+    await expect(file.writeBehind(false)).rejects.toMatchObject({ code: 'JOURNAL_FAILED' });
+    await file.close();
+    expect(await fileSha(image.path)).toBe(sha(expected));
+  });
+
   it('rollback is idempotent: any partly applied rollback, rolled back again, ends byte-identical', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(opArb(30_000), { minLength: 1, maxLength: 15 }), fc.array(fc.boolean(), { minLength: 40, maxLength: 40 }), fc.boolean(), async (ops, subset, truncated) => {

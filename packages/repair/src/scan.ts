@@ -96,7 +96,7 @@ export function actionable(matches: Match[]): Match[] {
 const EVALUATE_CONCURRENCY = 4;
 
 /** `task` over `items`, at most `limit` at once; results in the order of `items`. */
-export async function mapLimit<T, R>(items: T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
+async function mapLimit<T, R>(items: T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {

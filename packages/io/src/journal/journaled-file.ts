@@ -338,6 +338,12 @@ export class JournaledFile implements ResizableByteSource {
 
   /** Makes every deferred before-image durable, then applies the deferred writes in order. */
   private async drain(): Promise<void> {
+    // After a failed append, deferred writes may belong to before-images that never became durable:
+    // they must never reach the image (flush() and writeBehind(false) only check that the file is open).
+    if (this.failure !== null) {
+      this.dropDeferred();
+      this.checkUsable();
+    }
     await this.appendUnsynced();
     const writes = coalesce(this.deferred);
     for (const w of writes) {
