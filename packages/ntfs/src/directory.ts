@@ -154,7 +154,8 @@ export class DirectoryIndex {
         if (flags & IndexEntryFlag.last || (bytes[at + 10] | (bytes[at + 11] << 8)) === 0) continue;
         const key = at + 16;
         const name = decodeUtf16Units(bytes, key + 0x42, bytes[key + 0x40]);
-        sink.add(name, bytes[key + 0x41], bytes[at] + bytes[at + 1] * 0x100 + bytes[at + 2] * 0x10000 + bytes[at + 3] * 0x1000000 + bytes[at + 4] * 0x100000000 + bytes[at + 5] * 0x10000000000, bytes[at + 6] | (bytes[at + 7] << 8));
+        // A namespace byte above 3 reads as posix, as namespaceName (decodeFileName) reads it.
+        sink.add(name, bytes[key + 0x41] > 3 ? 0 : bytes[key + 0x41], bytes[at] + bytes[at + 1] * 0x100 + bytes[at + 2] * 0x10000 + bytes[at + 3] * 0x1000000 + bytes[at + 4] * 0x100000000 + bytes[at + 5] * 0x10000000000, bytes[at + 6] | (bytes[at + 7] << 8));
       }
     };
     // The root was decoded (and checked) by open().

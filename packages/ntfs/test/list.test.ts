@@ -123,6 +123,42 @@ describe('FILETIME halves', () => {
 });
 
 describe.skipIf(!haveFixtures())('list() equals walk() on mutated records (dissect ntfs.bin)', () => {
+  it('a $FILE_NAME namespace byte above 3 reads as posix in list() as in walk() (every $FN of 40 records set to 5)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { MemorySource } = await import('@coldfix/io');
+    const bytes = new Uint8Array(readFileSync(fixture('fox-it-dissect.ntfs/ntfs.bin.gz')));
+    const clean = await NtfsVolume.open(new MemorySource(bytes.slice()));
+    let changed = 0;
+    for (let n = 24; n < Math.min(64, clean.recordCount); n++) {
+      const [{ offset }] = clean.mft.recordExtents(n);
+      const view = new DataView(bytes.buffer, bytes.byteOffset + offset, clean.recordSize);
+      if (view.getUint32(0, true) !== 0x454c4946) continue; // "FILE"
+      for (let at = view.getUint16(0x14, true); at + 8 <= clean.recordSize; ) {
+        const type = view.getUint32(at, true);
+        const length = view.getUint32(at + 4, true);
+        if (type === 0xffffffff || length < 24 || at + length > clean.recordSize) break;
+        const ns = at + view.getUint16(at + 0x14, true) + 0x41;
+        // Resident $FILE_NAME, its namespace byte clear of the update-sequence positions (last 2 bytes of each 512).
+        if (type === 0x30 && bytes[offset + at + 8] === 0 && ns < at + length && ns % 512 < 510) {
+          bytes[offset + ns] = 5;
+          changed++;
+        }
+        at += length;
+      }
+    }
+    expect(changed).toBeGreaterThan(10);
+    const rows = async (list: boolean): Promise<string[]> => {
+      const volume = await NtfsVolume.open(new MemorySource(bytes.slice()));
+      const out: string[] = [];
+      if (list) {
+        for await (const batch of volume.list({ deleted: true, names: true })) for (let i = 0; i < batch.length; i++) out.push(JSON.stringify(project(toWalkEntry(batch, i)), big));
+      } else for await (const e of volume.walk({ deleted: true })) out.push(JSON.stringify(project(e), big));
+      return out;
+    };
+    const listed = await rows(true);
+    expect(listed).toEqual(await rows(false));
+  });
+
   it('same entries, or the same typed error, when MFT records carry random bytes', async () => {
     const { readFileSync } = await import('node:fs');
     const { ColdfixError, MemorySource } = await import('@coldfix/io');

@@ -221,7 +221,9 @@ function addName(pool: RecordTable['names'], b: Uint8Array, w32: Uint32Array, va
   const v32 = value >> 2;
   const name = decodeUtf16Units(b, value + 0x42, b[value + 0x40]);
   const parent = w32[v32] + (w32[v32 + 1] & 0xffff) * 0x100000000;
-  const slot = pool.add(name, b[value + 0x41], parent, w32[v32 + 1] >>> 16, u64(w32[v32 + 12], w32[v32 + 13]));
+  // A namespace byte above 3 reads as posix, as namespaceName (walk()) reads it.
+  const namespace = b[value + 0x41];
+  const slot = pool.add(name, namespace > 3 ? 0 : namespace, parent, w32[v32 + 1] >>> 16, u64(w32[v32 + 12], w32[v32 + 13]));
   const times = pool.times;
   for (let k = 0; k < 8; k++) times[slot * 8 + k] = w32[v32 + 2 + k];
 }
