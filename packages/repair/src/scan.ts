@@ -32,13 +32,22 @@ export interface ScanOptions {
   installations?: Map<number, WindowsInstallation[]>;
 }
 
+/**
+ * Whether scanImage scans this volume entry: an NTFS volume with a readable device (an unlocked
+ * BitLocker volume, or a plain one). The one test, shared with the verification, which must agree
+ * with the scan on which volumes it sees.
+ */
+export function isScannable(entry: VolumeEntry): boolean {
+  return entry.content === 'ntfs' && entry.device !== undefined;
+}
+
 export async function scanImage(opened: OpenedImage, options: ScanOptions): Promise<ScannedVolume[]> {
   const out: ScannedVolume[] = [];
   for (const entry of opened.volumes) {
     if (options.partition !== undefined && entry.partition !== options.partition) continue;
     // A locked BitLocker volume is an error for the repair: the operator must be told which key to fetch.
     if (entry.bitlocker && !entry.bitlocker.unlocked) await opened.ntfs(entry.partition);
-    if (entry.content !== 'ntfs' || !entry.device) continue;
+    if (!isScannable(entry)) continue;
     phase('s-ntfs');
     const volume = await opened.ntfs(entry.partition);
     const scanned = await scanVolumeWithInstallations(volume, entry, options);

@@ -9,7 +9,7 @@ import { RangeSource } from '@coldfix/io';
 import { checkScope, checkVolume, type CheckScope, type NtfsVolume } from '@coldfix/ntfs';
 import { openImage, type OpenImageOptions, type OpenedImage, type VolumeEntry } from '@coldfix/volumes';
 import type { VolumeReport } from './report.js';
-import { actionable, scanImage, type ScanOptions } from './scan.js';
+import { actionable, isScannable, scanImage, type ScanOptions } from './scan.js';
 import { clearPhases, phase } from './phases.js';
 import type { WindowsInstallation } from './find-windows.js';
 
@@ -56,11 +56,12 @@ export async function verifyImage(path: string, open: OpenImageOptions, scan: Sc
     phase('v-scan');
     // A scoped repair's checks need only the volume, not the scan's result: they run beside the scan,
     // so that their reads overlap (everything settles before an error is passed on).
+    // Only for volumes the scan will see (the same test): a check nobody awaits would fail unseen.
     const early = new Map<number, Promise<VolumeVerdict>>();
     if (baseline && !baseline.fullCheck) {
       for (const [partition, scope] of baseline.scopes) {
         const entry = opened.volumes.find((v) => v.partition === partition);
-        if (entry) early.set(partition, volumeVerdict(opened, entry, scope, baseline));
+        if (entry && isScannable(entry)) early.set(partition, volumeVerdict(opened, entry, scope, baseline));
       }
     }
     const scanning = scanImage(opened, baseline?.installations ? { ...scan, installations: baseline.installations } : scan);
@@ -77,6 +78,13 @@ export async function verifyImage(path: string, open: OpenImageOptions, scan: Sc
       report.check = verdict.check;
       if (verdict.inconsistent) inconsistent = true;
       details.push(...verdict.details);
+    }
+    // A volume the repair wrote must still be one the scan reads: else nothing above checked it (its
+    // boot sector or its BitLocker metadata no longer says NTFS), and `clean` would be a lie.
+    for (const partition of baseline?.deleted.keys() ?? []) {
+      if (scanned.some((s) => s.entry.partition === partition)) continue;
+      inconsistent = true;
+      details.push(`partition ${partition}: written by the repair, but no longer a readable NTFS volume`);
     }
     const affected = scanned.some(({ report }) => actionable(report.matches).length > 0);
     return {
