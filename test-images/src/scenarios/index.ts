@@ -5,6 +5,7 @@ import { ntfsBasic } from './ntfs-basic.js';
 import { ntfsBigdir } from './ntfs-bigdir.js';
 import { ntfsDirty, ntfsHibernated, ntfsResumed } from './ntfs-gates.js';
 import { ntfsLarge } from './ntfs-large.js';
+import { ntfsWindowsLarge } from './ntfs-windows-large.js';
 import { vhdScenario } from './vhd.js';
 import { windowsSample } from './windows-sample.js';
 import { windowsSampleBitlocker } from './windows-sample-bitlocker.js';
@@ -24,4 +25,5 @@ export const scenarios: Scenario[] = [
   ntfsHibernated,
   ntfsResumed,
   ntfsLarge,
+  ntfsWindowsLarge,
 ];

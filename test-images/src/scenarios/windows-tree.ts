@@ -23,7 +23,8 @@ export interface PlannedDir {
   attributes?: number;
 }
 
-const SYL = ['adv', 'api', 'bcrypt', 'cfg', 'com', 'crypt', 'd3d', 'dx', 'gdi', 'kern', 'nt', 'ole', 'rpc', 'sec', 'shell', 'shl', 'usr', 'win', 'ws', 'inet', 'msvc', 'ucrt', 'net', 'pwr', 'svc', 'wmi', 'dwm', 'audio', 'bth', 'print', 'sync', 'stor', 'upd', 'defend', 'search', 'task', 'cert', 'ncr', 'dns', 'dhcp', 'ras', 'tcp', 'http', 'ldap', 'msi', 'setup', 'mf', 'media', 'xml', 'usb', 'hid', 'acpi', 'pci', 'disk', 'vol', 'fs', 'wdf', 'core', 'host', 'mgr', 'util', 'cli', 'prov', 'ext'];
+/** Name syllables of Windows system binaries (shared with ntfs-windows-large). */
+export const SYL = ['adv', 'api', 'bcrypt', 'cfg', 'com', 'crypt', 'd3d', 'dx', 'gdi', 'kern', 'nt', 'ole', 'rpc', 'sec', 'shell', 'shl', 'usr', 'win', 'ws', 'inet', 'msvc', 'ucrt', 'net', 'pwr', 'svc', 'wmi', 'dwm', 'audio', 'bth', 'print', 'sync', 'stor', 'upd', 'defend', 'search', 'task', 'cert', 'ncr', 'dns', 'dhcp', 'ras', 'tcp', 'http', 'ldap', 'msi', 'setup', 'mf', 'media', 'xml', 'usb', 'hid', 'acpi', 'pci', 'disk', 'vol', 'fs', 'wdf', 'core', 'host', 'mgr', 'util', 'cli', 'prov', 'ext'];
 const INSTALL = '2023-03-14T10:22:33.000Z';
 
 /** Builds names like `wmiprov32.dll`, unique case-insensitively within `used`. */
