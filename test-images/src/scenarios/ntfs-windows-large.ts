@@ -23,6 +23,7 @@
  * through `user.Zone.Identifier`; some files (and one directory) are created and then deleted at the
  * end so `--deleted` has work. Only counts are recorded (no file list).
  */
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DeletedFact } from '../catalog.js';
 import type { BuildContext, BuildResult, Scenario } from '../scenario.js';
@@ -36,6 +37,7 @@ import { planWindowsLarge, type WindowsLargeOptions } from './windows-large-plan
 import type { LargePlan } from './windows-large-planner.js';
 
 const GiB = 1024 * 1024 * 1024;
+const EMPTY = new Uint8Array(0);
 const params = { size: 4 * GiB, seed: 20221018, scale: 1, user: 'alice', dosNames: true } satisfies WindowsLargeOptions & { size: number };
 
 /** Content of a planned file: its path repeated (cheap, deterministic); PE-like names start with MZ. */
@@ -80,31 +82,43 @@ export async function buildWindowsLarge(image: string, mountPoint: string, size:
   await makeNtfs(image, { size, label: 'Windows' });
   const t0 = Date.now();
   const secs = () => ((Date.now() - t0) / 1000).toFixed(0);
-  const dos: XattrOp[] = [];
+  let dosCount = 0;
   const r = await withNtfsMount(image, mountPoint, async (root) => {
     const w = new TreeWriter(root, false);
+    const dosOp = (p: string, name: string): XattrOp => ({ path: w.host(p), name: 'system.ntfs_dos_name', value: Buffer.from(name) });
+    const setDos = async (ops: XattrOp[]) => {
+      for (let i = 0; i < ops.length; i += 10_000) await applyXattrs(ops.slice(i, i + 10_000));
+      dosCount += ops.length;
+    };
+    // 8.3 names are given while a directory is still empty and a file has no data yet, as Windows
+    // names an entry when it creates it: ntfs-3g adding the DOS name to a full record would move the
+    // index root or resident data out to an extension record ($ATTRIBUTE_LIST), which Windows does not.
     const byDepth = new Map<number, typeof plan.dirs>();
     for (const d of plan.dirs) {
       const depth = d.path.split('/').length;
       if (!byDepth.has(depth)) byDepth.set(depth, []);
       byDepth.get(depth)!.push(d);
-      if (d.dosName) dos.push({ path: w.host(d.path), name: 'system.ntfs_dos_name', value: Buffer.from(d.dosName) });
     }
-    for (const depth of [...byDepth.keys()].sort((a, b) => a - b)) await forEachLimit(byDepth.get(depth)!, 8, (d) => w.mkdir(d.path));
+    for (const depth of [...byDepth.keys()].sort((a, b) => a - b)) {
+      const level = byDepth.get(depth)!;
+      await forEachLimit(level, 8, (d) => w.mkdir(d.path));
+      await setDos(level.filter((d) => d.dosName).map((d) => dosOp(d.path, d.dosName!)));
+    }
     log(`${plan.dirs.length} directories, ${secs()} s`);
+    const named = plan.files.filter((f) => f.dosName);
+    await forEachLimit(named, 8, (f) => writeFile(w.host(f.path), EMPTY));
+    await setDos(named.map((f) => dosOp(f.path, f.dosName!)));
+    log(`${dosCount} 8.3 names, ${secs()} s`);
     let done = 0;
     await forEachLimit(plan.files, 8, async (f) => {
       const opts = f.streams ? { streams: f.streams } : {};
       const data = contentOf(f.path, f.size);
       await w.file(f.path, f.sparseSize ? { size: f.sparseSize, extents: [{ offset: 0, data }] } : data, opts);
-      if (f.dosName) dos.push({ path: w.host(f.path), name: 'system.ntfs_dos_name', value: Buffer.from(f.dosName) });
       if (++done % 20_000 === 0) log(`${done} / ${plan.files.length} files, ${secs()} s`);
     });
     await forEachLimit(plan.links, 8, (l) => w.link(l.target, l.path));
     log(`${plan.links.length} hard links, ${secs()} s`);
     await w.flushEarly(); // the Zone.Identifier streams
-    for (let i = 0; i < dos.length; i += 10_000) await applyXattrs(dos.slice(i, i + 10_000));
-    log(`${dos.length} 8.3 names, ${secs()} s`);
     // Deleted last, so no later file reuses their MFT records.
     for (const d of plan.deleted) await w.remove(d.path);
     const fin = await w.finish();
@@ -124,7 +138,7 @@ export async function buildWindowsLarge(image: string, mountPoint: string, size:
       filesCreated: r.files,
       dirsCreated: r.dirs,
       hardLinks: plan.links.length,
-      dosNames: dos.length,
+      dosNames: dosCount,
       alternateDataStreams: plan.files.filter((f) => f.streams).length,
       deletedFiles,
       deletedDirs,
