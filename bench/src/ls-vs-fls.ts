@@ -1,19 +1,26 @@
 /**
  * `coldfix ls -r` against The Sleuth Kit's `fls -r -p` and ntfs-3g's `ntfsls -R`
  * (names only, from the indexes) and `ntfsls -R -l -a` (sizes and times)
- * on a volume of at least 200,000 files (the catalog's `ntfs-large`, built on
- * demand), in the same run, alternating the tools; prints entries/s, wall and
+ * on volumes of at least 200,000 files (the catalog's `ntfs-large` and
+ * `ntfs-windows-large`, built on demand), in the same run, alternating the tools; prints entries/s, wall and
  * CPU seconds, the ratios of each coldfix row to each peer, the load average
- * before and after, and the in-process phases of `ls -r` (open, list() alone,
+ * before and after, `uptime`, and the in-process phases of `ls -r` (open, list() alone,
  * list() with the ls formatting into a discarding sink) measured in a child
  * process each round (cold JIT, as the CLI runs).
  *
  * Rows: `coldfix ls -r`, the same with COLDFIX_LIST_PARALLEL=1 (the $MFT
  * decoded in a worker thread), `ls -r --deleted --json`.
  *
+ * Without IMAGE it runs two volumes in turn: `ntfs-large` (200 directories of
+ * 1,000 tiny files) and `ntfs-windows-large` (a Windows 10 system volume at
+ * full scale, ~229k names with directories of 15-20k entries, where fls is
+ * much slower per entry), and ends with a line per volume saying whether the
+ * issue's targets are met (ls -r >= 2x fls -r -p wall; ls -r faster than
+ * ntfsls -R).
+ *
  *   npx tsc -b bench && node bench/dist/ls-vs-fls.js [IMAGE] [--rounds N]
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ensureImages, loadCatalog } from '@coldfix/test-images';
 
@@ -100,17 +107,21 @@ function runPhases(image: string): Promise<Phases> {
 
 const load = async (): Promise<string> => (await import('node:os')).loadavg().map((x) => x.toFixed(2)).join(' ');
 
-async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  if (args[0] === '--phases') return phases(args[1]);
-  const roundsAt = args.indexOf('--rounds');
-  const rounds = roundsAt >= 0 ? Number(args[roundsAt + 1]) : 3;
-  let image = args.find((a, i) => !a.startsWith('--') && (roundsAt < 0 || i !== roundsAt + 1));
-  if (!image) {
-    let catalog = await loadCatalog().catch(() => null);
-    if (!catalog?.entries['ntfs-large']) catalog = await ensureImages(['ntfs-large']);
-    image = catalog.entries['ntfs-large'].image;
-  }
+/** What issue 3 asks of one volume: `ls -r` at least 2x faster than `fls -r -p`, and faster than `ntfsls -R` (wall). */
+interface Targets {
+  label: string;
+  entries: number;
+  vsFls: number;
+  vsNtfsls: number;
+}
+
+const met = (ok: boolean): string => (ok ? 'met' : 'NOT met');
+const targetLine = (t: Targets): string =>
+  `targets (issue 3) on ${t.label} (${t.entries} lines): ls -r vs fls -r -p ${t.vsFls.toFixed(2)}x wall (>= 2x: ${met(t.vsFls >= 2)}); ` +
+  `ls -r vs ntfsls -R ${t.vsNtfsls.toFixed(2)}x wall (> 1x: ${met(t.vsNtfsls > 1)})`;
+
+/** Runs every tool `rounds` times on `image` (alternating), prints the table, ratios, phases and the issue's targets. */
+async function benchImage(label: string, image: string, rounds: number): Promise<Targets> {
   const tools: Array<{ name: string; cmd: string; args: string[]; env?: Record<string, string> }> = [
     { name: 'coldfix ls -r', cmd: process.execPath, args: [cli, 'ls', image, '-r'] },
     { name: 'coldfix ls -r (worker scan)', cmd: process.execPath, args: [cli, 'ls', image, '-r'], env: { COLDFIX_LIST_PARALLEL: '1' } },
@@ -128,7 +139,7 @@ async function main(): Promise<void> {
     for (const tool of tools) samples.get(tool.name)!.push(await measure(tool.cmd, tool.args, tool.env));
     phaseSamples.push(await runPhases(image));
   }
-  process.stdout.write(`image ${image}, ${rounds} rounds, median of each (load average before ${loadBefore}, after ${await load()})\n`);
+  process.stdout.write(`\n== ${label}: image ${image}, ${rounds} rounds, median of each (load average before ${loadBefore}, after ${await load()})\n`);
   const rows = tools.map((t) => {
     const s = samples.get(t.name)!;
     const wall = median(s.map((x) => x.wall));
@@ -148,7 +159,34 @@ async function main(): Promise<void> {
   }
   const m = (f: (p: Phases) => number): string => median(phaseSamples.map(f)).toFixed(0);
   process.stdout.write(`in-process phases of ls -r (median ms, cold JIT): open ${m((p) => p.open)}, list() ${m((p) => p.list)}, list() again + ls formatting ${m((p) => p.listAndFormat)} (${phaseSamples[0]?.entries} entries)\n`);
-  process.stdout.write(`uptime: ${(await import('node:child_process')).execFileSync('uptime', { encoding: 'utf8' }).trim()}\n`);
+  const row = (name: string) => rows.find((r) => r.name === name)!;
+  const ls = row('coldfix ls -r');
+  const targets: Targets = { label, entries: ls.lines, vsFls: row('fls -r -p').wall / ls.wall, vsNtfsls: row('ntfsls -R').wall / ls.wall };
+  process.stdout.write(`${targetLine(targets)}\n`);
+  process.stdout.write(`uptime: ${execFileSync('uptime', { encoding: 'utf8' }).trim()}\n`);
+  return targets;
+}
+
+/** The benchmark volumes run when no image is named (built on demand; bench-only catalog entries). */
+const VOLUMES = ['ntfs-large', 'ntfs-windows-large'];
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args[0] === '--phases') return phases(args[1]);
+  const roundsAt = args.indexOf('--rounds');
+  const rounds = roundsAt >= 0 ? Number(args[roundsAt + 1]) : 3;
+  const image = args.find((a, i) => !a.startsWith('--') && (roundsAt < 0 || i !== roundsAt + 1));
+  const targets: Targets[] = [];
+  if (image) targets.push(await benchImage(image, image, rounds));
+  else {
+    for (const name of VOLUMES) {
+      let catalog = await loadCatalog().catch(() => null);
+      if (!catalog?.entries[name]) catalog = await ensureImages([name]);
+      targets.push(await benchImage(name, catalog.entries[name].image, rounds));
+    }
+  }
+  process.stdout.write('\nsummary:\n');
+  for (const t of targets) process.stdout.write(`  ${targetLine(t)}\n`);
 }
 
 main().catch((error) => {

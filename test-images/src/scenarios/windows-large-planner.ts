@@ -63,6 +63,11 @@ export function shortName(long: string, used: Set<string>): string | undefined {
   return undefined;
 }
 
+/** Win32 device names (CON, PRN, AUX, NUL, COM1-9, LPT1-9), alone or before a dot: Windows (and ntfs-3g's 8.3 check) refuse them. */
+export function isReserved(name: string): boolean {
+  return /^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\.|$)/i.test(name);
+}
+
 function take(used: Set<string>, name: string): string {
   used.add(name);
   return name;
@@ -127,6 +132,7 @@ export class Planner {
     const parent = p.slice(0, at);
     this.dir(parent, dos);
     const name = p.slice(at + 1);
+    if (isReserved(name)) throw new Error(`reserved directory name planned: ${p}`);
     const used = this.used(parent || '/');
     used.add(name.toUpperCase());
     const d: LargeDir = { path: p };
@@ -142,7 +148,7 @@ export class Planner {
   file(dir: string, name: string, size = sizeOf(this.prng), o: { dos?: boolean; streams?: LargeFile['streams']; sparseSize?: number } = {}): string | undefined {
     this.dir(dir);
     const used = this.used(dir || '/');
-    if (used.has(name.toUpperCase())) return undefined;
+    if (used.has(name.toUpperCase()) || isReserved(name)) return undefined;
     used.add(name.toUpperCase());
     const f: LargeFile = { path: `${dir}/${name}`, size };
     if ((o.dos ?? true) && this.dosNames) {
@@ -171,7 +177,7 @@ export class Planner {
     if (!this.fileSet.has(target)) throw new Error(`link target ${target} not planned`);
     this.dir(dir);
     const used = this.used(dir || '/');
-    if (used.has(name.toUpperCase())) return false;
+    if (used.has(name.toUpperCase()) || isReserved(name)) return false;
     used.add(name.toUpperCase());
     this.links.push({ target, path: `${dir}/${name}` });
     return true;
