@@ -10,3 +10,4 @@ export * from './struct.js';
 export * from './guid.js';
 export * from './crc32.js';
 export * from './journal/index.js';
+export * from './concurrency.js';

@@ -8,7 +8,7 @@
  *   boot sector ─▶ $MFT record 0 ─▶ $MFT runlist (+ attribute list) ─▶ Mft (chunk cache)
  *      ─▶ readRecord(n) (fixups, attribute list resolved) ─▶ streams / $I30 trees
  */
-import { MemorySource, type ByteSource } from '@coldfix/io';
+import { mapLimitSettled, MemorySource, type ByteSource } from '@coldfix/io';
 import { corrupt, limit, notFound, Limits } from './errors.js';
 import { decodeBootSector, type BootSector } from './layout/boot-sector.js';
 import { decodeRecord, hasRecordSignature } from './codec/decode-record.js';
@@ -237,11 +237,9 @@ export class NtfsVolume {
     // and past the chunk cache, several at once: copying a whole span for a few records made such walks
     // quadratic, and going through the cache re-read the same chunks as it cycled (ntfs-bigdir: 70k
     // records in name order over a 68.5 MiB $MFT read 603 MiB).
-    const scattered = await readAll(
-      groups.filter((g) => !g.dense).flatMap((g) => sorted.slice(g.i, g.j)),
-      SCATTERED_READS_AT_ONCE,
-      (n) => this.mft.readUncached(n),
-    );
+    const lone = groups.filter((g) => !g.dense).flatMap((g) => sorted.slice(g.i, g.j));
+    const reads = await mapLimitSettled(lone, SCATTERED_READS_AT_ONCE, (n) => this.mft.readUncached(n));
+    const scattered = new Map(lone.map((n, k) => [n, reads[k]]));
     for (const { i, j, dense } of groups) {
       const first = sorted[i];
       const last = sorted[j - 1];
@@ -261,11 +259,11 @@ export class NtfsVolume {
         if (bytes) raw = bytes.subarray((n - first) * this.recordSize, (n - first + 1) * this.recordSize);
         else {
           const read = scattered.get(n)!;
-          if (read instanceof Error) {
-            out.set(n, read);
+          if (read.status === 'rejected') {
+            out.set(n, read.reason as Error);
             continue;
           }
-          raw = read;
+          raw = read.value;
         }
         try {
           const decoded = decodeRecord(raw, n);
@@ -488,21 +486,3 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 /** Scattered single-record reads of one batch kept in flight at once (the thread pool overlaps them). */
 const SCATTERED_READS_AT_ONCE = 16;
-
-/** Runs `read` on every item, at most `limit` at a time; each answer or its error by item. */
-async function readAll<T>(items: number[], limit: number, read: (item: number) => Promise<T>): Promise<Map<number, T | Error>> {
-  const out = new Map<number, T | Error>();
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++];
-      try {
-        out.set(item, await read(item));
-      } catch (error) {
-        out.set(item, error as Error);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}

@@ -9,7 +9,7 @@
  * read-only, and writes a copy. Verification always reopens from scratch.
  */
 import { performance } from 'node:perf_hooks';
-import { isColdfixError, journalPathFor, rollbackImage, commitImage } from '@coldfix/io';
+import { allSettledOrThrow, isColdfixError, journalPathFor, mapLimit, rollbackImage, commitImage } from '@coldfix/io';
 import { assertWritable, checkScope, checkVolume, checkWriteGates, deleteFiles, resetLogFile, scopeClaims } from '@coldfix/ntfs';
 import { openImage, type OpenedImage, type OpenImageOptions } from '@coldfix/volumes';
 import { clearPhases, phase } from './phases.js';
@@ -70,7 +70,7 @@ export async function repairImage(image: string, options: RepairOptions): Promis
       // Gates, directory snapshots, BitLocker metadata and the baseline check only read the volume:
       // they run side by side so that their reads overlap (all settle before an error is passed on).
       const directories = new Map<number, Set<string>>();
-      const [gates, , metadata] = await settled([
+      const [gates, , metadata] = await allSettledOrThrow([
         checkWriteGates(volume),
         (async () => {
           for (const match of todo) if (!directories.has(match.parentRecord)) directories.set(match.parentRecord, await directorySnapshot(volume, match.parentRecord));
@@ -168,9 +168,9 @@ export async function repairImage(image: string, options: RepairOptions): Promis
       // Evidence first, every copy fsynced, before any delete. Copies only read the volume, so a few run
       // at once (their fsyncs overlap); all settle before an error is passed on.
       phase('quarantine');
-      await settled([
+      await allSettledOrThrow([
         (async () => {
-          await settleAll(todo.filter((m) => m.action === 'quarantine'), QUARANTINE_CONCURRENCY, async (match) => {
+          await mapLimit(todo.filter((m) => m.action === 'quarantine'), QUARANTINE_CONCURRENCY, async (match) => {
             const entry = await quarantineMatch(volume, volumeReport.partition, match, quarantineRoot, { syncRoot: false });
             match.quarantinePath = entry.folder;
             report.quarantineDir = quarantineRoot;
@@ -240,32 +240,6 @@ export async function repairImage(image: string, options: RepairOptions): Promis
 }
 
 const QUARANTINE_CONCURRENCY = 4;
-
-/** Like Promise.all, but waits for every promise to settle before passing on the first error. */
-async function settled<T extends readonly unknown[]>(promises: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
-  const results = await Promise.allSettled(promises as readonly Promise<unknown>[]);
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
-  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
-}
-
-/** Runs `task` on every item, at most `limit` at a time; waits for all, then throws the first error. */
-async function settleAll<T>(items: T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failure: { error: unknown } | null = null;
-  const worker = async (): Promise<void> => {
-    while (next < items.length && !failure) {
-      const item = items[next++];
-      try {
-        await task(item);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failure) throw (failure as { error: unknown }).error;
-}
 
 /**
  * Opens the image for writing through the undo journal, or null when that open fails with a typed

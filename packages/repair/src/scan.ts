@@ -2,6 +2,7 @@
  * Scanning an opened image: every readable NTFS volume, its Windows
  * installations, and the files each rule matches there.
  */
+import { mapLimit } from '@coldfix/io';
 import { ROOT_RECORD, type NtfsVolume } from '@coldfix/ntfs';
 import type { OpenedImage, VolumeEntry } from '@coldfix/volumes';
 import { evaluateHit, type Match } from './evaluate.js';
@@ -103,17 +104,3 @@ export function actionable(matches: Match[]): Match[] {
 }
 
 const EVALUATE_CONCURRENCY = 4;
-
-/** `task` over `items`, at most `limit` at once; results in the order of `items`. */
-async function mapLimit<T, R>(items: T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await task(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}

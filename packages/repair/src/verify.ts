@@ -5,7 +5,7 @@
  * BitLocker metadata byte-identical to before.
  */
 import { createHash } from 'node:crypto';
-import { RangeSource } from '@coldfix/io';
+import { allSettledOrThrow, RangeSource } from '@coldfix/io';
 import { checkScope, checkVolume, type CheckScope, type NtfsVolume } from '@coldfix/ntfs';
 import { openImage, type OpenImageOptions, type OpenedImage, type VolumeEntry } from '@coldfix/volumes';
 import type { VolumeReport } from './report.js';
@@ -65,8 +65,7 @@ export async function verifyImage(path: string, open: OpenImageOptions, scan: Sc
       }
     }
     const scanning = scanImage(opened, baseline?.installations ? { ...scan, installations: baseline.installations } : scan);
-    await Promise.allSettled([scanning, ...early.values()]);
-    const scanned = await scanning;
+    const [scanned] = await allSettledOrThrow([scanning, ...early.values()]);
     phase('v-check');
     const details: string[] = [];
     let inconsistent = false;
