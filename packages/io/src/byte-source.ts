@@ -35,6 +35,13 @@ export interface ByteSource {
    * layer above (BitLocker decrypting in place) can avoid both.
    */
   readInto?(offset: number, target: Uint8Array): Promise<void>;
+  /**
+   * Optional: `readInto` on the calling thread (a blocking pread), same contract, errors thrown.
+   * Offered only by regular files, for bulk reads made once and in order (a listing's $MFT scan
+   * and INDX preloads), where the thread pool's hand-off per read cost more than it overlapped.
+   * Block devices do not offer it: a slow device would stall the event loop.
+   */
+  readIntoSync?(offset: number, target: Uint8Array): void;
   close(): Promise<void>;
   describe(): SourceInfo;
 }

@@ -4,6 +4,7 @@
  * Opened read-only unless writing is asked for; writes to images go through the
  * journaled overlay (journal.ts), which is the only caller that opens `r+`.
  */
+import { readSync } from 'node:fs';
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { checkRange, type ByteSource, type ResizableByteSource, type SourceInfo } from './byte-source.js';
 import { IoError, ioErrorFrom } from './errors.js';
@@ -18,12 +19,16 @@ export interface IoStats {
 export class FileSource implements ByteSource {
   readonly blockSize = 512;
   readonly stats: IoStats = { bytesRead: 0, reads: 0, bytesWritten: 0, writes: 0 };
+  /** ByteSource.readIntoSync: regular files only (see there). */
+  readonly readIntoSync?: (offset: number, out: Uint8Array) => void;
   protected constructor(
     protected readonly handle: FileHandle,
     readonly path: string,
     readonly size: number,
     readonly isBlockDevice: boolean,
-  ) {}
+  ) {
+    if (!isBlockDevice) this.readIntoSync = (offset, out) => this.preadAll(offset, out);
+  }
 
   /** Opens `path` read-only. Throws NotFoundError / IoError naming the path. */
   static async open(path: string): Promise<FileSource> {
@@ -49,14 +54,26 @@ export class FileSource implements ByteSource {
       } catch (error) {
         throw ioErrorFrom(error, this.path, `read ${length} bytes at offset ${offset} of`);
       }
-      if (bytesRead === 0) {
-        throw new IoError(`${this.path}: file ended at ${offset + done} while reading (it shrank after opening?)`, {
-          code: 'IO_SHORT_READ',
-          layer: 'io',
-          offset: offset + done,
-          details: { path: this.path, expectedSize: this.size },
-        });
+      if (bytesRead === 0) throw shortRead(this.path, offset + done, this.size);
+      done += bytesRead;
+    }
+    this.stats.bytesRead += length;
+    this.stats.reads++;
+  }
+
+  /** readInto with blocking preads on this thread. */
+  private preadAll(offset: number, out: Uint8Array): void {
+    const length = out.length;
+    checkRange(offset, length, this.size, 'file');
+    let done = 0;
+    while (done < length) {
+      let bytesRead: number;
+      try {
+        bytesRead = readSync(this.handle.fd, out, done, length - done, offset + done);
+      } catch (error) {
+        throw ioErrorFrom(error, this.path, `read ${length} bytes at offset ${offset} of`);
       }
+      if (bytesRead === 0) throw shortRead(this.path, offset + done, this.size);
       done += bytesRead;
     }
     this.stats.bytesRead += length;
@@ -122,6 +139,11 @@ async function openHandle(path: string, flags: 'r' | 'r+'): Promise<{ handle: Fi
     await handle.close().catch(() => undefined);
     throw ioErrorFrom(error, path, 'stat');
   }
+}
+
+/** The file ended before `at` though it had `expectedSize` bytes when opened. */
+function shortRead(path: string, at: number, expectedSize: number): IoError {
+  return new IoError(`${path}: file ended at ${at} while reading (it shrank after opening?)`, { code: 'IO_SHORT_READ', layer: 'io', offset: at, details: { path, expectedSize } });
 }
 
 /** stat() reports 0 bytes for block devices; sysfs knows the size in 512-byte units. */

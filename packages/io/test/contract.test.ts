@@ -1,4 +1,5 @@
 /** Runs the ByteSource contract suite over every source in packages/io. */
+import { describe, expect, it } from 'vitest';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -89,4 +90,20 @@ runSourceContract('DryRunOverlay over a read-only file', async () => {
 runSourceContract('DryRunOverlay over memory, 512-byte pages', async () => {
   const expected = random(10_000);
   return { source: new DryRunOverlay(new MemorySource(expected.slice()), { pageSize: 512 }), expected };
+});
+
+describe('FileSource.readIntoSync', () => {
+  it('is offered by a regular file (the listing reads its $MFT with it) and stops at a file that shrank', async () => {
+    const expected = random(8192);
+    const file = await tempFile(expected);
+    const source = await FileSource.open(file.path);
+    try {
+      expect(typeof source.readIntoSync).toBe('function');
+      await writeFile(file.path, expected.subarray(0, 4096));
+      expect(() => source.readIntoSync!(4000, new Uint8Array(200))).toThrow(expect.objectContaining({ code: 'IO_SHORT_READ', offset: 4096 }));
+    } finally {
+      await source.close();
+      await file.cleanup();
+    }
+  });
 });

@@ -29,6 +29,7 @@ export interface ContractSource {
   readonly blockSize: number;
   read(offset: number, length: number): Promise<Uint8Array>;
   readInto?(offset: number, target: Uint8Array): Promise<void>;
+  readIntoSync?(offset: number, target: Uint8Array): void;
   close(): Promise<void>;
   describe(): { kind: string };
   readonly writable?: boolean;
@@ -120,6 +121,34 @@ export function runSourceContract(name: string, makeSource: () => Promise<Contra
         });
         const results = await Promise.all(ranges.map(([at, length]) => source.read(at, length)));
         results.forEach((got, i) => expectBytes(got, expected.subarray(ranges[i][0], ranges[i][0] + ranges[i][1]), ranges[i][0]));
+      }), timeout);
+
+    it('readIntoSync (where offered) fills exactly the bytes read returns, and checks its range', () =>
+      withSubject(async ({ source, expected }) => {
+        const sync = source.readIntoSync?.bind(source);
+        if (!sync) return;
+        const size = expected.length;
+        await fc.assert(
+          fc.asyncProperty(fc.nat({ max: size }), fc.nat({ max: 70_000 }), fc.nat({ max: 7 }), async (at, wanted, pad) => {
+            const length = Math.min(wanted, size - at);
+            // A view at an odd offset inside a larger buffer: the bytes around it stay untouched.
+            const backing = new Uint8Array(length + 2 * pad + 2).fill(0xa5);
+            sync(at, backing.subarray(pad + 1, pad + 1 + length));
+            expectBytes(backing.subarray(pad + 1, pad + 1 + length), expected.subarray(at, at + length), at);
+            expect(backing[pad]).toBe(0xa5);
+            expect(backing[pad + 1 + length]).toBe(0xa5);
+          }),
+          { numRuns: readRuns },
+        );
+        for (const [at, length] of [[size, 1], [size - 1, 2], [-1, 1]]) {
+          let thrown: unknown = null;
+          try {
+            sync(at, new Uint8Array(length));
+          } catch (error) {
+            thrown = error;
+          }
+          expect((thrown as { kind?: string } | null)?.kind, `readIntoSync(${at}, ${length} bytes)`).toBe('out-of-range');
+        }
       }), timeout);
 
     it('zero-length reads work anywhere, including at the end', () =>

@@ -13,23 +13,27 @@ import { NtfsVolume, filetimeToIso, filetimeToUnixSeconds, filetimePartsToIso, f
 import { fixture, haveFixtures } from './helpers/fixtures.js';
 import { fillFromWalk } from '../src/list/list-fallback.js';
 
-/** The fields list() promises to share with walk(). */
-function project(e: WalkEntry) {
+/** The fields list() promises to share with walk() (`names`: list() was asked for every $FILE_NAME). */
+function project(e: WalkEntry, names = true) {
   return {
     path: e.path, name: e.name, namespace: e.namespace, record: e.recordNumber, sequence: e.sequence, parent: e.parentRecordNumber,
     type: e.type, isDirectory: e.isDirectory, deleted: e.deleted, reallocated: e.reallocated, orphan: e.orphan, size: e.size,
     si: e.si ? [e.si.created, e.si.modified, e.si.mftModified, e.si.accessed] : null,
-    names: e.names.map((n) => [n.name, n.namespace, n.parentRecordNumber, n.parentSequence, n.created, n.modified, n.mftModified, n.accessed, n.dataSize]),
+    names: names ? e.names.map((n) => [n.name, n.namespace, n.parentRecordNumber, n.parentSequence, n.created, n.modified, n.mftModified, n.accessed, n.dataSize]) : null,
     streams: e.streams.map((s) => [s.name, s.kind, s.size]),
     reparse: e.reparse, hasDefaultData: e.hasDefaultData, hasIndexRoot: e.hasIndexRoot,
   };
 }
 
-export async function compareListWithWalk(open: () => Promise<NtfsVolume>, options: ListOptions): Promise<number> {
+/**
+ * list() against walk(), entry by entry. `names: false` runs the listing as plain `ls` does (no
+ * $FILE_NAME collected for records in use: another path through the scan) and compares all else.
+ */
+export async function compareListWithWalk(open: () => Promise<NtfsVolume>, options: ListOptions, names = true): Promise<number> {
   const walked: ReturnType<typeof project>[] = [];
-  for await (const e of (await open()).walk(options)) walked.push(project(e));
+  for await (const e of (await open()).walk(options)) walked.push(project(e, names));
   const listed: ReturnType<typeof project>[] = [];
-  for await (const batch of (await open()).list({ ...options, names: true })) for (let i = 0; i < batch.length; i++) listed.push(project(toWalkEntry(batch, i)));
+  for await (const batch of (await open()).list({ ...options, names })) for (let i = 0; i < batch.length; i++) listed.push(project(toWalkEntry(batch, i), names));
   expect(listed.length).toBe(walked.length);
   for (let i = 0; i < walked.length; i++) if (JSON.stringify(listed[i], big) !== JSON.stringify(walked[i], big)) expect(listed[i]).toEqual(walked[i]);
   return walked.length;
@@ -62,6 +66,9 @@ describe.skipIf(catalogCases.length === 0)('list() equals walk() on the catalog 
     const open = () => openAt(image, offset, size);
     expect(await compareListWithWalk(open, { deleted: true })).toBeGreaterThan(10);
     await compareListWithWalk(open, {});
+    // As plain `ls -r` and `ls -r --deleted` run it.
+    await compareListWithWalk(open, { deleted: true }, false);
+    await compareListWithWalk(open, {}, false);
   }, 300_000);
 });
 
@@ -82,6 +89,7 @@ describe.skipIf(!haveFixtures())('list() equals walk() on the real fixtures', ()
     const open = () => openAt(image, offset * 512);
     expect(await compareListWithWalk(open, { deleted: true })).toBeGreaterThan(10);
     await compareListWithWalk(open, {});
+    await compareListWithWalk(open, { deleted: true }, false);
     if (sub) {
       await compareListWithWalk(open, { root: sub, deleted: true });
       await compareListWithWalk(open, { root: sub, recursive: false });
@@ -157,6 +165,43 @@ describe.skipIf(!haveFixtures())('list() equals walk() on mutated records (disse
     };
     const listed = await rows(true);
     expect(listed).toEqual(await rows(false));
+  });
+
+  it('an $I30 key namespace byte above 3 reads as posix in list() as in walk() (every INDX key set to 5)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { MemorySource } = await import('@coldfix/io');
+    const bytes = new Uint8Array(readFileSync(fixture('fox-it-dissect.ntfs/ntfs.bin.gz')));
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    let changed = 0;
+    for (let block = 0; block + 0x28 <= bytes.length; block += 512) {
+      if (view.getUint32(block, true) !== 0x58444e49) continue; // "INDX"
+      const nodeEnd = block + 0x18 + view.getUint32(block + 0x1c, true);
+      for (let at = block + 0x18 + view.getUint32(block + 0x18, true); at + 16 <= nodeEnd; ) {
+        const length = view.getUint16(at + 8, true);
+        const flags = view.getUint32(at + 12, true);
+        if (flags & 2 || length < 16) break;
+        const ns = at + 16 + 0x41;
+        // Clear of the update-sequence positions (last 2 bytes of each 512).
+        if ((ns - block) % 512 < 510) {
+          bytes[ns] = 5;
+          changed++;
+        }
+        at += length;
+      }
+    }
+    expect(changed).toBeGreaterThan(100);
+    const rows = async (list: boolean): Promise<string[]> => {
+      const volume = await NtfsVolume.open(new MemorySource(bytes.slice()));
+      const out: string[] = [];
+      if (list) {
+        for await (const batch of volume.list({ deleted: true, names: true })) for (let i = 0; i < batch.length; i++) out.push(JSON.stringify(project(toWalkEntry(batch, i)), big));
+      } else for await (const e of volume.walk({ deleted: true })) out.push(JSON.stringify(project(e), big));
+      return out;
+    };
+    const listed = await rows(true);
+    expect(listed).toEqual(await rows(false));
+    // The entries named from those keys: posix, not a number or undefined.
+    expect(listed.filter((r) => r.includes('"path":"/Large Directory/') && r.includes('"namespace":"posix"')).length).toBeGreaterThan(100);
   });
 
   it('same entries, or the same typed error, when MFT records carry random bytes', async () => {

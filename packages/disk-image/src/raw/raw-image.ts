@@ -12,6 +12,8 @@ export class RawImage implements WritableDiskImage {
   readonly blockSize: number;
   readonly chain: ChainEntry[];
   readonly anomalies: string[] = [];
+  /** ByteSource.readIntoSync, when the file offers it (regular files). */
+  readonly readIntoSync?: (offset: number, target: Uint8Array) => void;
 
   constructor(
     readonly path: string,
@@ -22,6 +24,13 @@ export class RawImage implements WritableDiskImage {
     this.blockSize = file.blockSize;
     this.chain = [{ path, format: 'raw', variant, virtualSize: file.size }];
     if (isWritable(file)) Object.defineProperty(this, 'writable', { value: true, enumerable: true });
+    const sync = file.readIntoSync?.bind(file);
+    if (sync) {
+      this.readIntoSync = (offset, target) => {
+        checkRange(offset, target.length, this.size, 'raw');
+        sync(offset, target);
+      };
+    }
   }
 
   read(offset: number, length: number): Promise<Uint8Array> {

@@ -20,7 +20,9 @@ import { NAMESPACES, RecordBit, RecordState, RecordTable } from './record-table.
 import { resolveSlow } from './scan-mft.js';
 import { startScan, type MftScan } from './parallel-scan.js';
 import { fillFromWalk } from './list-fallback.js';
-import { uncachedSource } from './mft-reader.js';
+import { MftScanReader, uncachedSource } from './mft-reader.js';
+import type { FileRecord } from '../record-view.js';
+import { AttributeType } from '../layout/attribute-types.js';
 
 export interface ListOptions extends WalkOptions {
   /** Also decode every $FILE_NAME (with its times) of records in use: `RecordTable.names` (JSON, timelines). */
@@ -209,12 +211,29 @@ async function* listScanned(volume: NtfsVolume, options: ListOptions, scan: MftS
     return out;
   };
 
+  const recordReader = new MftScanReader(volume.mft);
+  /**
+   * A directory's own record, read as the scan reads (below the caches, on this thread for a plain
+   * file: no thread-pool round trip per directory) and decoded alone. A record that needs more (an
+   * attribute list, anomalies to note, an error) goes through readRecordBatch, as before.
+   */
+  const directoryRecord = async (dir: number): Promise<FileRecord> => {
+    try {
+      const record = volume.decodeRaw(await recordReader.read(dir, 1, new Uint8Array(volume.recordSize)), dir);
+      if (record.anomalies.length === 0 && (record.baseRecordNumber !== 0 || !record.attributes.some((a) => a.type === AttributeType.attributeList))) return record;
+    } catch {
+      // Read again below, for readRecordBatch's error.
+    }
+    const own = (await volume.readRecordBatch([dir])).get(dir)!;
+    if (own instanceof Error) throw own;
+    return own;
+  };
+
   /** A directory's $I30 names read into a new frame; errors returned, not noted (a prefetch may run before its turn). */
   const loadIndex = async (dir: number, path: string, depth: number): Promise<Loaded> => {
     const frame = new Frame(dir, path, depth);
     try {
-      const own = (await volume.readRecordBatch([dir])).get(dir)!;
-      if (own instanceof Error) throw own;
+      const own = await directoryRecord(dir);
       const index = await DirectoryIndex.open(volume, own, '$I30', indexSource);
       await index.collectNames(frame);
       return { frame, dirSequence: own.sequence, error: null };
