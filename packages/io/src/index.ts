@@ -11,3 +11,4 @@ export * from './guid.js';
 export * from './crc32.js';
 export * from './journal/index.js';
 export * from './concurrency.js';
+export * from './zero.js';

@@ -4,7 +4,7 @@
  */
 import { open } from 'node:fs/promises';
 import { constants } from 'node:fs';
-import { ioErrorFrom, PreconditionError } from '@coldfix/io';
+import { ioErrorFrom, isZero, PreconditionError } from '@coldfix/io';
 
 const chunkSize = 1 << 20;
 
@@ -42,11 +42,4 @@ export async function sparseCopy(sourcePath: string, targetPath: string): Promis
     await source.close();
     await target.close();
   }
-}
-
-function isZero(bytes: Uint8Array): boolean {
-  const words = new BigUint64Array(bytes.buffer, bytes.byteOffset, bytes.length >> 3);
-  for (let i = 0; i < words.length; i++) if (words[i] !== 0n) return false;
-  for (let i = words.length << 3; i < bytes.length; i++) if (bytes[i] !== 0) return false;
-  return true;
 }

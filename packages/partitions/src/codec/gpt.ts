@@ -7,7 +7,7 @@
  * steps listed under "the following test must be performed to determine if a
  * GPT is valid"), §5.3.3 "GPT Partition Entry Array"; libyal libvsgpt.
  */
-import { crc32, viewOf } from '@coldfix/io';
+import { crc32, isZero, viewOf } from '@coldfix/io';
 import { GPT_HEADER_CRC_OFFSET, GPT_HEADER_MIN_SIZE, GPT_SIGNATURE, GptHeader } from '../layout/gpt-header.js';
 import { GPT_ENTRY_MIN_SIZE, GptPartitionEntry } from '../layout/gpt-entry.js';
 
@@ -169,11 +169,6 @@ export function decodeGptEntries(array: Uint8Array, header: GptHeaderInfo): GptR
     });
   }
   return out;
-}
-
-function isZero(bytes: Uint8Array, at: number, length: number): boolean {
-  for (let i = at; i < at + length; i++) if (bytes[i] !== 0) return false;
-  return true;
 }
 
 /**
