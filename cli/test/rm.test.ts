@@ -2,12 +2,14 @@
  * `coldfix rm` end to end on a volume made by mkntfs + ntfs-3g (packages/ntfs/test/write-fixtures.ts):
  * one file by path and one by `--record RECORD-SEQUENCE` (its sequence from The Sleuth Kit's istat),
  * judged by fls (exactly those two gone, every other allocated entry kept), ntfsfix -n and the image
- * hash; a stale sequence and a malformed reference change nothing.
+ * hash; a stale sequence and a malformed reference change nothing; several targets are one
+ * transaction (one missing: nothing written at all, not even undone writes; the dry run refuses
+ * what the real run refuses).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildVolume, copyVolume, flsAllocated, ntfsfixDry } from '../../packages/ntfs/test/write-fixtures.js';
@@ -88,6 +90,51 @@ describe('coldfix rm', () => {
     expect(malformed.stderr).toMatch(/RECORD-SEQUENCE/);
     const nothing = coldfix(['rm', copy.path]);
     expect(nothing.code).toBe(2);
+    expect(sha256(copy.path)).toBe(hash);
+  });
+
+  it('several targets are all or nothing: one missing and nothing is written (image bytes and mtime unchanged, no journal)', () => {
+    const copy = copyVolume(base);
+    copies.push(copy);
+    const before = allocated(copy.path);
+    expect(before.map((row) => row.split(' ')[0])).toContain('root2.txt');
+    const hash = sha256(copy.path);
+    const mtime = statSync(copy.path).mtimeMs;
+
+    const r = coldfix(['rm', copy.path, 'root2.txt', 'no-such-file.txt']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/NTFS_PATH_NOT_FOUND/);
+    expect(sha256(copy.path)).toBe(hash);
+    // Not "written, then rolled back": the image file was never written to.
+    expect(statSync(copy.path).mtimeMs).toBe(mtime);
+    expect(existsSync(`${copy.path}.coldfix-journal`)).toBe(false);
+    expect(allocated(copy.path)).toEqual(before);
+  });
+
+  it('--dry-run plans the targets as the real run does: the same file named twice is refused by both', () => {
+    const copy = copyVolume(base);
+    copies.push(copy);
+    const { record, sequence } = reference(copy.path, 'root2.txt');
+    const hash = sha256(copy.path);
+    const twice = ['root2.txt', '--record', `${record}-${sequence}`];
+
+    const dry = coldfix(['rm', copy.path, ...twice, '--dry-run', '--json']);
+    const real = coldfix(['rm', copy.path, ...twice]);
+    expect(real.code, real.stderr).toBe(2);
+    expect(real.stderr).toMatch(/NTFS_RECORD_NOT_IN_USE/);
+    expect(dry.code, dry.stdout).toBe(2);
+    expect(dry.stderr).toMatch(/NTFS_RECORD_NOT_IN_USE/);
+    expect(sha256(copy.path)).toBe(hash);
+
+    // Two different files: the dry run lists both and the structures written once for the two.
+    const other = reference(copy.path, 'keep1.bin');
+    const ok = coldfix(['rm', copy.path, 'root2.txt', '--record', `${other.record}-${other.sequence}`, '--dry-run', '--json']);
+    expect(ok.code, ok.stderr).toBe(0);
+    const report = JSON.parse(ok.stdout);
+    expect(report.result).toBe('would-delete');
+    expect(report.deleted.map((d: { record: number }) => d.record).sort((a: number, b: number) => a - b)).toEqual([reference(copy.path, 'root2.txt').record, other.record].sort((a, b) => a - b));
+    const offsets = report.changes.map((c: { offset: number }) => c.offset);
+    expect(new Set(offsets).size).toBe(offsets.length);
     expect(sha256(copy.path)).toBe(hash);
   });
 });

@@ -1,13 +1,15 @@
 /**
  * `coldfix rm IMAGE [PATH...] [--record RECORD-SEQUENCE...] [--dry-run] [--json] [--force-unclean-log]`:
- * deletes files for an operator who knows what to remove. Gates first; every
- * write goes through the undo journal; the volume is checked from scratch
+ * deletes files for an operator who knows what to remove. Gates first; all the
+ * targets in one transaction (deleteFiles: every target planned before anything
+ * is written, so one that is missing or refused leaves the image untouched);
+ * every write goes through the undo journal; the volume is checked from scratch
  * afterwards and the image rolled back when the check is not clean.
  * Exit: 0 deleted (or would be), 4 refused by a gate, 5 rolled back after an inconsistent check.
  */
 import type { Command } from 'commander';
 import { journalPathFor, rollbackImage, commitImage } from '@coldfix/io';
-import { assertWritable, checkVolume, checkWriteGates, deleteFile, resetLogFile, type DeleteResult, type DeleteTarget, type GateFinding } from '@coldfix/ntfs';
+import { assertWritable, checkVolume, checkWriteGates, deleteFiles, resetLogFile, type DeleteBatchResult, type DeleteTarget, type GateFinding } from '@coldfix/ntfs';
 import { openImage } from '@coldfix/volumes';
 import type { SetExit } from './index.js';
 import { ExitCode } from '../exit-codes.js';
@@ -31,7 +33,10 @@ interface RmReport {
   result: 'deleted' | 'would-delete' | 'refused' | 'rolled-back';
   gates: (GateFinding & { overridden: boolean })[];
   messages: string[];
-  deleted: DeleteResult[];
+  /** One entry per target, in the order given. */
+  deleted: DeleteBatchResult['files'];
+  /** Every structure the transaction writes (or would write), each once, with its device offset. */
+  changes: DeleteBatchResult['changes'];
   check: { clean: boolean; findings: { code: string; message: string; records: number[] }[] } | null;
   journal: { path: string; state: 'kept' | 'committed' | 'rolled-back' } | null;
 }
@@ -66,12 +71,13 @@ async function runRm(image: string, targets: DeleteTarget[], options: RmOptions)
     partition = Number(options.partition);
     if (!Number.isInteger(partition) || partition < 0) throw new UsageError(`--partition must be a partition number, not ${options.partition}`);
   }
-  const report: RmReport = { image, mode: options.dryRun ? 'dry-run' : 'in-place', result: 'deleted', gates: [], messages: [], deleted: [], check: null, journal: null };
+  const report: RmReport = { image, mode: options.dryRun ? 'dry-run' : 'in-place', result: 'deleted', gates: [], messages: [], deleted: [], changes: [], check: null, journal: null };
   if (options.dryRun) {
     const { volume, close } = await openNtfs(image, options);
     try {
       report.gates = (await checkWriteGates(volume)).map((g) => ({ ...g, overridden: g.gate === 'logfile-unclean' && options.forceUncleanLog === true }));
-      for (const target of targets) report.deleted.push(await deleteFile(volume, target, { dryRun: true }));
+      // The same plan as the real run (a target named twice is refused here too).
+      ({ files: report.deleted, changes: report.changes } = await deleteFiles(volume, targets, { dryRun: true }));
     } finally {
       await close();
     }
@@ -91,10 +97,9 @@ async function runRm(image: string, targets: DeleteTarget[], options: RmOptions)
       wrote = true;
       report.messages.push('--force-unclean-log: $LogFile was reset (as ntfs-3g does); transactions Windows had not checkpointed are lost');
     }
-    for (const target of targets) {
-      wrote = true;
-      report.deleted.push(await deleteFile(volume, target));
-    }
+    // All or nothing: every target is resolved and planned before the first byte is written.
+    wrote = true;
+    ({ files: report.deleted, changes: report.changes } = await deleteFiles(volume, targets));
     await opened.flush();
     if (opened.journal?.hasJournal) await opened.journal.complete();
   } catch (error) {
@@ -145,8 +150,9 @@ function formatRm(r: RmReport): string {
   const lines: string[] = [];
   for (const g of r.gates) lines.push(`gate ${g.gate}${g.overridden ? ' (overridden)' : ''}: ${g.message}\n  risk: ${g.risk}`);
   for (const d of r.deleted) {
-    lines.push(`${r.mode === 'dry-run' ? 'would delete' : 'deleted'} ${d.path}: record ${d.record}-${d.sequence}, names ${d.names.join(', ')}, ${d.clustersFreed} cluster(s) freed, ${d.changes.length} structure write(s)${d.usnAppended ? ', $UsnJrnl record appended' : ''}`);
+    lines.push(`${r.mode === 'dry-run' ? 'would delete' : 'deleted'} ${d.path}: record ${d.record}-${d.sequence}, names ${d.names.join(', ')}, ${d.clustersFreed} cluster(s) freed${d.usnAppended ? ', $UsnJrnl record appended' : ''}`);
   }
+  if (r.deleted.length) lines.push(`${r.changes.length} structure write(s) in one transaction`);
   lines.push(...r.messages);
   if (r.check) lines.push(r.check.clean ? 'check: clean' : `check: ${r.check.findings.length} finding(s)`);
   if (r.journal) lines.push(`journal: ${r.journal.path} (${r.journal.state})`);
