@@ -9,25 +9,43 @@ import { RawVolume } from './raw/raw-volume.js';
 /** Anything the write side accepts as a volume: the reader's NtfsVolume, or a ByteSource holding a volume. */
 export type VolumeInput = ByteSource | { readonly source: ByteSource };
 
-export function sourceOf(volume: VolumeInput): ByteSource {
-  const v = volume as Partial<{ source: ByteSource; read: unknown }>;
-  if (v.source && typeof v.source.read === 'function') return v.source;
-  if (typeof v.read === 'function') return volume as ByteSource;
+/** The reader side of an NtfsVolume the write side can borrow from (its decoded $UpCase). */
+interface UpcaseOwner {
+  upcase(): Promise<{ table: Uint16Array }>;
+}
+
+/**
+ * What `volume` is, decided once: its device, and the reader's NtfsVolume when it is one (a
+ * `source` that is a ByteSource, the volume itself not being one, and an `upcase()` to share).
+ * @throws CorruptError NTFS_WRITE_BAD_VOLUME when it is neither.
+ */
+function resolveVolume(volume: VolumeInput): { source: ByteSource; reader: UpcaseOwner | null } {
+  const v = volume as Partial<{ source: ByteSource; read: unknown; upcase: unknown }>;
+  const isSource = typeof v.read === 'function';
+  if (v.source && typeof v.source.read === 'function') {
+    return { source: v.source, reader: !isSource && typeof v.upcase === 'function' ? (volume as unknown as UpcaseOwner) : null };
+  }
+  if (isSource) return { source: volume as ByteSource, reader: null };
   throw new CorruptError('not an NTFS volume or byte source', { code: 'NTFS_WRITE_BAD_VOLUME', layer: 'ntfs-write' });
+}
+
+/**
+ * The device under `volume`.
+ * @throws CorruptError NTFS_WRITE_BAD_VOLUME when `volume` is neither an NtfsVolume nor a ByteSource.
+ */
+export function sourceOf(volume: VolumeInput): ByteSource {
+  return resolveVolume(volume).source;
 }
 
 /**
  * The write side's RawVolume over `volume`. Given the reader's NtfsVolume, the RawVolume takes its
  * $UpCase table from it (read and decoded once per volume) instead of reading and decoding record 10
  * again: a repair opens a RawVolume for the gates, the scoped check and the delete.
- * @throws CorruptError as RawVolume.open.
+ * @throws CorruptError as RawVolume.open, and NTFS_WRITE_BAD_VOLUME as sourceOf.
  */
 export async function rawVolumeOf(volume: VolumeInput): Promise<RawVolume> {
-  const vol = await RawVolume.open(sourceOf(volume));
-  const reader = volume as Partial<{ upcase: () => Promise<{ table: Uint16Array }> }>;
-  if (typeof reader.upcase === 'function' && !(typeof (volume as Partial<ByteSource>).read === 'function')) {
-    const load = reader.upcase.bind(volume);
-    vol.shareUpcase(async () => (await load()).table);
-  }
+  const { source, reader } = resolveVolume(volume);
+  const vol = await RawVolume.open(source);
+  if (reader) vol.shareUpcase(async () => (await reader.upcase()).table);
   return vol;
 }
