@@ -15,8 +15,10 @@
  * - System32 ~4-5k names at its top level, DriverStore/FileRepository ~800 driver packages
  *   (`name.inf_amd64_<16 hex>`), `winevt/Logs` ~400 `.evtx` (`%4` for `/` in channel names),
  *   SysWOW64 ~2k, `servicing/Packages` ~10k `.mum`/`.cat`: typical `dir /s` counts of such installs.
- * - 8.3 names: on by default on a Windows 10 system volume (`fsutil 8dot3name query C:`); Windows
- *   gives none to extra hard links.
+ * - 8.3 names: created on the system volume of a default install (registry
+ *   NtfsDisable8dot3NameCreation = 2, the per-volume setting, and the volume's own flag left on:
+ *   `fsutil 8dot3name query C:`; `dir /x` shows PROGRA~1 and the WinSxS short names); extra hard
+ *   links get none.
  * The plan itself is in windows-large-plan.ts.
  *
  * Built with ntfs-3g FUSE (8 writes in flight), 8.3 names through `system.ntfs_dos_name`, streams
