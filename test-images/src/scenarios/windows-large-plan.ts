@@ -1,6 +1,6 @@
 /**
  * The plan of `ntfs-windows-large` (no I/O): a Windows 10 22H2 system volume at full scale, about
- * 240,000 names. Directory sizes are the orders of magnitude of a Windows 10 22H2 (build 19045) install
+ * 229,000 names. Directory sizes are the orders of magnitude of a Windows 10 22H2 (build 19045) install
  * after a couple of years of cumulative updates (see ntfs-windows-large.ts for the sources):
  * `Windows/WinSxS` ~15,000 component directories named `arch_name_publicKeyToken_version_culture_hash`
  * holding 1-20 payload files each, `WinSxS/Manifests` ~20,000 files in one directory, `WinSxS/Catalogs`,
