@@ -10,11 +10,11 @@
  */
 import type { ByteSource } from '@coldfix/io';
 import { corrupt, limit, Limits } from './errors.js';
-import { AttributeType, FileAttribute, namespaceCode } from './layout/attribute-types.js';
+import { AttributeType, FileAttribute } from './layout/attribute-types.js';
 import { decodeIndexBlockHeader, decodeIndexEntries, decodeIndexRoot, decodeNodeHeader, IndexEntryFlag, scanIndexNode, type IndexEntry, type IndexRoot, type IndexNodeHeader } from './layout/index-node.js';
 import { applyFixups } from './codec/fixup.js';
 import { decodeUtf16Units } from './codec/utf16.js';
-import { findAttribute, type FileRecord } from './record-view.js';
+import { findAttribute, type FileRecord, type JoinedAttribute } from './record-view.js';
 import type { UpcaseTable } from './codec/upcase.js';
 import type { DirEntry } from './types.js';
 import type { NtfsVolume } from './volume.js';
@@ -36,14 +36,19 @@ export class DirectoryIndex {
   private preloaded: Uint8Array | null = null;
   private readonly fixedUp = new Set<number>();
   private readonly nodes = new Map<number, IndexNode>();
+  private root$: IndexNode | null;
   /** Number of INDX blocks the allocation can hold. */
   readonly blockCount: number;
 
   private constructor(
     readonly volume: NtfsVolume,
-    readonly record: FileRecord,
+    /** The directory's record; null for an index opened from its attributes alone (fromAttributes). */
+    readonly record: FileRecord | null,
+    readonly recordNumber: number,
     readonly root: IndexRoot,
-    readonly rootNode: IndexNode,
+    /** The $INDEX_ROOT value; its entries are decoded when rootNode is first asked for. */
+    private readonly rootValue: Uint8Array,
+    rootEntries: IndexEntry[] | null,
     readonly allocation: ByteSource | null,
     readonly bitmap: Uint8Array | null,
     readonly blockSize: number,
@@ -51,6 +56,12 @@ export class DirectoryIndex {
     readonly vcnSize: number,
   ) {
     this.blockCount = allocation ? Math.floor(allocation.size / blockSize) : 0;
+    this.root$ = rootEntries ? { vcn: null, bytes: rootValue, header: root.node, entries: rootEntries } : null;
+  }
+
+  /** The root node, its entries decoded (checked already, by scanIndexNode, when opened). */
+  get rootNode(): IndexNode {
+    return (this.root$ ??= { vcn: null, bytes: this.rootValue, header: this.root.node, entries: decodeIndexEntries(this.rootValue, this.root.node, true) });
   }
 
   /**
@@ -58,20 +69,34 @@ export class DirectoryIndex {
    * `source` replaces the volume's source for the INDX blocks (listings read them below the block cache).
    */
   static async open(volume: NtfsVolume, record: FileRecord, indexName = '$I30', source?: ByteSource): Promise<DirectoryIndex> {
-    const rootAttr = findAttribute(record, AttributeType.indexRoot, indexName);
-    if (!rootAttr?.value) throw corrupt('NTFS_NOT_DIRECTORY', `record ${record.recordNumber} has no ${indexName} $INDEX_ROOT`, record.extents[0]?.offset, { recordNumber: record.recordNumber });
+    return DirectoryIndex.fromAttributes(volume, record, record.recordNumber, (type) => findAttribute(record, type, indexName), indexName, source, record.extents[0]?.offset);
+  }
+
+  /**
+   * open() from the index's attributes as `find` gives them ($INDEX_ROOT, $INDEX_ALLOCATION,
+   * $BITMAP of the index), `record` null when the caller has no decoded record (a listing keeps
+   * only those attributes of each directory). Same checks, same errors. An $I30 root is checked
+   * by scanIndexNode (decodeIndexEntries' checks, no objects) and decoded on demand.
+   */
+  static async fromAttributes(
+    volume: NtfsVolume, record: FileRecord | null, recordNumber: number, find: (type: number) => JoinedAttribute | null,
+    indexName = '$I30', source?: ByteSource, where?: number,
+  ): Promise<DirectoryIndex> {
+    const rootAttr = find(AttributeType.indexRoot);
+    if (!rootAttr?.value) throw corrupt('NTFS_NOT_DIRECTORY', `record ${recordNumber} has no ${indexName} $INDEX_ROOT`, where, { recordNumber });
     const root = decodeIndexRoot(rootAttr.value);
-    const rootEntries = decodeIndexEntries(rootAttr.value, root.node, indexName === '$I30');
-    const rootNode: IndexNode = { vcn: null, bytes: rootAttr.value, header: root.node, entries: rootEntries };
+    let rootEntries: IndexEntry[] | null = null;
+    if (indexName === '$I30') scanIndexNode(rootAttr.value, root.node);
+    else rootEntries = decodeIndexEntries(rootAttr.value, root.node, false);
     const blockSize = root.indexBlockSize || volume.indexBlockSize;
-    if (blockSize < 256 || blockSize > Limits.maxRecordSize || (blockSize & (blockSize - 1)) !== 0) throw corrupt('NTFS_INDEX_BLOCK_SIZE', `record ${record.recordNumber}: index block size ${blockSize}`);
-    const allocAttr = findAttribute(record, AttributeType.indexAllocation, indexName);
-    const allocation = allocAttr && !allocAttr.resident ? volume.attributeSource(allocAttr, `record ${record.recordNumber} ${indexName}`, source) : null;
-    const bitmapAttr = findAttribute(record, AttributeType.bitmap, indexName);
+    if (blockSize < 256 || blockSize > Limits.maxRecordSize || (blockSize & (blockSize - 1)) !== 0) throw corrupt('NTFS_INDEX_BLOCK_SIZE', `record ${recordNumber}: index block size ${blockSize}`);
+    const allocAttr = find(AttributeType.indexAllocation);
+    const allocation = allocAttr && !allocAttr.resident ? volume.attributeSource(allocAttr, `record ${recordNumber} ${indexName}`, source) : null;
+    const bitmapAttr = find(AttributeType.bitmap);
     let bitmap: Uint8Array | null = null;
     if (bitmapAttr) bitmap = bitmapAttr.resident ? bitmapAttr.value ?? null : await volume.readNonResident(bitmapAttr, 1 << 20);
     const vcnSize = blockSize >= volume.clusterSize ? volume.clusterSize : 512;
-    return new DirectoryIndex(volume, record, root, rootNode, allocation, bitmap, blockSize, vcnSize);
+    return new DirectoryIndex(volume, record, recordNumber, root, rootAttr.value, rootEntries, allocation, bitmap, blockSize, vcnSize);
   }
 
   /** Whether the $BITMAP marks block `vcn` in use (true when there is no bitmap). */
@@ -101,15 +126,15 @@ export class DirectoryIndex {
 
   /** The fixed-up INDX block at `vcn`, entries not decoded. Throws CorruptError (NTFS_INDX_*). */
   async nodeBytes(vcn: number, preload = true): Promise<{ bytes: Uint8Array; lsn: bigint }> {
-    if (!this.allocation) throw corrupt('NTFS_INDEX_NO_ALLOCATION', `record ${this.record.recordNumber}: sub-node VCN ${vcn} but no $INDEX_ALLOCATION`);
+    if (!this.allocation) throw corrupt('NTFS_INDEX_NO_ALLOCATION', `record ${this.recordNumber}: sub-node VCN ${vcn} but no $INDEX_ALLOCATION`);
     const offset = vcn * this.vcnSize;
-    if (offset + this.blockSize > this.allocation.size) throw corrupt('NTFS_INDEX_VCN', `record ${this.record.recordNumber}: sub-node VCN ${vcn} outside the ${this.allocation.size}-byte allocation`);
+    if (offset + this.blockSize > this.allocation.size) throw corrupt('NTFS_INDEX_VCN', `record ${this.recordNumber}: sub-node VCN ${vcn} outside the ${this.allocation.size}-byte allocation`);
     if (preload && !this.preloaded && this.allocation.size <= PRELOAD_BYTES && this.allocation.size > this.blockSize) {
       this.preloaded = await this.allocation.read(0, this.allocation.size);
     }
     // A view into the preloaded allocation (fixed up in place, once) or a private read.
     const bytes = this.preloaded ? this.preloaded.subarray(offset, offset + this.blockSize) : await this.allocation.read(offset, this.blockSize);
-    const where = this.record.recordNumber;
+    const where = this.recordNumber;
     const header = decodeIndexBlockHeader(bytes);
     if (header.vcn !== vcn) this.volume.note(`record ${where}: INDX block at VCN ${vcn} says VCN ${header.vcn}`);
     if (!this.preloaded || !this.fixedUp.has(offset)) {
@@ -128,7 +153,7 @@ export class DirectoryIndex {
    */
   async collectNames(sink: IndexNameSink): Promise<void> {
     const visited = new Set<number>();
-    const where = this.record.recordNumber;
+    const where = this.recordNumber;
     const child = async (vcn: number, depth: number): Promise<void> => {
       if (visited.has(vcn)) {
         this.volume.note(`record ${where}: $I30 sub-node VCN ${vcn} referenced twice`);
@@ -158,11 +183,8 @@ export class DirectoryIndex {
         sink.add(name, bytes[key + 0x41] > 3 ? 0 : bytes[key + 0x41], bytes[at] + bytes[at + 1] * 0x100 + bytes[at + 2] * 0x10000 + bytes[at + 3] * 0x1000000 + bytes[at + 4] * 0x100000000 + bytes[at + 5] * 0x10000000000, bytes[at + 6] | (bytes[at + 7] << 8));
       }
     };
-    // The root was decoded (and checked) by open().
-    for (const entry of this.rootNode.entries) {
-      if (entry.subnodeVcn !== null) await child(entry.subnodeVcn, 0);
-      if (!entry.isLast && entry.fileName) sink.add(entry.fileName.name, namespaceCode(entry.fileName.namespace), entry.recordNumber, entry.sequence);
-    }
+    // The root was checked by open() (it does not throw here).
+    await visitRaw(this.rootValue, scanIndexNode(this.rootValue, this.root.node), 0);
   }
 
   /**
@@ -174,17 +196,17 @@ export class DirectoryIndex {
     const out: DirEntry[] = [];
     const visited = new Set<number>();
     const visit = async (node: IndexNode, depth: number): Promise<void> => {
-      if (depth > Limits.maxIndexDepth) throw limit('NTFS_INDEX_DEPTH', `record ${this.record.recordNumber}: $I30 deeper than ${Limits.maxIndexDepth}`);
+      if (depth > Limits.maxIndexDepth) throw limit('NTFS_INDEX_DEPTH', `record ${this.recordNumber}: $I30 deeper than ${Limits.maxIndexDepth}`);
       for (const entry of node.entries) {
         if (entry.subnodeVcn !== null) {
-          if (visited.has(entry.subnodeVcn)) this.volume.note(`record ${this.record.recordNumber}: $I30 sub-node VCN ${entry.subnodeVcn} referenced twice`);
+          if (visited.has(entry.subnodeVcn)) this.volume.note(`record ${this.recordNumber}: $I30 sub-node VCN ${entry.subnodeVcn} referenced twice`);
           else {
             visited.add(entry.subnodeVcn);
             let child: IndexNode | null = null;
             try {
               child = await this.node(entry.subnodeVcn);
             } catch (error) {
-              this.volume.note(`record ${this.record.recordNumber}: ${(error as Error).message}`);
+              this.volume.note(`record ${this.recordNumber}: ${(error as Error).message}`);
             }
             if (child) await visit(child, depth + 1);
           }
@@ -201,17 +223,17 @@ export class DirectoryIndex {
     const visited = new Set<number>();
     const self = this;
     async function* visit(node: IndexNode, depth: number): AsyncGenerator<DirEntry> {
-      if (depth > Limits.maxIndexDepth) throw limit('NTFS_INDEX_DEPTH', `record ${self.record.recordNumber}: $I30 deeper than ${Limits.maxIndexDepth}`);
+      if (depth > Limits.maxIndexDepth) throw limit('NTFS_INDEX_DEPTH', `record ${self.recordNumber}: $I30 deeper than ${Limits.maxIndexDepth}`);
       for (const entry of node.entries) {
         if (entry.subnodeVcn !== null) {
-          if (visited.has(entry.subnodeVcn)) self.volume.note(`record ${self.record.recordNumber}: $I30 sub-node VCN ${entry.subnodeVcn} referenced twice`);
+          if (visited.has(entry.subnodeVcn)) self.volume.note(`record ${self.recordNumber}: $I30 sub-node VCN ${entry.subnodeVcn} referenced twice`);
           else {
             visited.add(entry.subnodeVcn);
             let child: IndexNode | null = null;
             try {
               child = await self.node(entry.subnodeVcn);
             } catch (error) {
-              self.volume.note(`record ${self.record.recordNumber}: ${(error as Error).message}`);
+              self.volume.note(`record ${self.recordNumber}: ${(error as Error).message}`);
             }
             if (child) yield* visit(child, depth + 1);
           }
@@ -229,7 +251,7 @@ export class DirectoryIndex {
   async lookup(name: string, upcase: UpcaseTable): Promise<DirEntry | null> {
     let best: DirEntry | null = null;
     const search = async (node: IndexNode, depth: number): Promise<boolean> => {
-      if (depth > Limits.maxIndexDepth) throw limit('NTFS_INDEX_DEPTH', `record ${this.record.recordNumber}: $I30 deeper than ${Limits.maxIndexDepth}`);
+      if (depth > Limits.maxIndexDepth) throw limit('NTFS_INDEX_DEPTH', `record ${this.recordNumber}: $I30 deeper than ${Limits.maxIndexDepth}`);
       for (const entry of node.entries) {
         const c = entry.isLast || !entry.fileName ? -1 : upcase.compareIgnoreCase(name, entry.fileName.name);
         if (c <= 0 && entry.subnodeVcn !== null) {

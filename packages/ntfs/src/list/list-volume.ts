@@ -20,7 +20,7 @@ import { NAMESPACES, RecordBit, RecordState, RecordTable } from './record-table.
 import { resolveSlow } from './scan-mft.js';
 import { startScan, type MftScan } from './parallel-scan.js';
 import { fillFromWalk } from './list-fallback.js';
-import { MftScanReader, uncachedSource } from './mft-reader.js';
+import { BulkReadSource, MftScanReader, uncachedSource } from './mft-reader.js';
 import type { FileRecord } from '../record-view.js';
 import { AttributeType } from '../layout/attribute-types.js';
 
@@ -195,6 +195,9 @@ async function* listScanned(volume: NtfsVolume, options: ListOptions, scan: MftS
   let batch = new ListBatch(table);
   // INDX blocks are read once each: below the block cache (copies and evictions for nothing).
   const indexSource = uncachedSource(volume.source);
+  // Reads on this thread (a plain file): one directory is loaded at a time, into one reused buffer
+  // (BulkReadSource.recycle), and nothing is read ahead (a read ahead would not overlap anything).
+  const oneAtATime = indexSource instanceof BulkReadSource && indexSource.synchronous;
 
   const deletedTail = (dir: number, path: string, dirSequence: number, already: Set<number> | null): Tail[] => {
     const out: Tail[] = [];
@@ -229,14 +232,31 @@ async function* listScanned(volume: NtfsVolume, options: ListOptions, scan: MftS
     return own;
   };
 
+  /**
+   * A directory's $I30 index and sequence: from the attributes the scan kept (no record read or
+   * decoded), else from its record. Anything that fails the first way is done the second, which
+   * gives the error and anomalies the walk gives.
+   */
+  const openIndex = async (dir: number): Promise<{ index: DirectoryIndex; sequence: number }> => {
+    try {
+      const kept = table.directoryAttributes?.take(dir);
+      if (kept) return { index: await DirectoryIndex.fromAttributes(volume, null, dir, kept, '$I30', indexSource), sequence: table.sequence[dir] };
+    } catch {
+      // Opened from the record below.
+    }
+    const own = await directoryRecord(dir);
+    return { index: await DirectoryIndex.open(volume, own, '$I30', indexSource), sequence: own.sequence };
+  };
+
   /** A directory's $I30 names read into a new frame; errors returned, not noted (a prefetch may run before its turn). */
   const loadIndex = async (dir: number, path: string, depth: number): Promise<Loaded> => {
     const frame = new Frame(dir, path, depth);
+    // The previous directory's INDX buffers are dropped by now (its names are strings in its frame).
+    if (oneAtATime) (indexSource as BulkReadSource).recycle();
     try {
-      const own = await directoryRecord(dir);
-      const index = await DirectoryIndex.open(volume, own, '$I30', indexSource);
+      const { index, sequence } = await openIndex(dir);
       await index.collectNames(frame);
-      return { frame, dirSequence: own.sequence, error: null };
+      return { frame, dirSequence: sequence, error: null };
     } catch (error) {
       return { frame, dirSequence: 0, error: error as Error };
     }
@@ -263,7 +283,7 @@ async function* listScanned(volume: NtfsVolume, options: ListOptions, scan: MftS
    * listing of the current sub-tree. The same directory would be read at its turn anyway.
    */
   const prefetchNext = (frame: Frame, i: number, ancestors: Set<number>): void => {
-    if (frame.depth + 1 > Limits.maxPathDepth || frame.depth >= maxDepth) return;
+    if (oneAtATime || frame.depth + 1 > Limits.maxPathDepth || frame.depth >= maxDepth) return;
     const ready = scan.ready;
     for (let j = i + 1, end = Math.min(frame.records.length, i + 1 + PREFETCH_WINDOW); j < end; j++) {
       if (frame.prefetch?.has(j)) return;

@@ -12,6 +12,7 @@
 import type { NamespaceName } from '../layout/attribute-types.js';
 import type { ReparsePoint } from '../layout/reparse-point.js';
 import type { EntryType, StreamSummary } from '../types.js';
+import type { DirectoryAttributeStore } from './directory-attributes.js';
 
 /** Bits of `RecordTable.bits`. */
 export const RecordBit = {
@@ -134,6 +135,8 @@ export class RecordTable {
   readonly streamMap = new Map<number, StreamSummary[]>();
   readonly reparseMap = new Map<number, ReparsePoint>();
   readonly errors = new Map<number, Error>();
+  /** The $I30 attributes of in-use directories, kept by a scan on this thread for the listing (null: none kept). */
+  directoryAttributes: DirectoryAttributeStore | null = null;
 
   /**
    * `nameCapacity`: expected $FILE_NAME count (grown as needed). `arrays`: the per-record arrays to use

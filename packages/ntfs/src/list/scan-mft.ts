@@ -11,6 +11,7 @@ import type { NtfsVolume } from '../volume.js';
 import { RecordBit, RecordState, RecordTable } from './record-table.js';
 import { isFileRecord, summarizeChunk } from './summarize-raw.js';
 import { MftScanReader } from './mft-reader.js';
+import { DirectoryAttributeStore } from './directory-attributes.js';
 import { namespaceCode } from '../layout/attribute-types.js';
 
 /**
@@ -27,11 +28,16 @@ export interface ScanOptions {
   deleted: boolean;
 }
 
-/** A table sized for a scan of `volume`. */
+/** Most bytes of directory index attributes a scan keeps for the listing (DirectoryAttributeStore). */
+const DIRECTORY_ATTRIBUTE_BYTES = 64 << 20;
+
+/** A table sized for a scan of `volume`, keeping directories' index attributes for the listing. */
 export function tableFor(volume: NtfsVolume, options: ScanOptions): RecordTable {
   const count = volume.mft.recordCount;
   // With every name wanted, about one and a half a record (Win32 + DOS pairs); otherwise only deleted records' names.
-  return new RecordTable(count, options.names ? Math.ceil(count * 1.5) : 1024);
+  const table = new RecordTable(count, options.names ? Math.ceil(count * 1.5) : 1024);
+  table.directoryAttributes = new DirectoryAttributeStore(DIRECTORY_ATTRIBUTE_BYTES);
+  return table;
 }
 
 /**

@@ -18,12 +18,15 @@ import { AttributeType, FileAttribute } from '../layout/attribute-types.js';
 import type { StreamSummary } from '../types.js';
 import { RecordBit, RecordState, type RecordTable } from './record-table.js';
 import { decodeUtf16Units } from '../codec/utf16.js';
+import type { DirectoryAttributeStore } from './directory-attributes.js';
 
 const TYPE_END = 0xffffffff;
 const SI = AttributeType.standardInformation;
 const FN = AttributeType.fileName;
 const DATA = AttributeType.data;
 const INDEX_ROOT = AttributeType.indexRoot;
+const INDEX_ALLOCATION = AttributeType.indexAllocation;
+const BITMAP = AttributeType.bitmap;
 const ATTRIBUTE_LIST = AttributeType.attributeList;
 const REPARSE = AttributeType.reparsePoint;
 const DEVICE = FileAttribute.device;
@@ -55,14 +58,14 @@ export function summarizeChunk(t: RecordTable, b: Uint8Array, first: number, cou
   // recompile on the second chunk).
   return summarizeRecords(
     t, b, new Uint16Array(b.buffer, b.byteOffset, b.length >> 1), new Uint32Array(b.buffer, b.byteOffset, b.length >> 2),
-    first, count, size, names, t.names, t.bits, t.type, t.sequence, t.size, t.si, t.state, t.nameStart, t.nameCount,
+    first, count, size, names, t.names, t.bits, t.type, t.sequence, t.size, t.si, t.state, t.nameStart, t.nameCount, t.directoryAttributes,
   );
 }
 
 function summarizeRecords(
   t: RecordTable, b: Uint8Array, w16: Uint16Array, w32: Uint32Array, first: number, count: number, size: number, names: boolean,
   pool: RecordTable['names'], bitsOut: Uint8Array, typeOut: Uint8Array, sequenceOut: Uint16Array, sizeOut: Float64Array,
-  si: Uint32Array, stateOut: Uint8Array, nameStartOut: Int32Array, nameCountOut: Uint16Array,
+  si: Uint32Array, stateOut: Uint8Array, nameStartOut: Int32Array, nameCountOut: Uint16Array, directories: DirectoryAttributeStore | null,
 ): number[] {
   const declined: number[] = [];
   const sectors = size >> 9;
@@ -116,6 +119,13 @@ function summarizeRecords(
     let dataVcn = Infinity;
     let streams: StreamSummary[] | null = null;
     let attributes = 0;
+    // Where this record's $I30 attributes are, for the listing's DirectoryAttributeStore (-2: one seen twice).
+    let rootAt = -1;
+    let rootLength = 0;
+    let allocationAt = -1;
+    let allocationLength = 0;
+    let bitmapAt = -1;
+    let bitmapLength = 0;
     let p = at + firstAttr;
     while (p + 4 <= end) {
       const p32 = p >> 2;
@@ -182,7 +192,19 @@ function summarizeRecords(
           }
         } else if (type === INDEX_ROOT && isI30(b, p + nameOffset, nameLength)) {
           indexRootSize = attrSize;
+          rootAt = rootAt === -1 ? p : -2;
+          rootLength = length;
         } else streams = addStream(streams, b, p + nameOffset, nameLength, type === DATA ? 'data' : 'index', attrSize, vcn);
+      } else if (type === INDEX_ALLOCATION || type === BITMAP) {
+        if (isI30(b, p + nameOffset, nameLength)) {
+          if (type === BITMAP) {
+            bitmapAt = bitmapAt === -1 ? p : -2;
+            bitmapLength = length;
+          } else {
+            allocationAt = allocationAt === -1 ? p : -2;
+            allocationLength = length;
+          }
+        }
       } else if (type === REPARSE || (type === ATTRIBUTE_LIST && baseIsZero)) {
         ok = false;
         break;
@@ -212,6 +234,9 @@ function summarizeRecords(
     nameCountOut[n] = pool.length - nameStart;
     if (streams) t.streamMap.set(n, streams);
     stateOut[n] = RecordState.ready;
+    if (directories && inUse && rootAt >= 0 && allocationAt !== -2 && bitmapAt !== -2) {
+      directories.keep(n, b, rootAt, rootLength, allocationAt, allocationLength, bitmapAt, bitmapLength);
+    }
   }
   return declined;
 }
