@@ -177,6 +177,11 @@ const TYPE_CODES = ['r/r', 'd/d', 'l/l', '-/-'].map((s) => Buffer.from(s, 'latin
  */
 export function writeLsLines(out: ByteOutput, batch: ListBatch): void {
   const t = batch.table;
+  // Where the last directory path written lies in its output buffer (long Windows paths: ~25 M characters on a system volume).
+  let lastDir = '';
+  let lastDirBuffer: Buffer | null = null;
+  let lastDirStart = 0;
+  let lastDirEnd = 0;
   for (let i = 0; i < batch.length; i++) {
     const dir = batch.dir[i];
     const name = batch.name[i];
@@ -203,7 +208,17 @@ export function writeLsLines(out: ByteOutput, batch: ListBatch): void {
     p = writeUint(b, p, t.sequence[n]);
     const headEnd = p;
     b[p++] = 9;
-    if (dir.length) p = writeText(b, p, dir);
+    if (dir === lastDir && b === lastDirBuffer) {
+      // The same directory as the line before (entries come directory by directory): its bytes copied.
+      b.copyWithin(p, lastDirStart, lastDirEnd);
+      p += lastDirEnd - lastDirStart;
+    } else if (dir.length) {
+      lastDirStart = p;
+      p = writeText(b, p, dir);
+      lastDirEnd = p;
+      lastDir = dir;
+      lastDirBuffer = b;
+    }
     b[p++] = 47;
     p = writeText(b, p, name);
     b[p++] = 9;

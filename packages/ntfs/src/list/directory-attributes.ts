@@ -39,9 +39,11 @@ export class DirectoryAttributeStore {
     const copy = this.slab.subarray(this.used, this.used + size);
     this.used += size;
     this.total += size;
-    copy.set(b.subarray(rootAt, rootAt + rootLength));
-    if (allocationLength) copy.set(b.subarray(allocationAt, allocationAt + allocationLength), rootLength);
-    if (bitmapLength) copy.set(b.subarray(bitmapAt, bitmapAt + bitmapLength), rootLength + allocationLength);
+    // Byte loops: a few hundred bytes copy faster so than through two subarray views and set().
+    let o = 0;
+    for (let i = rootAt, end = rootAt + rootLength; i < end; i++) copy[o++] = b[i];
+    for (let i = allocationAt, end = allocationAt + allocationLength; i < end; i++) copy[o++] = b[i];
+    for (let i = bitmapAt, end = bitmapAt + bitmapLength; i < end; i++) copy[o++] = b[i];
     this.copies.set(n, copy);
   }
 
