@@ -9,10 +9,19 @@
  *
  * Memory: copies go into 1 MiB slabs up to `maxBytes` (a few hundred bytes
  * per directory); past that the listing reads the records as before. Each
- * copy is handed out once (take()).
+ * copy is handed out once (take()). A scan worker exports its copies with each
+ * chunk's answer; the listing's store adopts them.
  */
-import { decodeAttribute } from '../codec/decode-record.js';
-import { joinExtents, type JoinedAttribute } from '../record-view.js';
+
+/** What DirectoryAttributeStore.export() gives. */
+export interface DirectoryAttributeCopies {
+  records: number[];
+  lengths: number[];
+  bytes: Uint8Array;
+}
+
+/** Most bytes of directory index attributes a listing keeps (a few hundred per directory). */
+export const DIRECTORY_ATTRIBUTE_BYTES = 64 << 20;
 
 /** Bytes per slab. */
 const SLAB = 1 << 20;
@@ -48,20 +57,48 @@ export class DirectoryAttributeStore {
   }
 
   /**
-   * The kept attributes of record `n` (once) as DirectoryIndex.fromAttributes wants them, by type;
-   * null when none were kept. Throws what decodeAttribute throws (the caller then reads the record).
+   * Every copy kept so far, moved out (a scan worker sends them with its chunk's answer): record
+   * numbers, each copy's length, the copies one after the other.
    */
-  take(n: number): ((type: number) => JoinedAttribute | null) | null {
-    const copy = this.copies.get(n);
-    if (!copy) return null;
-    this.copies.delete(n);
-    const byType = new Map<number, JoinedAttribute>();
-    for (let at = 0; at + 8 <= copy.length; ) {
-      const length = copy[at + 4] | (copy[at + 5] << 8) | (copy[at + 6] << 16) | (copy[at + 7] << 24);
-      const attribute = decodeAttribute(copy.subarray(at, at + length), n, at);
-      byType.set(attribute.type, joinExtents([attribute]));
+  export(): DirectoryAttributeCopies {
+    const records: number[] = [];
+    const lengths: number[] = [];
+    let size = 0;
+    for (const [n, copy] of this.copies) {
+      records.push(n);
+      lengths.push(copy.length);
+      size += copy.length;
+    }
+    const bytes = new Uint8Array(size);
+    let at = 0;
+    for (const copy of this.copies.values()) {
+      bytes.set(copy, at);
+      at += copy.length;
+    }
+    this.copies.clear();
+    this.slab = new Uint8Array(0);
+    this.used = 0;
+    this.total = 0;
+    return { records, lengths, bytes };
+  }
+
+  /** Takes in copies export() gave (views into `bytes`, no copy), within maxBytes. */
+  adopt(copies: DirectoryAttributeCopies): void {
+    let at = 0;
+    for (let i = 0; i < copies.records.length; i++) {
+      const length = copies.lengths[i];
+      if (this.total + length <= this.maxBytes) {
+        this.copies.set(copies.records[i], copies.bytes.subarray(at, at + length));
+        this.total += length;
+      }
       at += length;
     }
-    return (type) => byType.get(type) ?? null;
+  }
+
+  /** The copy of record `n`'s attribute records (once), or undefined. */
+  take(n: number): Uint8Array | undefined {
+    const copy = this.copies.get(n);
+    if (copy) this.copies.delete(n);
+    return copy;
   }
 }

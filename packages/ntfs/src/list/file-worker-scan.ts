@@ -15,6 +15,7 @@ import { RecordTable } from './record-table.js';
 import type { ScanOptions } from './scan-mft.js';
 import { MftScanReader } from './mft-reader.js';
 import { applyWorkerNames, settleDeclined } from './worker-result.js';
+import { DIRECTORY_ATTRIBUTE_BYTES, DirectoryAttributeStore } from './directory-attributes.js';
 import { isFileRecord, summarizeChunk } from './summarize-raw.js';
 import type { MftScan } from './parallel-scan.js';
 import type { ScanChunkResult, ScanWorkerData } from './scan-worker.js';
@@ -42,6 +43,8 @@ export class FileWorkerScan implements MftScan {
   constructor(private readonly volume: NtfsVolume, private readonly options: ScanOptions, workerFile: string, path: string, private readonly perChunk: number, plans: number[][]) {
     const count = volume.mft.recordCount;
     this.table = RecordTable.shared(count, options.names ? Math.ceil(count * 1.5) : 1024);
+    // Filled by the chunks decoded here and by the worker's answers (applyWorkerNames).
+    this.table.directoryAttributes = new DirectoryAttributeStore(DIRECTORY_ATTRIBUTE_BYTES);
     this.chunks = plans.length;
     this.done = new Uint8Array(this.chunks);
     const data: ScanWorkerData = {

@@ -21,7 +21,8 @@ import { resolveSlow } from './scan-mft.js';
 import { startScan, type MftScan } from './parallel-scan.js';
 import { fillFromWalk } from './list-fallback.js';
 import { BulkReadSource, MftScanReader, uncachedSource } from './mft-reader.js';
-import type { FileRecord } from '../record-view.js';
+import { joinExtents, type FileRecord, type JoinedAttribute } from '../record-view.js';
+import { decodeAttribute } from '../codec/decode-record.js';
 import { AttributeType } from '../layout/attribute-types.js';
 
 export interface ListOptions extends WalkOptions {
@@ -240,7 +241,7 @@ async function* listScanned(volume: NtfsVolume, options: ListOptions, scan: MftS
   const openIndex = async (dir: number): Promise<{ index: DirectoryIndex; sequence: number }> => {
     try {
       const kept = table.directoryAttributes?.take(dir);
-      if (kept) return { index: await DirectoryIndex.fromAttributes(volume, null, dir, kept, '$I30', indexSource), sequence: table.sequence[dir] };
+      if (kept) return { index: await DirectoryIndex.fromAttributes(volume, null, dir, attributesByType(kept, dir), '$I30', indexSource), sequence: table.sequence[dir] };
     } catch {
       // Opened from the record below.
     }
@@ -401,6 +402,21 @@ async function* listScanned(volume: NtfsVolume, options: ListOptions, scan: MftS
     }
   }
   if (batch.length) yield batch;
+}
+
+/**
+ * The attribute records a DirectoryAttributeStore kept for record `n` (one after the other), by type,
+ * as DirectoryIndex.fromAttributes wants them. Throws what decodeAttribute throws.
+ */
+function attributesByType(copy: Uint8Array, n: number): (type: number) => JoinedAttribute | null {
+  const byType = new Map<number, JoinedAttribute>();
+  for (let at = 0; at + 8 <= copy.length; ) {
+    const length = copy[at + 4] | (copy[at + 5] << 8) | (copy[at + 6] << 16) | (copy[at + 7] << 24);
+    const attribute = decodeAttribute(copy.subarray(at, at + length), n, at);
+    byType.set(attribute.type, joinExtents([attribute]));
+    at += length;
+  }
+  return (type) => byType.get(type) ?? null;
 }
 
 /** A walk entry from a batch entry (tests, and callers that want objects; costs what walk() costs). */

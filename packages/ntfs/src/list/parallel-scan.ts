@@ -19,6 +19,7 @@ import { RecordTable } from './record-table.js';
 import { scanMft, tableFor, type ScanOptions } from './scan-mft.js';
 import { MftScanReader } from './mft-reader.js';
 import { applyWorkerNames, settleDeclined } from './worker-result.js';
+import { DIRECTORY_ATTRIBUTE_BYTES, DirectoryAttributeStore } from './directory-attributes.js';
 import { isFileRecord, summarizeChunk } from './summarize-raw.js';
 import type { ScanChunk, ScanChunkResult, ScanWorkerData } from './scan-worker.js';
 import { FileWorkerScan } from './file-worker-scan.js';
@@ -158,6 +159,8 @@ class WorkerScan implements MftScan {
   constructor(private readonly volume: NtfsVolume, private readonly options: ScanOptions, file: string, private readonly tuning: WorkerTuning) {
     const count = volume.mft.recordCount;
     this.table = RecordTable.shared(count, options.names ? Math.ceil(count * 1.5) : 1024);
+    // Filled by the chunks decoded here and by the worker's answers (applyWorkerNames).
+    this.table.directoryAttributes = new DirectoryAttributeStore(DIRECTORY_ATTRIBUTE_BYTES);
     const data: ScanWorkerData = { recordCount: count, recordSize: volume.recordSize, names: options.names, arrays: this.table.arrays(), progress: this.progress };
     this.worker = new Worker(file, { workerData: data });
     // Referenced only while a caller waits (a listing dropped half-way must not keep the process alive).

@@ -11,7 +11,7 @@ import type { NtfsVolume } from '../volume.js';
 import { RecordBit, RecordState, RecordTable } from './record-table.js';
 import { isFileRecord, summarizeChunk } from './summarize-raw.js';
 import { MftScanReader } from './mft-reader.js';
-import { DirectoryAttributeStore } from './directory-attributes.js';
+import { DIRECTORY_ATTRIBUTE_BYTES, DirectoryAttributeStore } from './directory-attributes.js';
 import { namespaceCode } from '../layout/attribute-types.js';
 
 /**
@@ -27,9 +27,6 @@ export interface ScanOptions {
   /** Resolve unallocated records the fast decoder declines now (they are deleted candidates). */
   deleted: boolean;
 }
-
-/** Most bytes of directory index attributes a scan keeps for the listing (DirectoryAttributeStore). */
-const DIRECTORY_ATTRIBUTE_BYTES = 64 << 20;
 
 /** A table sized for a scan of `volume`, keeping directories' index attributes for the listing. */
 export function tableFor(volume: NtfsVolume, options: ScanOptions): RecordTable {

@@ -15,6 +15,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { RecordTable, type RecordArrays } from './record-table.js';
 import { isFileRecord, summarizeChunk } from './summarize-raw.js';
+import { DIRECTORY_ATTRIBUTE_BYTES, DirectoryAttributeStore, type DirectoryAttributeCopies } from './directory-attributes.js';
 
 /** What the main thread sends at start (workerData). */
 export interface ScanWorkerData {
@@ -60,6 +61,8 @@ export interface ScanChunkResult {
   dataSize: Float64Array;
   times: Uint32Array;
   streams: Array<[number, { name: string; size: number; kind: 'data' | 'index' }[]]>;
+  /** The $I30 attributes of the chunk's in-use directories (DirectoryAttributeStore). */
+  directories: DirectoryAttributeCopies;
 }
 
 /** Decodes `bytes` (records from `first`) and builds the answer. */
@@ -69,6 +72,7 @@ function decode(table: RecordTable, bytes: Uint8Array, first: number, count: num
   pool.length = 0;
   pool.names.length = 0;
   table.streamMap.clear();
+  table.directoryAttributes ??= new DirectoryAttributeStore(DIRECTORY_ATTRIBUTE_BYTES);
   const declined = summarizeChunk(table, bytes, first, count, size, data.names);
   const unallocated: number[] = [];
   for (const n of declined) {
@@ -88,6 +92,7 @@ function decode(table: RecordTable, bytes: Uint8Array, first: number, count: num
     dataSize: pool.dataSize.slice(0, k),
     times: pool.times.slice(0, k * 8),
     streams: [...table.streamMap],
+    directories: table.directoryAttributes.export(),
   };
 }
 

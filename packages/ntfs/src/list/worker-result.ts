@@ -9,7 +9,8 @@ import type { ScanChunkResult } from './scan-worker.js';
 
 /**
  * Copies a worker's answer into the table: its names into the shared name pool (the worker numbered
- * them from 0, so each record's first-name index moves by the pool's length) and its named streams.
+ * them from 0, so each record's first-name index moves by the pool's length), its named streams and
+ * its directories' index attributes.
  */
 export function applyWorkerNames(table: RecordTable, result: ScanChunkResult): void {
   const pool = table.names;
@@ -23,6 +24,7 @@ export function applyWorkerNames(table: RecordTable, result: ScanChunkResult): v
     for (let n = result.first; n < end; n++) if (table.nameCount[n]) table.nameStart[n] += base;
   }
   for (const [n, streams] of result.streams) table.streamMap.set(n, streams);
+  table.directoryAttributes?.adopt(result.directories);
 }
 
 /**
