@@ -172,8 +172,11 @@ function writeText(b: Buffer, p: number, s: string): number {
 const TYPE_CODES = ['r/r', 'd/d', 'l/l', '-/-'].map((s) => Buffer.from(s, 'latin1'));
 
 /**
- * `fls -p`-like lines of a batch: `type[ *] record-sequence<TAB>path<TAB>size<TAB>4 $SI times`,
- * plus one `path:stream` line per named $DATA.
+ * `fls -r -p`'s rows of a batch, as `type[ *] record-sequence<TAB>path<TAB>size<TAB>4 $SI times`:
+ * fls's rules (packages/ntfs/test/helpers/oracle.ts holds them equal to fls on every test volume):
+ * a plain row for a directory with an $I30 root, a file with an unnamed $DATA (and an orphan with
+ * nothing else to show); a `path:name` row per named $DATA and per other index ($Secure:$SDH, the
+ * size of its root); fls's `dir/.:name` repeat of a live directory's named $DATA.
  */
 export function writeLsLines(out: ByteOutput, batch: ListBatch): void {
   const t = batch.table;
@@ -191,6 +194,9 @@ export function writeLsLines(out: ByteOutput, batch: ListBatch): void {
       continue;
     }
     const n = batch.slot[i];
+    const bits = t.bits[n];
+    const streams = t.streamMap.get(n);
+    const plain = (bits & RecordBit.isDirectory ? (bits & RecordBit.hasIndexRoot) !== 0 : (bits & RecordBit.hasDefaultData) !== 0) || ((mark & ListMark.orphan) !== 0 && !streams && !(bits & RecordBit.hasDefaultData));
     const b = out.room((dir.length + name.length) * 3 + 256);
     const lineStart = out.pos;
     let p = lineStart;
@@ -225,15 +231,21 @@ export function writeLsLines(out: ByteOutput, batch: ListBatch): void {
     p = writeUint(b, p, t.size[n]);
     b[p++] = 9;
     const timesStart = p;
-    p = writeSiTimes(b, p, t.si, (t.bits[n] & RecordBit.hasSi) !== 0, n, 9);
+    p = writeSiTimes(b, p, t.si, (bits & RecordBit.hasSi) !== 0, n, 9);
     b[p++] = 10;
-    out.pos = p;
-    const streams = t.streamMap.get(n);
-    if (streams) {
-      const head = b.toString('latin1', lineStart, headEnd);
-      const times = b.toString('latin1', timesStart, p - 1);
-      const path = batch.path(i);
-      for (const s of streams) if (s.kind === 'data') out.text(`${head}\t${path}:${s.name}\t${s.size}\t${times}\n`);
+    if (!streams) {
+      out.pos = p;
+      continue;
+    }
+    const head = b.toString('latin1', lineStart, headEnd);
+    const times = b.toString('latin1', timesStart, p - 1);
+    // The plain row stays only where fls prints one (the stream rows below are strings: streams are rare).
+    out.pos = plain ? p : lineStart;
+    const path = batch.path(i);
+    const repeat = (bits & RecordBit.isDirectory) !== 0 && !(mark & ListMark.deleted);
+    for (const s of streams) {
+      out.text(`${head}\t${path}:${s.name}\t${s.size}\t${times}\n`);
+      if (repeat && s.kind === 'data') out.text(`${head}\t${path}/.:${s.name}\t${s.size}\t${times}\n`);
     }
   }
 }

@@ -89,8 +89,7 @@ export function jsonLine(batch: ListBatch, i: number): string {
   line += '],"streams":[';
   let first = true;
   for (const s of t.streamMap.get(n) ?? []) {
-    if (s.kind !== 'data') continue;
-    line += `${first ? '' : ','}{"name":${str(s.name)},"size":${s.size}}`;
+    line += `${first ? '' : ','}{"name":${str(s.name)},"size":${s.size},"type":"${s.kind}"}`;
     first = false;
   }
   line += ']';
@@ -126,7 +125,7 @@ export function entryJson(entry: WalkEntry) {
       mftModified: filetimeToIso(n.mftModified),
       accessed: filetimeToIso(n.accessed),
     })),
-    streams: entry.streams.filter((s) => s.kind === 'data').map((s) => ({ name: s.name, size: s.size })),
+    streams: entry.streams.map((s) => ({ name: s.name, size: s.size, type: s.kind })),
     ...(entry.reparse ? { reparse: { tag: `0x${entry.reparse.tag.toString(16)}`, kind: entry.reparse.kind, ...(entry.reparse.target ? { target: entry.reparse.target } : {}) } } : {}),
   };
 }
@@ -138,12 +137,18 @@ export function entryJsonLine(entry: WalkEntry): string {
 
 const typeCode: Record<WalkEntry['type'], string> = { file: 'r/r', dir: 'd/d', link: 'l/l', other: '-/-' };
 
-/** The text lines of a walk() entry (the reference for batchLines). */
+/** The text lines of a walk() entry (the reference for writeLsLines; the same fls rules). */
 export function entryLines(entry: WalkEntry): string {
   const mark = entry.deleted ? ' *' : '';
   const times = [entry.si?.created, entry.si?.modified, entry.si?.mftModified, entry.si?.accessed].map((t) => iso(t) ?? '-').join('\t');
   const head = `${typeCode[entry.type]}${mark} ${entry.recordNumber}-${entry.sequence}`;
-  let text = `${head}\t${entry.path}\t${entry.size}\t${times}\n`;
-  for (const s of entry.streams) if (s.kind === 'data') text += `${head}\t${entry.path}:${s.name}\t${s.size}\t${times}\n`;
+  // The virtual /$OrphanFiles directory always has its row.
+  const virtual = entry.path === '/$OrphanFiles' && entry.si === null && entry.sequence === 0;
+  const plain = virtual || (entry.isDirectory ? entry.hasIndexRoot : entry.hasDefaultData) || (entry.orphan && entry.streams.length === 0 && !entry.hasDefaultData);
+  let text = plain ? `${head}\t${entry.path}\t${entry.size}\t${times}\n` : '';
+  for (const s of entry.streams) {
+    text += `${head}\t${entry.path}:${s.name}\t${s.size}\t${times}\n`;
+    if (entry.isDirectory && !entry.deleted && s.kind === 'data') text += `${head}\t${entry.path}/.:${s.name}\t${s.size}\t${times}\n`;
+  }
   return text;
 }
