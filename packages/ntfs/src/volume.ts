@@ -18,7 +18,6 @@ import { decodeVolumeInformation, VolumeFlag } from './layout/volume-information
 import { AttributeStream } from './attribute-stream.js';
 import { Mft } from './mft.js';
 import { UpcaseTable } from './codec/upcase.js';
-import { decodeUpcase } from './upcase-bytes.js';
 import { findAttribute, joinExtents, type FileRecord, type JoinedAttribute } from './record-view.js';
 import { DirectoryIndex } from './directory.js';
 import { walkVolume, type WalkOptions } from './walk.js';
@@ -361,7 +360,7 @@ export class NtfsVolume {
     if (!data) throw corrupt('NTFS_UPCASE_MISSING', '$UpCase has no $DATA');
     const bytes = data.resident ? data.value ?? new Uint8Array(0) : await this.readNonResident(data, Limits.upcaseUnits * 2);
     if (bytes.length !== Limits.upcaseUnits * 2) this.note(`$UpCase holds ${bytes.length} bytes, expected 131072`);
-    this.upcaseTable = new UpcaseTable(decodeUpcase(bytes));
+    this.upcaseTable = UpcaseTable.fromBytes(bytes);
     return this.upcaseTable;
   }
 

@@ -32,7 +32,8 @@ export interface WalkOptions {
   recursive?: boolean;
 }
 
-const ROOT = 5;
+/** The root directory's MFT record number. */
+export const ROOT_RECORD = 5;
 
 /** The parts of a walk entry that come from the record itself (one pass over the attributes: this is the hot path of a walk). */
 export function summarize(record: FileRecord): Omit<WalkEntry, 'path' | 'name' | 'namespace' | 'parentRecordNumber' | 'deleted' | 'reallocated' | 'orphan'> {
@@ -192,7 +193,7 @@ interface WalkState {
 
 /** The directory a walk or listing starts at: its record, and its path ('' for the volume root). */
 export async function resolveWalkRoot(volume: NtfsVolume, root: string | undefined): Promise<{ rootRecord: number; rootPath: string }> {
-  if (!root) return { rootRecord: ROOT, rootPath: '' };
+  if (!root) return { rootRecord: ROOT_RECORD, rootPath: '' };
   const entry = await volume.resolve(root);
   return { rootRecord: entry.recordNumber, rootPath: entry.path === '/' ? '' : entry.path };
 }
@@ -222,7 +223,7 @@ export async function* walkVolume(volume: NtfsVolume, options: WalkOptions): Asy
   const maxDepth = options.recursive === false ? 0 : Limits.maxPathDepth;
   const state: WalkState = { volume, deleted, byParent, seen, maxDepth };
   yield* runStack(state, await directoryFrame(state, rootRecord, rootPath, 0));
-  if (rootRecord !== ROOT || maxDepth === 0) return;
+  if (rootRecord !== ROOT_RECORD || maxDepth === 0) return;
   // Orphans: deleted records not reached through a directory (TSK's virtual $OrphanFiles, numbered one past the last record).
   const orphanDir = '/$OrphanFiles';
   yield virtualEntry(orphanDir, volume.recordCount);
@@ -265,7 +266,7 @@ async function* runStack(state: WalkState, first: Frame | null): AsyncGenerator<
 
 function virtualEntry(path: string, recordNumber: number): WalkEntry {
   return {
-    path, name: path.slice(path.lastIndexOf('/') + 1), namespace: 'posix', recordNumber, sequence: 0, parentRecordNumber: ROOT,
+    path, name: path.slice(path.lastIndexOf('/') + 1), namespace: 'posix', recordNumber, sequence: 0, parentRecordNumber: ROOT_RECORD,
     type: 'dir', isDirectory: true, deleted: false, reallocated: false, orphan: false, size: 0, si: null, names: [], streams: [], reparse: null,
     hasDefaultData: false, hasIndexRoot: false,
   };

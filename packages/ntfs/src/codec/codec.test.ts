@@ -131,3 +131,23 @@ describe('file references', () => {
     }));
   });
 });
+
+describe('UpcaseTable.fromBytes', () => {
+  /** The definition: unit i from bytes 2i (low) and 2i+1 (high), the rest mapped to themselves. */
+  const reference = (bytes: Uint8Array): Uint16Array => {
+    const table = new Uint16Array(65536);
+    for (let i = 0; i < 65536; i++) table[i] = i < Math.floor(bytes.length / 2) ? bytes[2 * i] | (bytes[2 * i + 1] << 8) : i;
+    return table;
+  };
+  it('reads little-endian units from any view (odd offsets, short and odd-length tables, longer ones cut)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 0, maxLength: 300 }), fc.nat({ max: 3 }), (raw, skip) => {
+        const view = raw.subarray(Math.min(skip, raw.length));
+        expect(UpcaseTable.fromBytes(view).table).toEqual(reference(view));
+      }),
+      { numRuns: 200 },
+    );
+    const full = new Uint8Array(65536 * 2 + 7).map((_, i) => (i * 7) & 0xff);
+    expect(UpcaseTable.fromBytes(full.subarray(1)).table).toEqual(reference(full.subarray(1)));
+  });
+});

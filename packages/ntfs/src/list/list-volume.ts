@@ -6,14 +6,14 @@
  * an object per entry. Directory names come from the $I30 trees
  * (DirectoryIndex.collectNames), as the walk reads them.
  *
- * Memory: the table (RecordTable.bytesPerRecord per MFT record, ~52 B, plus
- * the names when asked for) and one directory's names per level. Above
- * Limits.maxListRecords records the listing runs over walk() instead, a
- * batch at a time (bounded memory, slower).
+ * Memory: the table (~51 B of typed arrays per MFT record, plus the names
+ * when asked for, plus ~250 B per directory of kept $I30 attributes) and one
+ * directory's names per level. Above Limits.maxListRecords records the
+ * listing runs over walk() instead, a batch at a time (bounded memory, slower).
  */
 import { corrupt, Limits } from '../errors.js';
 import { DirectoryIndex, type IndexNameSink } from '../directory.js';
-import { resolveWalkRoot, type WalkOptions } from '../walk.js';
+import { resolveWalkRoot, ROOT_RECORD, type WalkOptions } from '../walk.js';
 import type { NtfsVolume } from '../volume.js';
 import type { WalkEntry } from '../types.js';
 import { NAMESPACES, RecordBit, RecordState, RecordTable } from './record-table.js';
@@ -108,7 +108,6 @@ export class ListBatch {
   }
 }
 
-const ROOT = 5;
 
 interface Tail {
   name: string;
@@ -379,10 +378,10 @@ async function* listScanned(volume: NtfsVolume, options: ListOptions, scan: MftS
   }
 
   yield* run(await directoryFrame(rootRecord, rootPath, 0));
-  if (rootRecord === ROOT && maxDepth > 0) {
+  if (rootRecord === ROOT_RECORD && maxDepth > 0) {
     // Orphans: deleted records not reached through a directory (TSK's virtual $OrphanFiles, numbered one past the last record).
     const orphanDir = '/$OrphanFiles';
-    batch.push('', '$OrphanFiles', 0, count, -1, ROOT, ListMark.virtual);
+    batch.push('', '$OrphanFiles', 0, count, -1, ROOT_RECORD, ListMark.virtual);
     if (deleted) {
       for (let n = 0; n < count; n++) {
         if (!(table.bits[n] & RecordBit.deletedCandidate) || seen[n >> 3] & (1 << (n & 7))) continue;

@@ -23,8 +23,6 @@ export const RecordBit = {
   hasSi: 16,
   /** Not in use, FILE signature, decodes, base record, has attributes: listed with `deleted` (walk.ts scanUnallocated). */
   deletedCandidate: 32,
-  /** Names were collected for this record. */
-  hasNames: 64,
 } as const;
 
 /** `RecordTable.state` values. */
@@ -165,15 +163,8 @@ export class RecordTable {
     return { state: this.state, bits: this.bits, type: this.type, sequence: this.sequence, size: this.size, si: this.si, nameStart: this.nameStart, nameCount: this.nameCount };
   }
 
-  /** Bytes of typed-array state per record (for the memory cap). */
-  static readonly bytesPerRecord = 1 + 1 + 1 + 2 + 8 + 32 + 4 + 2;
-
   entryType(n: number): EntryType {
     return ENTRY_TYPES[this.type[n]];
-  }
-
-  has(n: number, bit: number): boolean {
-    return (this.bits[n] & bit) !== 0;
   }
 
   /** Named $DATA streams and non-$I30 index roots, as summarize() lists them. */

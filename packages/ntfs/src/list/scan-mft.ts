@@ -127,7 +127,6 @@ export function storeFields(table: RecordTable, n: number, s: ReturnType<typeof 
   const pool = table.names;
   table.nameStart[n] = pool.length;
   if (names) {
-    bits |= RecordBit.hasNames;
     for (const fn of s.names) storeTimes(pool.times, pool.add(fn.name, namespaceCode(fn.namespace), fn.parentRecordNumber, fn.parentSequence, fn.dataSize) * 8, fn);
   }
   table.nameCount[n] = pool.length - table.nameStart[n];

@@ -225,7 +225,6 @@ function summarizeRecords(
     if (indexRootSize >= 0) bits |= RecordBit.hasIndexRoot;
     if (haveSi) bits |= RecordBit.hasSi;
     if (!inUse && baseIsZero && attributes > 0) bits |= RecordBit.deletedCandidate;
-    if (wantNames) bits |= RecordBit.hasNames;
     bitsOut[n] = bits;
     typeOut[n] = isDirectory ? 1 : device && haveSi ? 3 : 0;
     sequenceOut[n] = w16[a16 + 8];

@@ -13,8 +13,8 @@
  * and are kept as they were so that what the writer accepts does not change.
  */
 import { CorruptError, LimitExceededError, viewOf, type ByteSource } from '@coldfix/io';
+import { UpcaseTable } from '../../codec/upcase.js';
 import { decodeFileReference } from '../../codec/file-reference.js';
-import { decodeUpcase } from '../../upcase-bytes.js';
 import { BootSectorStruct } from '../../layout/boot-sector.js';
 import { FIXUP_STRIDE, removeFixups } from './fixup.js';
 import { mapRange, type Run } from './runlist.js';
@@ -179,7 +179,7 @@ export class RawVolume {
     const data = (await this.extents(10)).find((x) => x.attr.type === AttrType.data && x.attr.name === '');
     if (!data) throw new CorruptError('$UpCase has no $DATA', { code: 'NTFS_UPCASE_MISSING', layer: LAYER });
     const bytes = data.attr.nonResident ? await this.readStream(attributeRuns(data.rec, data.attr), 0, Math.min(data.attr.dataSize, 131072)) : residentValue(data.rec, data.attr);
-    const table = decodeUpcase(bytes);
+    const table = UpcaseTable.fromBytes(bytes).table;
     this.upcaseTable = table;
     return table;
   }
