@@ -169,14 +169,22 @@ function writeText(b: Buffer, p: number, s: string): number {
   return p;
 }
 
+/**
+ * Whether fls prints a plain `path` row for an entry (TSK fls_lib.c print_dent_act prints each
+ * $I30 index and unnamed $DATA, and something when it printed nothing else); its named streams and
+ * other indexes get `path:name` rows besides.
+ */
+export function hasPlainRow(hasIndexRoot: boolean, hasDefaultData: boolean, streamCount: number): boolean {
+  return hasIndexRoot || hasDefaultData || streamCount === 0;
+}
+
 const TYPE_CODES = ['r/r', 'd/d', 'l/l', '-/-'].map((s) => Buffer.from(s, 'latin1'));
 
 /**
  * `fls -r -p`'s rows of a batch, as `type[ *] record-sequence<TAB>path<TAB>size<TAB>4 $SI times`:
- * fls's rules (packages/ntfs/test/helpers/oracle.ts holds them equal to fls on every test volume):
- * a plain row for a directory with an $I30 root, a file with an unnamed $DATA (and an orphan with
- * nothing else to show); a `path:name` row per named $DATA and per other index ($Secure:$SDH, the
- * size of its root); fls's `dir/.:name` repeat of a live directory's named $DATA.
+ * a plain row where hasPlainRow says, a `path:name` row per named $DATA and per other index
+ * ($Secure:$SDH, the size of its root), and fls's `dir/.:name` repeat of a live directory's named $DATA
+ * (packages/ntfs/test/helpers/oracle.ts holds the same rules equal to fls on every test volume).
  */
 export function writeLsLines(out: ByteOutput, batch: ListBatch): void {
   const t = batch.table;
@@ -196,7 +204,6 @@ export function writeLsLines(out: ByteOutput, batch: ListBatch): void {
     const n = batch.slot[i];
     const bits = t.bits[n];
     const streams = t.streamMap.get(n);
-    const plain = (bits & RecordBit.isDirectory ? (bits & RecordBit.hasIndexRoot) !== 0 : (bits & RecordBit.hasDefaultData) !== 0) || ((mark & ListMark.orphan) !== 0 && !streams && !(bits & RecordBit.hasDefaultData));
     const b = out.room((dir.length + name.length) * 3 + 256);
     const lineStart = out.pos;
     let p = lineStart;
@@ -240,7 +247,8 @@ export function writeLsLines(out: ByteOutput, batch: ListBatch): void {
     const head = b.toString('latin1', lineStart, headEnd);
     const times = b.toString('latin1', timesStart, p - 1);
     // The plain row stays only where fls prints one (the stream rows below are strings: streams are rare).
-    out.pos = plain ? p : lineStart;
+    // Dropping it keeps the directory bytes cached above valid: the stream rows write the same bytes there.
+    out.pos = hasPlainRow((bits & RecordBit.hasIndexRoot) !== 0, (bits & RecordBit.hasDefaultData) !== 0, streams.length) ? p : lineStart;
     const path = batch.path(i);
     const repeat = (bits & RecordBit.isDirectory) !== 0 && !(mark & ListMark.deleted);
     for (const s of streams) {

@@ -55,3 +55,34 @@ describe.skipIf(!haveFixtures())('listing formatters: list() batches = walk() en
     }
   }, 120_000);
 });
+
+describe('fls row rules on made-up entries (list() batch vs walk()-style entry)', () => {
+  it('prints a plain row when there is nothing else to show, and none where fls shows only streams', async () => {
+    const { RecordTable, RecordBit, ListBatch, toWalkEntry } = await import('@coldfix/ntfs');
+    const t = new RecordTable(12, 16);
+    const set = (n: number, bits: number, type: number) => {
+      t.bits[n] = bits | RecordBit.inUse;
+      t.state[n] = 1;
+      t.sequence[n] = 1;
+      t.type[n] = type;
+    };
+    set(7, 0, 0); // a file without unnamed $DATA or streams (its $DATA dropped as an anomaly)
+    set(8, RecordBit.isDirectory, 1); // a directory by its flag, without $I30
+    set(9, 0, 0); // $Secure-like: named $DATA and an index, no unnamed $DATA
+    t.streamMap.set(9, [{ name: '$SDS', size: 10, kind: 'data' }, { name: '$SDH', size: 20, kind: 'index' }]);
+    set(10, RecordBit.hasDefaultData, 0); // a file with an ADS
+    t.streamMap.set(10, [{ name: 'Zone.Identifier', size: 26, kind: 'data' }]);
+    set(11, RecordBit.isDirectory | RecordBit.hasIndexRoot, 1); // a directory with an ADS
+    t.streamMap.set(11, [{ name: 'ads', size: 3, kind: 'data' }]);
+    const batch = new ListBatch(t);
+    for (const n of [7, 8, 9, 10, 11]) batch.push('/a', `r${n}`, 1, n, n, 5, 0);
+    const chunks: Buffer[] = [];
+    const out = new ByteOutput(new Writable({ write(chunk: Buffer, _encoding, done) { chunks.push(Buffer.from(chunk)); done(); } }));
+    writeLsLines(out, batch);
+    await out.end();
+    const printed = Buffer.concat(chunks).toString('utf8');
+    expect(printed).toBe([0, 1, 2, 3, 4].map((i) => entryLines(toWalkEntry(batch, i))).join(''));
+    const paths = printed.trim().split('\n').map((line) => line.split('\t')[1]);
+    expect(paths).toEqual(['/a/r7', '/a/r8', '/a/r9:$SDS', '/a/r9:$SDH', '/a/r10', '/a/r10:Zone.Identifier', '/a/r11', '/a/r11:ads', '/a/r11/.:ads']);
+  });
+});

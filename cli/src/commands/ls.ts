@@ -10,7 +10,7 @@
  */
 import type { Command } from 'commander';
 import { filetimeToIso, filetimePartsToIso, ListMark, NAMESPACES, RecordBit, type ListBatch, type WalkEntry } from '@coldfix/ntfs';
-import { ByteOutput, writeLsLines } from '../listing-format.js';
+import { ByteOutput, hasPlainRow, writeLsLines } from '../listing-format.js';
 import type { SetExit } from './index.js';
 import { ExitCode } from '../exit-codes.js';
 import { addNtfsOptions, jsonReplacer, openNtfs, type NtfsCliOptions } from '../open-ntfs.js';
@@ -142,10 +142,7 @@ export function entryLines(entry: WalkEntry): string {
   const mark = entry.deleted ? ' *' : '';
   const times = [entry.si?.created, entry.si?.modified, entry.si?.mftModified, entry.si?.accessed].map((t) => iso(t) ?? '-').join('\t');
   const head = `${typeCode[entry.type]}${mark} ${entry.recordNumber}-${entry.sequence}`;
-  // The virtual /$OrphanFiles directory always has its row.
-  const virtual = entry.path === '/$OrphanFiles' && entry.si === null && entry.sequence === 0;
-  const plain = virtual || (entry.isDirectory ? entry.hasIndexRoot : entry.hasDefaultData) || (entry.orphan && entry.streams.length === 0 && !entry.hasDefaultData);
-  let text = plain ? `${head}\t${entry.path}\t${entry.size}\t${times}\n` : '';
+  let text = hasPlainRow(entry.hasIndexRoot, entry.hasDefaultData, entry.streams.length) ? `${head}\t${entry.path}\t${entry.size}\t${times}\n` : '';
   for (const s of entry.streams) {
     text += `${head}\t${entry.path}:${s.name}\t${s.size}\t${times}\n`;
     if (entry.isDirectory && !entry.deleted && s.kind === 'data') text += `${head}\t${entry.path}/.:${s.name}\t${s.size}\t${times}\n`;

@@ -26,14 +26,15 @@ export class FileSource implements ByteSource {
     readonly path: string,
     readonly size: number,
     readonly isBlockDevice: boolean,
+    regularFile = !isBlockDevice,
   ) {
-    if (!isBlockDevice) this.readIntoSync = (offset, out) => this.preadAll(offset, out);
+    if (regularFile) this.readIntoSync = (offset, out) => this.preadAll(offset, out);
   }
 
   /** Opens `path` read-only. Throws NotFoundError / IoError naming the path. */
   static async open(path: string): Promise<FileSource> {
-    const { handle, size, isBlockDevice } = await openHandle(path, 'r');
-    return new FileSource(handle, path, size, isBlockDevice);
+    const { handle, size, isBlockDevice, regularFile } = await openHandle(path, 'r');
+    return new FileSource(handle, path, size, isBlockDevice, regularFile);
   }
 
   async read(offset: number, length: number): Promise<Uint8Array> {
@@ -93,8 +94,8 @@ export class FileSource implements ByteSource {
 export class WritableFileSource extends FileSource implements ResizableByteSource {
   readonly writable = true as const;
   static async openWritable(path: string): Promise<WritableFileSource> {
-    const { handle, size, isBlockDevice } = await openHandle(path, 'r+');
-    return new WritableFileSource(handle, path, size, isBlockDevice);
+    const { handle, size, isBlockDevice, regularFile } = await openHandle(path, 'r+');
+    return new WritableFileSource(handle, path, size, isBlockDevice, regularFile);
   }
   async write(offset: number, data: Uint8Array): Promise<void> {
     checkRange(offset, data.length, this.size, 'file');
@@ -121,7 +122,7 @@ export class WritableFileSource extends FileSource implements ResizableByteSourc
   }
 }
 
-async function openHandle(path: string, flags: 'r' | 'r+'): Promise<{ handle: FileHandle; size: number; isBlockDevice: boolean }> {
+async function openHandle(path: string, flags: 'r' | 'r+'): Promise<{ handle: FileHandle; size: number; isBlockDevice: boolean; regularFile: boolean }> {
   let handle: FileHandle;
   try {
     handle = await open(path, flags);
@@ -133,8 +134,8 @@ async function openHandle(path: string, flags: 'r' | 'r+'): Promise<{ handle: Fi
     if (stat.isDirectory()) {
       throw new IoError(`${path} is a directory, not an image`, { code: 'IO_IS_DIRECTORY', layer: 'io', details: { path } });
     }
-    if (!stat.isBlockDevice()) return { handle, size: stat.size, isBlockDevice: false };
-    return { handle, size: await blockDeviceSize(stat.rdev, path), isBlockDevice: true };
+    if (!stat.isBlockDevice()) return { handle, size: stat.size, isBlockDevice: false, regularFile: stat.isFile() };
+    return { handle, size: await blockDeviceSize(stat.rdev, path), isBlockDevice: true, regularFile: false };
   } catch (error) {
     await handle.close().catch(() => undefined);
     throw ioErrorFrom(error, path, 'stat');

@@ -5,7 +5,7 @@
  * real fixture, allocated only, with deleted entries, and below a sub-directory.
  * Also: the FILETIME formatter without BigInt against filetimeToIso.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import { FileSource, RangeSource, type ByteSource } from '@coldfix/io';
 import { loadCatalog } from '@coldfix/test-images';
@@ -234,4 +234,28 @@ describe.skipIf(!haveFixtures())('list() equals walk() on mutated records (disse
       { numRuns: 25, interruptAfterTimeLimit: 60_000, seed: 20261124 },
     );
   }, 180_000);
+});
+
+describe.skipIf(!haveFixtures())('list() opens directories from the $I30 attributes its scan kept', () => {
+  it.each([false, true])('reads no directory record again, only the root (opened before the scan reaches it); parallel: %s', async (parallel) => {
+    const { DirectoryIndex } = await import('../src/directory.js');
+    const { RecordBit } = await import('../src/index.js');
+    const volume = await openAt(fixture('fox-it-dissect.ntfs/ntfs.bin.gz'), 0);
+    const fromRecord = vi.spyOn(DirectoryIndex, 'open');
+    const fromAttributes = vi.spyOn(DirectoryIndex, 'fromAttributes');
+    try {
+      let directories = 0;
+      for await (const batch of volume.list({ recursive: true, parallel })) {
+        for (let i = 0; i < batch.length; i++) if (batch.table.bits[batch.slot[i]] & RecordBit.isDirectory) directories++;
+      }
+      // open() goes through fromAttributes with its record; the kept attributes come with none.
+      const kept = fromAttributes.mock.calls.filter((call) => call[1] === null).length;
+      expect(directories).toBeGreaterThan(5);
+      expect(fromRecord.mock.calls.map((call) => call[1].recordNumber)).toEqual([5]);
+      expect(kept).toBe(directories);
+    } finally {
+      fromRecord.mockRestore();
+      fromAttributes.mockRestore();
+    }
+  });
 });

@@ -20,8 +20,8 @@ export interface DirectoryAttributeCopies {
   bytes: Uint8Array;
 }
 
-/** Most bytes of directory index attributes a listing keeps (a few hundred per directory). */
-export const DIRECTORY_ATTRIBUTE_BYTES = 64 << 20;
+/** Most bytes of directory index attributes a listing keeps by default (a few hundred per directory). */
+const DEFAULT_MAX_BYTES = 64 << 20;
 
 /** Bytes per slab. */
 const SLAB = 1 << 20;
@@ -32,11 +32,11 @@ export class DirectoryAttributeStore {
   private total = 0;
   private readonly copies = new Map<number, Uint8Array>();
 
-  constructor(readonly maxBytes: number) {}
+  constructor(readonly maxBytes = DEFAULT_MAX_BYTES) {}
 
   /**
-   * Keeps the attribute records of record `n` at `b[starts[i], starts[i] + lengths[i])` (unused
-   * slots have length 0), one after the other.
+   * Keeps the attribute records of record `n` found in `b` at `rootAt`, `allocationAt` and `bitmapAt`
+   * (a length of 0: none), one after the other. Past maxBytes nothing more is kept.
    */
   keep(n: number, b: Uint8Array, rootAt: number, rootLength: number, allocationAt: number, allocationLength: number, bitmapAt: number, bitmapLength: number): void {
     const size = rootLength + allocationLength + bitmapLength;
@@ -48,7 +48,7 @@ export class DirectoryAttributeStore {
     const copy = this.slab.subarray(this.used, this.used + size);
     this.used += size;
     this.total += size;
-    // Byte loops: a few hundred bytes copy faster so than through two subarray views and set().
+    // Byte loops: a few hundred bytes copy faster this way than through subarray views and set().
     let o = 0;
     for (let i = rootAt, end = rootAt + rootLength; i < end; i++) copy[o++] = b[i];
     for (let i = allocationAt, end = allocationAt + allocationLength; i < end; i++) copy[o++] = b[i];
@@ -82,7 +82,10 @@ export class DirectoryAttributeStore {
     return { records, lengths, bytes };
   }
 
-  /** Takes in copies export() gave (views into `bytes`, no copy), within maxBytes. */
+  /**
+   * Takes in copies export() gave, within maxBytes: views into `bytes` (no copy), so a copy dropped
+   * past the cap still holds the chunk's buffer until the others are taken (at most one chunk more).
+   */
   adopt(copies: DirectoryAttributeCopies): void {
     let at = 0;
     for (let i = 0; i < copies.records.length; i++) {

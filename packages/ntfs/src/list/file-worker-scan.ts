@@ -12,11 +12,10 @@
 import { Worker } from 'node:worker_threads';
 import type { NtfsVolume } from '../volume.js';
 import { RecordTable } from './record-table.js';
-import type { ScanOptions } from './scan-mft.js';
+import { decodeChunk, settleDeclined, type ScanOptions } from './scan-mft.js';
 import { MftScanReader } from './mft-reader.js';
-import { applyWorkerNames, settleDeclined } from './worker-result.js';
-import { DIRECTORY_ATTRIBUTE_BYTES, DirectoryAttributeStore } from './directory-attributes.js';
-import { isFileRecord, summarizeChunk } from './summarize-raw.js';
+import { applyWorkerNames } from './worker-result.js';
+import { DirectoryAttributeStore } from './directory-attributes.js';
 import type { MftScan } from './parallel-scan.js';
 import type { ScanChunkResult, ScanWorkerData } from './scan-worker.js';
 
@@ -44,7 +43,7 @@ export class FileWorkerScan implements MftScan {
     const count = volume.mft.recordCount;
     this.table = RecordTable.shared(count, options.names ? Math.ceil(count * 1.5) : 1024);
     // Filled by the chunks decoded here and by the worker's answers (applyWorkerNames).
-    this.table.directoryAttributes = new DirectoryAttributeStore(DIRECTORY_ATTRIBUTE_BYTES);
+    this.table.directoryAttributes = new DirectoryAttributeStore();
     this.chunks = plans.length;
     this.done = new Uint8Array(this.chunks);
     const data: ScanWorkerData = {
@@ -97,9 +96,7 @@ export class FileWorkerScan implements MftScan {
       into.set(bytes);
       bytes = into;
     }
-    const declined = summarizeChunk(t, bytes, first, n, size, this.options.names);
-    const unallocated = declined.filter((r) => (bytes[(r - first) * size + 0x16] & 1) === 0 && isFileRecord(bytes, (r - first) * size));
-    await this.declined(declined, unallocated);
+    await decodeChunk(this.volume, t, bytes, first, n, this.options);
     this.finish(k);
   }
 

@@ -234,16 +234,18 @@ async function* listScanned(volume: NtfsVolume, options: ListOptions, scan: MftS
 
   /**
    * A directory's $I30 index and sequence: from the attributes the scan kept (no record read or
-   * decoded), else from its record. Anything that fails the first way is done the second, which
-   * gives the error and anomalies the walk gives.
+   * decoded), else from its record.
    */
   const openIndex = async (dir: number): Promise<{ index: DirectoryIndex; sequence: number }> => {
+    const kept = table.directoryAttributes?.take(dir);
+    let attributes: ((type: number) => JoinedAttribute | null) | null = null;
     try {
-      const kept = table.directoryAttributes?.take(dir);
-      if (kept) return { index: await DirectoryIndex.fromAttributes(volume, null, dir, attributesByType(kept, dir), '$I30', indexSource), sequence: table.sequence[dir] };
+      if (kept) attributes = attributesByType(kept, dir);
     } catch {
       // Opened from the record below.
     }
+    // The same attributes as the record's: fromAttributes throws (and notes) what open() would.
+    if (attributes) return { index: await DirectoryIndex.fromAttributes(volume, null, dir, attributes, '$I30', indexSource), sequence: table.sequence[dir] };
     const own = await directoryRecord(dir);
     return { index: await DirectoryIndex.open(volume, own, '$I30', indexSource), sequence: own.sequence };
   };

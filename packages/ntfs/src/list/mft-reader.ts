@@ -1,7 +1,8 @@
 /**
  * Sequential $MFT reads for scans into caller-owned buffers: each chunk is
- * mapped through the $MFT runlist to volume extents, read with readInto
- * straight into the buffer (no allocation, no copy), below any block cache
+ * mapped through the $MFT runlist to volume extents, read with readIntoSync
+ * (a regular file: a blocking pread) or readInto straight into the buffer
+ * (no allocation, no copy), below any block cache
  * (io CachedSource and RangeSource are pass-through layers: a scan would only
  * copy through and evict the cache). Chunks touching anything unusual (sparse
  * or unmapped runs, bytes past the initialized size or the volume) are read
@@ -53,6 +54,13 @@ function fill(base: ByteSource, offset: number, target: Uint8Array): Promise<voi
   }
 }
 
+/**
+ * Largest reused buffer (BulkReadSource.recycle): a directory whose index is read block by block
+ * (over 4 MiB) would otherwise grow it to the whole index and keep it so; past this, reads get
+ * buffers of their own, which the GC frees.
+ */
+const ARENA_MAX = 8 << 20;
+
 /** Reads at or above this size get an uninitialised buffer of their own (Buffer.allocUnsafe's pool is below it). */
 const UNZEROED_MIN = 4096;
 
@@ -84,12 +92,12 @@ export class BulkReadSource implements ByteSource {
   async read(offset: number, length: number): Promise<Uint8Array> {
     checkRange(offset, length, this.size, 'uncached');
     let out: Uint8Array;
-    if (this.recycling) {
-      if (this.used + length > this.arena.length) {
-        // The old arena stays with the views into it; the next recycle() starts on this one.
-        this.arena = new Uint8Array(Buffer.allocUnsafe(Math.max(2 * this.arena.length, this.used + length, 1 << 20)).buffer);
-        this.used = 0;
-      }
+    if (this.recycling && this.used + length > this.arena.length && this.arena.length < ARENA_MAX && length <= ARENA_MAX) {
+      // A bigger arena; the old one stays with the views into it, the next recycle() starts on the new one.
+      this.arena = new Uint8Array(Buffer.allocUnsafe(Math.min(ARENA_MAX, Math.max(2 * this.arena.length, length, 1 << 20))).buffer);
+      this.used = 0;
+    }
+    if (this.recycling && this.used + length <= this.arena.length) {
       out = this.arena.subarray(this.used, this.used + length);
       this.used += length;
     } else {

@@ -16,11 +16,10 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { NtfsVolume } from '../volume.js';
 import { RecordTable } from './record-table.js';
-import { scanMft, tableFor, type ScanOptions } from './scan-mft.js';
+import { decodeChunk, scanMft, settleDeclined, tableFor, type ScanOptions } from './scan-mft.js';
 import { MftScanReader } from './mft-reader.js';
-import { applyWorkerNames, settleDeclined } from './worker-result.js';
-import { DIRECTORY_ATTRIBUTE_BYTES, DirectoryAttributeStore } from './directory-attributes.js';
-import { isFileRecord, summarizeChunk } from './summarize-raw.js';
+import { applyWorkerNames } from './worker-result.js';
+import { DirectoryAttributeStore } from './directory-attributes.js';
 import type { ScanChunk, ScanChunkResult, ScanWorkerData } from './scan-worker.js';
 import { FileWorkerScan } from './file-worker-scan.js';
 
@@ -85,8 +84,9 @@ export function startScan(volume: NtfsVolume, options: ScanOptions, parallel?: b
 }
 
 /**
- * The scan on this thread, as a task beside the listing: each chunk's read is awaited, so the
- * listing (index reads, formatting) runs while the scan waits for the disk, and the other way round.
+ * The scan on this thread, as a task beside the listing: the listing waits only for the records it is
+ * about to show. A source read through the thread pool lets each run while the other waits for the
+ * disk; a regular file is read with blocking preads (readIntoSync), and the two simply alternate.
  */
 function localScan(volume: NtfsVolume, options: ScanOptions): MftScan {
   const table = tableFor(volume, options);
@@ -160,7 +160,7 @@ class WorkerScan implements MftScan {
     const count = volume.mft.recordCount;
     this.table = RecordTable.shared(count, options.names ? Math.ceil(count * 1.5) : 1024);
     // Filled by the chunks decoded here and by the worker's answers (applyWorkerNames).
-    this.table.directoryAttributes = new DirectoryAttributeStore(DIRECTORY_ATTRIBUTE_BYTES);
+    this.table.directoryAttributes = new DirectoryAttributeStore();
     const data: ScanWorkerData = { recordCount: count, recordSize: volume.recordSize, names: options.names, arrays: this.table.arrays(), progress: this.progress };
     this.worker = new Worker(file, { workerData: data });
     // Referenced only while a caller waits (a listing dropped half-way must not keep the process alive).
@@ -198,10 +198,8 @@ class WorkerScan implements MftScan {
       if (bytes !== into) into.set(bytes);
       if (!this.workerReady && !this.tuning.workerOnly) {
         // The worker is still starting: this chunk is decoded here (chunks stay in order: none is with the worker yet).
-        const declined = summarizeChunk(this.table, into, first, n, size, this.options.names);
-        const unallocated = declined.filter((r) => (into[(r - first) * size + 0x16] & 1) === 0 && isFileRecord(into, (r - first) * size));
+        await decodeChunk(this.volume, this.table, into, first, n, this.options);
         this.free.push(buffer);
-        await this.declined(declined, unallocated);
         this.ready = first + n;
         if (this.ready >= count) this.stop();
         this.wake();
@@ -254,9 +252,7 @@ class WorkerScan implements MftScan {
         into.set(bytes);
         bytes = into;
       }
-      const declined = summarizeChunk(t, bytes, first, n, size, this.options.names);
-      const unallocated = declined.filter((r) => (bytes[(r - first) * size + 0x16] & 1) === 0 && isFileRecord(bytes, (r - first) * size));
-      await this.declined(declined, unallocated);
+      await decodeChunk(this.volume, t, bytes, first, n, this.options);
       this.ready = first + n;
       this.wake();
     }

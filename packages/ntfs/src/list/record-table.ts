@@ -133,7 +133,7 @@ export class RecordTable {
   readonly streamMap = new Map<number, StreamSummary[]>();
   readonly reparseMap = new Map<number, ReparsePoint>();
   readonly errors = new Map<number, Error>();
-  /** The $I30 attributes of in-use directories, kept by a scan on this thread for the listing (null: none kept). */
+  /** The $I30 attributes of in-use directories, kept by the scan (or adopted from its worker) for the listing; null: none kept. */
   directoryAttributes: DirectoryAttributeStore | null = null;
 
   /**

@@ -11,7 +11,7 @@ import type { NtfsVolume } from '../volume.js';
 import { RecordBit, RecordState, RecordTable } from './record-table.js';
 import { isFileRecord, summarizeChunk } from './summarize-raw.js';
 import { MftScanReader } from './mft-reader.js';
-import { DIRECTORY_ATTRIBUTE_BYTES, DirectoryAttributeStore } from './directory-attributes.js';
+import { DirectoryAttributeStore } from './directory-attributes.js';
 import { namespaceCode } from '../layout/attribute-types.js';
 
 /**
@@ -33,7 +33,7 @@ export function tableFor(volume: NtfsVolume, options: ScanOptions): RecordTable 
   const count = volume.mft.recordCount;
   // With every name wanted, about one and a half a record (Win32 + DOS pairs); otherwise only deleted records' names.
   const table = new RecordTable(count, options.names ? Math.ceil(count * 1.5) : 1024);
-  table.directoryAttributes = new DirectoryAttributeStore(DIRECTORY_ATTRIBUTE_BYTES);
+  table.directoryAttributes = new DirectoryAttributeStore();
   return table;
 }
 
@@ -62,26 +62,41 @@ export async function scanMft(volume: NtfsVolume, options: ScanOptions, table = 
     const count = Math.floor(chunk.length / size);
     // Word views need a 4-aligned chunk (ours are; a source's own buffer may not be).
     const aligned = chunk.byteOffset % 4 === 0 ? chunk : copyInto(buffers[k & 1], chunk);
-    let declined: number[] | null = null;
-    for (const n of summarizeChunk(table, aligned, first, count, size, options.names)) {
-      table.state[n] = RecordState.slow;
-      const at = (n - first) * size;
-      if (options.deleted && (aligned[at + 0x16] & 1) === 0 && isFileRecord(aligned, at)) (declined ??= []).push(n);
-    }
-    // Declined unallocated records: decoded as scanUnallocated does (no attribute list, anomalies not noted).
-    for (const n of declined ?? []) {
-      try {
-        const record = volume.decodeRaw(await mft.readRaw(n), n);
-        storeSummary(table, n, record, true);
-        if (record.baseRecordNumber === 0 && record.attributes.length > 0) table.bits[n] |= RecordBit.deletedCandidate;
-      } catch (error) {
-        table.state[n] = RecordState.error;
-        table.errors.set(n, error as Error);
-      }
-    }
+    await decodeChunk(volume, table, aligned, first, count, options);
     if (onChunk && !onChunk(first + count)) break;
   }
   return table;
+}
+
+/**
+ * What every scan does with a chunk decoded on this thread: summarises records [first, first + count)
+ * held in `bytes` (4-aligned) into the table, then settles the records the fast decoder declined.
+ */
+export async function decodeChunk(volume: NtfsVolume, table: RecordTable, bytes: Uint8Array, first: number, count: number, options: ScanOptions): Promise<void> {
+  const size = volume.recordSize;
+  const declined = summarizeChunk(table, bytes, first, count, size, options.names);
+  const unallocated = options.deleted ? declined.filter((n) => (bytes[(n - first) * size + 0x16] & 1) === 0 && isFileRecord(bytes, (n - first) * size)) : [];
+  await settleDeclined(volume, table, options.deleted, declined, unallocated);
+}
+
+/**
+ * Records the fast decoder declined are marked for the full decoder; unallocated ones are decoded now
+ * when deleted entries are wanted, as walk.ts scanUnallocated does (no attribute list, anomalies not
+ * noted), a failure kept as that record's error.
+ */
+export async function settleDeclined(volume: NtfsVolume, table: RecordTable, deleted: boolean | undefined, declined: number[], unallocated: number[]): Promise<void> {
+  for (const n of declined) table.state[n] = RecordState.slow;
+  if (!deleted) return;
+  for (const n of unallocated) {
+    try {
+      const record = volume.decodeRaw(await volume.mft.readRaw(n), n);
+      storeSummary(table, n, record, true);
+      if (record.baseRecordNumber === 0 && record.attributes.length > 0) table.bits[n] |= RecordBit.deletedCandidate;
+    } catch (error) {
+      table.state[n] = RecordState.error;
+      table.errors.set(n, error as Error);
+    }
+  }
 }
 
 function copyInto(into: Uint8Array, chunk: Uint8Array): Uint8Array {

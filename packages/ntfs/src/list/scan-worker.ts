@@ -15,7 +15,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { RecordTable, type RecordArrays } from './record-table.js';
 import { isFileRecord, summarizeChunk } from './summarize-raw.js';
-import { DIRECTORY_ATTRIBUTE_BYTES, DirectoryAttributeStore, type DirectoryAttributeCopies } from './directory-attributes.js';
+import { DirectoryAttributeStore, type DirectoryAttributeCopies } from './directory-attributes.js';
 
 /** What the main thread sends at start (workerData). */
 export interface ScanWorkerData {
@@ -72,7 +72,7 @@ function decode(table: RecordTable, bytes: Uint8Array, first: number, count: num
   pool.length = 0;
   pool.names.length = 0;
   table.streamMap.clear();
-  table.directoryAttributes ??= new DirectoryAttributeStore(DIRECTORY_ATTRIBUTE_BYTES);
+  table.directoryAttributes ??= new DirectoryAttributeStore();
   const declined = summarizeChunk(table, bytes, first, count, size, data.names);
   const unallocated: number[] = [];
   for (const n of declined) {

@@ -1,10 +1,8 @@
 /**
  * What both worker scans (parallel-scan.ts's WorkerScan, file-worker-scan.ts's FileWorkerScan) do
- * with a chunk the worker decoded, and with the records any decoder declined: one copy of each.
+ * with a chunk the worker decoded: one copy.
  */
-import type { NtfsVolume } from '../volume.js';
-import { RecordBit, RecordState, type RecordTable } from './record-table.js';
-import { storeSummary } from './scan-mft.js';
+import type { RecordTable } from './record-table.js';
 import type { ScanChunkResult } from './scan-worker.js';
 
 /**
@@ -25,23 +23,4 @@ export function applyWorkerNames(table: RecordTable, result: ScanChunkResult): v
   }
   for (const [n, streams] of result.streams) table.streamMap.set(n, streams);
   table.directoryAttributes?.adopt(result.directories);
-}
-
-/**
- * Records the fast decoder declined are marked for the full decoder; unallocated ones are decoded now
- * when deleted entries are wanted (as scanMft does), a failure kept as that record's error.
- */
-export async function settleDeclined(volume: NtfsVolume, table: RecordTable, deleted: boolean | undefined, declined: number[], unallocated: number[]): Promise<void> {
-  for (const n of declined) table.state[n] = RecordState.slow;
-  if (!deleted) return;
-  for (const n of unallocated) {
-    try {
-      const record = volume.decodeRaw(await volume.mft.readRaw(n), n);
-      storeSummary(table, n, record, true);
-      if (record.baseRecordNumber === 0 && record.attributes.length > 0) table.bits[n] |= RecordBit.deletedCandidate;
-    } catch (error) {
-      table.state[n] = RecordState.error;
-      table.errors.set(n, error as Error);
-    }
-  }
 }

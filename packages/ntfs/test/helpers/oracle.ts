@@ -45,16 +45,17 @@ export function fls(image: string, mode: 'all' | 'allocated' | 'deleted', extra:
 export const rowKey = (path: string, record: number, size: number): string => `${path}\t${record}\t${size}`;
 
 /**
- * Our walk as fls rows: a plain row for directories with $I30 and files with
- * an unnamed $DATA, one `path:stream` row per named $DATA or non-$I30 index,
- * and fls's `dir/.:stream` repeat of a directory's streams.
+ * Our walk as fls rows: a plain row for an $I30 index or an unnamed $DATA (or
+ * when there is nothing else to show), one `path:stream` row per named $DATA or
+ * non-$I30 index, and fls's `dir/.:stream` repeat of a directory's streams.
  */
 export function ourRows(entries: WalkEntry[]): Array<{ key: string; deleted: boolean; entry: WalkEntry; stream?: string }> {
   const rows: Array<{ key: string; deleted: boolean; entry: WalkEntry; stream?: string }> = [];
   for (const e of entries) {
     const path = e.path.replace(/^\//, '');
     const virtual = e.path === '/$OrphanFiles';
-    if (virtual || (e.isDirectory ? e.hasIndexRoot : e.hasDefaultData) || (e.orphan && e.streams.length === 0 && !e.hasDefaultData)) {
+    // fls (TSK fls_lib.c print_dent_act) prints each $I30 index and unnamed $DATA, and something when it printed nothing else.
+    if (virtual || e.hasIndexRoot || e.hasDefaultData || e.streams.length === 0) {
       rows.push({ key: rowKey(path, e.recordNumber, e.size), deleted: e.deleted, entry: e });
     }
     for (const s of e.streams) {
