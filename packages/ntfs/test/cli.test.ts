@@ -10,9 +10,18 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { fixture, haveFixtures } from './helpers/fixtures.js';
 import { fls, rowKey } from './helpers/oracle.js';
+import { loadCatalog } from '@coldfix/test-images';
 
 const cli = fileURLToPath(new URL('../../../cli/bin/coldfix.js', import.meta.url));
 const built = existsSync(fileURLToPath(new URL('../../../cli/dist/commands/ls.js', import.meta.url)));
+/** Catalog images (built by the test set-up) with their NTFS volume's offset for fls. */
+const catalog = await loadCatalog().catch(() => null);
+const catalogImages = ['ntfs-basic', 'windows-sample'].flatMap((name) => {
+  const entry = catalog?.entries[name];
+  const volume = entry?.volumes.find((v) => v.fs === 'ntfs');
+  if (!entry || entry.format !== 'raw' || !volume) return [];
+  return [{ file: entry.image, offset: volume.offset ? ['-o', String(volume.offset / 512)] : [] }];
+});
 const run = (args: string[]): Buffer => execFileSync(process.execPath, [cli, ...args], { maxBuffer: 1 << 28 });
 
 describe.skipIf(!haveFixtures() || !built)('coldfix ls / cat / stat / timeline', () => {
@@ -39,8 +48,9 @@ describe.skipIf(!haveFixtures() || !built)('coldfix ls / cat / stat / timeline',
     { file: 'fox-it-dissect.ntfs/ntfs-cloud.bin.gz', offset: [] as string[] },
     { file: 'fox-it-dissect.ntfs/ntfs.bin.gz', offset: [] as string[] },
     { file: 'msuhanov-ntfs-samples/ntfs-lastaccess.raw.gz', offset: ['-o', '128'] },
+    ...catalogImages,
   ])('ls -r (text) prints exactly the rows of fls -r -p (path, record, size, deleted; with and without --deleted): $file', ({ file, offset }) => {
-    const image = fixture(file);
+    const image = file.startsWith('/') ? file : fixture(file);
     for (const deleted of [false, true]) {
       const ours = run(['ls', image, '-r', ...(deleted ? ['--deleted'] : [])]).toString('utf8').trim().split('\n').map((line) => {
         const [head, path, size] = line.split('\t');
