@@ -221,8 +221,9 @@ export function writeLsLines(out: ByteOutput, batch: ListBatch): void {
     p = writeUint(b, p, t.sequence[n]);
     const headEnd = p;
     b[p++] = 9;
-    if (dir === lastDir && b === lastDirBuffer) {
-      // The same directory as the line before (entries come directory by directory): its bytes copied.
+    if (dir === lastDir && b === lastDirBuffer && lastDirEnd - lastDirStart >= 32) {
+      // The same long directory as the line before (entries come directory by directory): its bytes
+      // copied (a short one is written faster than copyWithin is called).
       b.copyWithin(p, lastDirStart, lastDirEnd);
       p += lastDirEnd - lastDirStart;
     } else if (dir.length) {
