@@ -5,7 +5,7 @@
  * stdout encodes them), handed to stdout with back-pressure. EPIPE (`| head`)
  * stops output quietly.
  */
-import { ListMark, RecordBit, writeFiletimeIso, type ListBatch } from '@coldfix/ntfs';
+import { ListMark, NAMESPACES, RecordBit, writeFiletimeIso, type ListBatch } from '@coldfix/ntfs';
 
 const CHUNK = 1 << 20;
 
@@ -256,5 +256,134 @@ export function writeLsLines(out: ByteOutput, batch: ListBatch): void {
       out.text(`${head}\t${path}:${s.name}\t${s.size}\t${times}\n`);
       if (repeat && s.kind === 'data') out.text(`${head}\t${path}/.:${s.name}\t${s.size}\t${times}\n`);
     }
+  }
+}
+
+/**
+ * Writes `s` as a JSON string literal, exactly as JSON.stringify does: printable ASCII byte by
+ * byte; a string with anything else (quotes, backslashes, controls, non-ASCII, lone surrogates)
+ * goes through JSON.stringify and Buffer.write (UTF-8).
+ */
+function writeJsonString(b: Buffer, p: number, s: string): number {
+  const length = s.length;
+  b[p++] = 34;
+  for (let i = 0; i < length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 34 || c === 92) return p - 1 - i + b.write(JSON.stringify(s), p - 1 - i);
+    b[p++] = c;
+  }
+  b[p++] = 34;
+  return p;
+}
+
+/** Writes the ASCII `s` (a literal of this module). */
+function writeAscii(b: Uint8Array, p: number, s: string): number {
+  for (let i = 0; i < s.length; i++) b[p++] = s.charCodeAt(i);
+  return p;
+}
+
+/** `,"key":"time"` for the four times at `times[o]` (halves), or `null`s. */
+function writeJsonTimes(b: Uint8Array, p: number, times: Uint32Array, o: number, present: boolean): number {
+  for (let k = 0; k < 4; k++) {
+    p = writeAscii(b, p, JSON_TIME_KEYS[k]);
+    if (!present) {
+      p = writeAscii(b, p, 'null');
+      continue;
+    }
+    b[p++] = 34;
+    p = writeTime(b, p, times[o + 2 * k], times[o + 2 * k + 1]);
+    b[p++] = 34;
+  }
+  return p;
+}
+
+const JSON_TIME_KEYS = [',"created":', ',"modified":', ',"mftModified":', ',"accessed":'];
+const JSON_TYPES = ['"file"', '"dir"', '"link"', '"other"'];
+const JSON_NAMESPACES = NAMESPACES.map((n) => `"${n}"`);
+
+/**
+ * The NDJSON lines of a batch (`ls --json`), written as bytes: what JSON.stringify gives for each
+ * entry's object (cli/src/commands/ls.ts entryJson is the reference; tests hold them byte-equal).
+ */
+export function writeJsonLines(out: ByteOutput, batch: ListBatch): void {
+  const t = batch.table;
+  const pool = t.names;
+  for (let i = 0; i < batch.length; i++) {
+    const dir = batch.dir[i];
+    const name = batch.name[i];
+    const n = batch.slot[i];
+    const mark = batch.mark[i];
+    const virtual = (mark & ListMark.virtual) !== 0;
+    const firstName = virtual ? 0 : t.nameStart[n];
+    const lastName = virtual ? 0 : firstName + t.nameCount[n];
+    let room = (dir.length + name.length) * 6 + 512;
+    for (let s = firstName; s < lastName; s++) room += pool.names[s].length * 6 + 256;
+    const streams = virtual ? undefined : t.streamMap.get(n);
+    for (const s of streams ?? []) room += s.name.length * 6 + 64;
+    const reparse = virtual ? undefined : t.reparseMap.get(n);
+    const reparseText = reparse ? JSON.stringify({ tag: `0x${reparse.tag.toString(16)}`, kind: reparse.kind, ...(reparse.target ? { target: reparse.target } : {}) }) : '';
+    room += reparseText.length * 3;
+    const b = out.room(room);
+    let p = out.pos;
+    p = writeAscii(b, p, '{"path":');
+    // dir + '/' + name as one JSON string (escaping works unit by unit, and '/' parts them): the
+    // directory's closing quote becomes the '/', the name's opening quote is moved over.
+    p = writeJsonString(b, p, dir) - 1;
+    b[p++] = 47;
+    const nameEnd = writeJsonString(b, p, name);
+    b.copyWithin(p, p + 1, nameEnd);
+    p = nameEnd - 1;
+    if (virtual) {
+      p = writeAscii(b, p, ',"type":"dir","record":');
+      p = writeUint(b, p, batch.record[i]);
+      p = writeAscii(b, p, ',"sequence":0,"size":0,"deleted":false,"created":null,"modified":null,"mftModified":null,"accessed":null,"names":[],"streams":[]}\n');
+      out.pos = p;
+      continue;
+    }
+    p = writeAscii(b, p, ',"type":');
+    p = writeAscii(b, p, JSON_TYPES[t.type[n]]);
+    p = writeAscii(b, p, ',"record":');
+    p = writeUint(b, p, batch.record[i]);
+    p = writeAscii(b, p, ',"sequence":');
+    p = writeUint(b, p, t.sequence[n]);
+    p = writeAscii(b, p, ',"size":');
+    p = writeUint(b, p, t.size[n]);
+    p = writeAscii(b, p, mark & ListMark.deleted ? ',"deleted":true' : ',"deleted":false');
+    if (mark & ListMark.reallocated) p = writeAscii(b, p, ',"reallocated":true');
+    if (mark & ListMark.orphan) p = writeAscii(b, p, ',"orphan":true');
+    p = writeJsonTimes(b, p, t.si, n * 8, (t.bits[n] & RecordBit.hasSi) !== 0);
+    p = writeAscii(b, p, ',"names":[');
+    for (let s = firstName; s < lastName; s++) {
+      if (s > firstName) b[p++] = 44;
+      p = writeAscii(b, p, '{"name":');
+      p = writeJsonString(b, p, pool.names[s]);
+      p = writeAscii(b, p, ',"namespace":');
+      p = writeAscii(b, p, JSON_NAMESPACES[pool.namespace[s]]);
+      p = writeAscii(b, p, ',"parent":');
+      p = writeUint(b, p, pool.parent[s]);
+      p = writeAscii(b, p, ',"parentSequence":');
+      p = writeUint(b, p, pool.parentSequence[s]);
+      p = writeJsonTimes(b, p, pool.times, s * 8, true);
+      b[p++] = 125;
+    }
+    p = writeAscii(b, p, '],"streams":[');
+    let first = true;
+    for (const s of streams ?? []) {
+      if (!first) b[p++] = 44;
+      first = false;
+      p = writeAscii(b, p, '{"name":');
+      p = writeJsonString(b, p, s.name);
+      p = writeAscii(b, p, ',"size":');
+      p = writeUint(b, p, s.size);
+      p = writeAscii(b, p, s.kind === 'data' ? ',"type":"data"}' : ',"type":"index"}');
+    }
+    b[p++] = 93;
+    if (reparse) {
+      p = writeAscii(b, p, ',"reparse":');
+      p += b.write(reparseText, p);
+    }
+    b[p++] = 125;
+    b[p++] = 10;
+    out.pos = p;
   }
 }

@@ -9,8 +9,8 @@
  * format a walk() entry the same way (the reference, for tests).
  */
 import type { Command } from 'commander';
-import { filetimeToIso, filetimePartsToIso, ListMark, NAMESPACES, RecordBit, type ListBatch, type WalkEntry } from '@coldfix/ntfs';
-import { ByteOutput, hasPlainRow, writeLsLines } from '../listing-format.js';
+import { filetimeToIso, type WalkEntry } from '@coldfix/ntfs';
+import { ByteOutput, hasPlainRow, writeJsonLines, writeLsLines } from '../listing-format.js';
 import type { SetExit } from './index.js';
 import { ExitCode } from '../exit-codes.js';
 import { addNtfsOptions, jsonReplacer, openNtfs, type NtfsCliOptions } from '../open-ntfs.js';
@@ -40,7 +40,7 @@ export function registerLsCommand(program: Command, setExit: SetExit): void {
       const parallel = process.env.COLDFIX_LIST_PARALLEL === '1';
       for await (const batch of volume.list({ root: path, recursive: options.recursive === true, deleted: options.deleted === true, names: json, parallel })) {
         if (out.closed) break;
-        if (json) for (let i = 0; i < batch.length; i++) out.text(jsonLine(batch, i));
+        if (json) writeJsonLines(out, batch);
         else writeLsLines(out, batch);
         await out.drain();
       }
@@ -52,55 +52,9 @@ export function registerLsCommand(program: Command, setExit: SetExit): void {
   });
 }
 
-const str = (s: string): string => JSON.stringify(s);
-const JSON_TYPES = ['"file"', '"dir"', '"link"', '"other"'];
-const JSON_NAMESPACES = NAMESPACES.map((n) => `"${n}"`);
-
-/** The NDJSON lines of a batch (same as entryJsonLine for each entry). */
-export function batchJson(batch: ListBatch): string {
-  let text = '';
-  for (let i = 0; i < batch.length; i++) text += jsonLine(batch, i);
-  return text;
-}
-
-/** The NDJSON line of entry `i` of a batch (one short string: big concatenations cost more to flatten). */
-export function jsonLine(batch: ListBatch, i: number): string {
-  const t = batch.table;
-  const pool = t.names;
-  const n = batch.slot[i];
-  const mark = batch.mark[i];
-  if (mark & ListMark.virtual) {
-    return `{"path":${str(batch.path(i))},"type":"dir","record":${batch.record[i]},"sequence":0,"size":0,"deleted":false,"created":null,"modified":null,"mftModified":null,"accessed":null,"names":[],"streams":[]}\n`;
-  }
-  let line = `{"path":${str(batch.path(i))},"type":${JSON_TYPES[t.type[n]]},"record":${batch.record[i]},"sequence":${t.sequence[n]},"size":${t.size[n]},"deleted":${(mark & ListMark.deleted) !== 0}`;
-  if (mark & ListMark.reallocated) line += ',"reallocated":true';
-  if (mark & ListMark.orphan) line += ',"orphan":true';
-  if (t.bits[n] & RecordBit.hasSi) {
-    const o = n * 8;
-    const si = t.si;
-    line += `,"created":"${filetimePartsToIso(si[o], si[o + 1])}","modified":"${filetimePartsToIso(si[o + 2], si[o + 3])}","mftModified":"${filetimePartsToIso(si[o + 4], si[o + 5])}","accessed":"${filetimePartsToIso(si[o + 6], si[o + 7])}"`;
-  } else line += ',"created":null,"modified":null,"mftModified":null,"accessed":null';
-  line += ',"names":[';
-  for (let s = t.nameStart[n], e = s + t.nameCount[n]; s < e; s++) {
-    const o = s * 8;
-    const ft = pool.times;
-    line += `${s === t.nameStart[n] ? '' : ','}{"name":${str(pool.names[s])},"namespace":${JSON_NAMESPACES[pool.namespace[s]]},"parent":${pool.parent[s]},"parentSequence":${pool.parentSequence[s]},"created":"${filetimePartsToIso(ft[o], ft[o + 1])}","modified":"${filetimePartsToIso(ft[o + 2], ft[o + 3])}","mftModified":"${filetimePartsToIso(ft[o + 4], ft[o + 5])}","accessed":"${filetimePartsToIso(ft[o + 6], ft[o + 7])}"}`;
-  }
-  line += '],"streams":[';
-  let first = true;
-  for (const s of t.streamMap.get(n) ?? []) {
-    line += `${first ? '' : ','}{"name":${str(s.name)},"size":${s.size},"type":"${s.kind}"}`;
-    first = false;
-  }
-  line += ']';
-  const reparse = t.reparseMap.get(n);
-  if (reparse) line += `,"reparse":${JSON.stringify({ tag: `0x${reparse.tag.toString(16)}`, kind: reparse.kind, ...(reparse.target ? { target: reparse.target } : {}) })}`;
-  return `${line}}\n`;
-}
-
 const iso = (t: bigint | undefined): string | null => (t === undefined ? null : filetimeToIso(t));
 
-/** The JSON object of a walk() entry (the reference for batchJson). */
+/** The JSON object of a walk() entry (the reference for writeJsonLines). */
 export function entryJson(entry: WalkEntry) {
   return {
     path: entry.path,
