@@ -116,6 +116,9 @@ interface Tail {
   childSequence: number;
 }
 
+/** Most records of declined directories kept between their resolution and their index's opening. */
+const RESOLVED_DIRECTORIES = 1024;
+
 /** Entries looked ahead for the next directory to prefetch. */
 const PREFETCH_WINDOW = 256;
 
@@ -215,6 +218,8 @@ async function* listScanned(volume: NtfsVolume, options: ListOptions, scan: MftS
   };
 
   const recordReader = new MftScanReader(volume.mft);
+  /** Directories resolveFrameSlow read in full, until openIndex takes them (bounded). */
+  const resolvedDirectories = new Map<number, FileRecord>();
   /**
    * A directory's own record, read as the scan reads (below the caches, on this thread for a plain
    * file: no thread-pool round trip per directory) and decoded alone. A record that needs more (an
@@ -246,7 +251,9 @@ async function* listScanned(volume: NtfsVolume, options: ListOptions, scan: MftS
     }
     // The same attributes as the record's: fromAttributes throws (and notes) what open() would.
     if (attributes) return { index: await DirectoryIndex.fromAttributes(volume, null, dir, attributes, '$I30', indexSource), sequence: table.sequence[dir] };
-    const own = await directoryRecord(dir);
+    // A record the fast decoder declined (an attribute list) was resolved when its parent was listed.
+    const own = resolvedDirectories.get(dir) ?? (await directoryRecord(dir));
+    resolvedDirectories.delete(dir);
     return { index: await DirectoryIndex.open(volume, own, '$I30', indexSource), sequence: own.sequence };
   };
 
@@ -306,7 +313,9 @@ async function* listScanned(volume: NtfsVolume, options: ListOptions, scan: MftS
       const n = frame.records[j];
       if (n >= 0 && n < ready && table.state[n] === RecordState.slow) slow.push(n);
     }
-    await resolveSlow(volume, table, slow, wantNames);
+    for (const [n, record] of await resolveSlow(volume, table, slow, wantNames)) {
+      if (!(record instanceof Error) && record.inUse && table.bits[n] & RecordBit.isDirectory && resolvedDirectories.size < RESOLVED_DIRECTORIES) resolvedDirectories.set(n, record);
+    }
   };
 
   const deletedFrame = (dir: number, path: string, depth: number, dirSequence: number): Frame | null => {

@@ -106,9 +106,9 @@ function copyInto(into: Uint8Array, chunk: Uint8Array): Uint8Array {
 
 /**
  * Resolves declined records through the full reader (readRecordBatch: fixups,
- * attribute list joined, anomalies noted), as the walk reads them.
+ * attribute list joined, anomalies noted), as the walk reads them; returns the records read.
  */
-export async function resolveSlow(volume: NtfsVolume, table: RecordTable, recordNumbers: number[], names: boolean): Promise<void> {
+export async function resolveSlow(volume: NtfsVolume, table: RecordTable, recordNumbers: number[], names: boolean): Promise<Map<number, FileRecord | Error>> {
   const batch = await volume.readRecordBatch(recordNumbers, true);
   for (const [n, record] of batch) {
     if (record instanceof Error) {
@@ -116,6 +116,7 @@ export async function resolveSlow(volume: NtfsVolume, table: RecordTable, record
       table.errors.set(n, record);
     } else storeSummary(table, n, record, names || !record.inUse);
   }
+  return batch;
 }
 
 
