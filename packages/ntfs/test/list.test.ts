@@ -130,6 +130,22 @@ describe('FILETIME halves', () => {
   });
 });
 
+/** list({ deleted, names }) and walk({ deleted }) of a volume image held in memory, as rows: checks they are equal, returns list()'s. */
+async function listedEqualsWalked(bytes: Uint8Array): Promise<string[]> {
+  const { MemorySource } = await import('@coldfix/io');
+  const rows = async (list: boolean): Promise<string[]> => {
+    const volume = await NtfsVolume.open(new MemorySource(bytes.slice()));
+    const out: string[] = [];
+    if (list) {
+      for await (const batch of volume.list({ deleted: true, names: true })) for (let i = 0; i < batch.length; i++) out.push(JSON.stringify(project(toWalkEntry(batch, i)), big));
+    } else for await (const e of volume.walk({ deleted: true })) out.push(JSON.stringify(project(e), big));
+    return out;
+  };
+  const listed = await rows(true);
+  expect(listed).toEqual(await rows(false));
+  return listed;
+}
+
 describe.skipIf(!haveFixtures())('list() equals walk() on mutated records (dissect ntfs.bin)', () => {
   it('a $FILE_NAME namespace byte above 3 reads as posix in list() as in walk() (every $FN of 40 records set to 5)', async () => {
     const { readFileSync } = await import('node:fs');
@@ -155,21 +171,11 @@ describe.skipIf(!haveFixtures())('list() equals walk() on mutated records (disse
       }
     }
     expect(changed).toBeGreaterThan(10);
-    const rows = async (list: boolean): Promise<string[]> => {
-      const volume = await NtfsVolume.open(new MemorySource(bytes.slice()));
-      const out: string[] = [];
-      if (list) {
-        for await (const batch of volume.list({ deleted: true, names: true })) for (let i = 0; i < batch.length; i++) out.push(JSON.stringify(project(toWalkEntry(batch, i)), big));
-      } else for await (const e of volume.walk({ deleted: true })) out.push(JSON.stringify(project(e), big));
-      return out;
-    };
-    const listed = await rows(true);
-    expect(listed).toEqual(await rows(false));
+    const listed = await listedEqualsWalked(bytes);
   });
 
   it('an $I30 key namespace byte above 3 reads as posix in list() as in walk() (every INDX key set to 5)', async () => {
     const { readFileSync } = await import('node:fs');
-    const { MemorySource } = await import('@coldfix/io');
     const bytes = new Uint8Array(readFileSync(fixture('fox-it-dissect.ntfs/ntfs.bin.gz')));
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
     let changed = 0;
@@ -190,16 +196,7 @@ describe.skipIf(!haveFixtures())('list() equals walk() on mutated records (disse
       }
     }
     expect(changed).toBeGreaterThan(100);
-    const rows = async (list: boolean): Promise<string[]> => {
-      const volume = await NtfsVolume.open(new MemorySource(bytes.slice()));
-      const out: string[] = [];
-      if (list) {
-        for await (const batch of volume.list({ deleted: true, names: true })) for (let i = 0; i < batch.length; i++) out.push(JSON.stringify(project(toWalkEntry(batch, i)), big));
-      } else for await (const e of volume.walk({ deleted: true })) out.push(JSON.stringify(project(e), big));
-      return out;
-    };
-    const listed = await rows(true);
-    expect(listed).toEqual(await rows(false));
+    const listed = await listedEqualsWalked(bytes);
     // The entries named from those keys: posix, not a number or undefined.
     expect(listed.filter((r) => r.includes('"path":"/Large Directory/') && r.includes('"namespace":"posix"')).length).toBeGreaterThan(100);
   });
