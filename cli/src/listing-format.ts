@@ -259,19 +259,28 @@ export function writeLsLines(out: ByteOutput, batch: ListBatch): void {
   }
 }
 
-/**
- * Writes `s` as a JSON string literal, exactly as JSON.stringify does: printable ASCII byte by
- * byte; a string with anything else (quotes, backslashes, controls, non-ASCII, lone surrogates)
- * goes through JSON.stringify and Buffer.write (UTF-8).
- */
-function writeJsonString(b: Buffer, p: number, s: string): number {
-  const length = s.length;
-  b[p++] = 34;
-  for (let i = 0; i < length; i++) {
+/** Writes the characters of `s` that JSON.stringify leaves as they are (printable ASCII but `"` and `\\`); -1 at any other. */
+function writeJsonPlain(b: Uint8Array, p: number, s: string): number {
+  for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e || c === 34 || c === 92) return p - 1 - i + b.write(JSON.stringify(s), p - 1 - i);
+    if (c < 0x20 || c > 0x7e || c === 34 || c === 92) return -1;
     b[p++] = c;
   }
+  return p;
+}
+
+/**
+ * Writes `first` + `joint` + `second` as a JSON string literal, exactly as JSON.stringify does: plain
+ * ASCII byte by byte, anything else (quotes, backslashes, controls, non-ASCII, lone surrogates)
+ * through JSON.stringify and Buffer.write (UTF-8).
+ */
+function writeJsonString(b: Buffer, p: number, first: string, joint = '', second = ''): number {
+  const start = p;
+  b[p++] = 34;
+  p = writeJsonPlain(b, p, first);
+  if (p >= 0 && joint) p = writeJsonPlain(b, p, joint);
+  if (p >= 0 && second) p = writeJsonPlain(b, p, second);
+  if (p < 0) return start + b.write(JSON.stringify(first + joint + second), start);
   b[p++] = 34;
   return p;
 }
@@ -326,13 +335,7 @@ export function writeJsonLines(out: ByteOutput, batch: ListBatch): void {
     const b = out.room(room);
     let p = out.pos;
     p = writeAscii(b, p, '{"path":');
-    // dir + '/' + name as one JSON string (escaping works unit by unit, and '/' parts them): the
-    // directory's closing quote becomes the '/', the name's opening quote is moved over.
-    p = writeJsonString(b, p, dir) - 1;
-    b[p++] = 47;
-    const nameEnd = writeJsonString(b, p, name);
-    b.copyWithin(p, p + 1, nameEnd);
-    p = nameEnd - 1;
+    p = writeJsonString(b, p, dir, '/', name);
     if (virtual) {
       p = writeAscii(b, p, ',"type":"dir","record":');
       p = writeUint(b, p, batch.record[i]);

@@ -75,8 +75,8 @@ export class DirectoryAttributeStore {
       bytes.set(copy, at);
       at += copy.length;
     }
+    // Everything was copied out: the slab is reused for the next chunk's copies (fresh memory is dear).
     this.copies.clear();
-    this.slab = new Uint8Array(0);
     this.used = 0;
     this.total = 0;
     return { records, lengths, bytes };

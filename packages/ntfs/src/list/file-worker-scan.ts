@@ -11,11 +11,10 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { NtfsVolume } from '../volume.js';
-import { RecordTable } from './record-table.js';
-import { decodeChunk, settleDeclined, type ScanOptions } from './scan-mft.js';
+import type { RecordTable } from './record-table.js';
+import { decodeChunk, settleDeclined, tableFor, type ScanOptions } from './scan-mft.js';
 import { MftScanReader } from './mft-reader.js';
 import { applyWorkerNames } from './worker-result.js';
-import { DirectoryAttributeStore } from './directory-attributes.js';
 import type { MftScan } from './parallel-scan.js';
 import type { ScanChunkResult, ScanWorkerData } from './scan-worker.js';
 
@@ -41,9 +40,8 @@ export class FileWorkerScan implements MftScan {
   /** `plans[k]`: chunk k's [file offset, offset in chunk, length] triples, flattened. */
   constructor(private readonly volume: NtfsVolume, private readonly options: ScanOptions, workerFile: string, path: string, private readonly perChunk: number, plans: number[][]) {
     const count = volume.mft.recordCount;
-    this.table = RecordTable.shared(count, options.names ? Math.ceil(count * 1.5) : 1024);
-    // Filled by the chunks decoded here and by the worker's answers (applyWorkerNames).
-    this.table.directoryAttributes = new DirectoryAttributeStore();
+    // Directory attributes: from the chunks decoded here and the worker's answers (applyWorkerNames).
+    this.table = tableFor(volume, options, true);
     this.chunks = plans.length;
     this.done = new Uint8Array(this.chunks);
     const data: ScanWorkerData = {

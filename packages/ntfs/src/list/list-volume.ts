@@ -20,10 +20,9 @@ import { NAMESPACES, RecordBit, RecordState, RecordTable } from './record-table.
 import { resolveSlow } from './scan-mft.js';
 import { startScan, type MftScan } from './parallel-scan.js';
 import { fillFromWalk } from './list-fallback.js';
-import { BulkReadSource, MftScanReader, uncachedSource } from './mft-reader.js';
+import { BulkReadSource, uncachedSource } from './mft-reader.js';
 import { joinExtents, type FileRecord, type JoinedAttribute } from '../record-view.js';
 import { decodeAttribute } from '../codec/decode-record.js';
-import { AttributeType } from '../layout/attribute-types.js';
 
 export interface ListOptions extends WalkOptions {
   /** Also decode every $FILE_NAME (with its times) of records in use: `RecordTable.names` (JSON, timelines). */
@@ -217,29 +216,13 @@ async function* listScanned(volume: NtfsVolume, options: ListOptions, scan: MftS
     return out;
   };
 
-  const recordReader = new MftScanReader(volume.mft);
   /** Directories resolveFrameSlow read in full, until openIndex takes them (bounded). */
   const resolvedDirectories = new Map<number, FileRecord>();
-  /**
-   * A directory's own record, read as the scan reads (below the caches, on this thread for a plain
-   * file: no thread-pool round trip per directory) and decoded alone. A record that needs more (an
-   * attribute list, anomalies to note, an error) goes through readRecordBatch, as before.
-   */
-  const directoryRecord = async (dir: number): Promise<FileRecord> => {
-    try {
-      const record = volume.decodeRaw(await recordReader.read(dir, 1, new Uint8Array(volume.recordSize)), dir);
-      if (record.anomalies.length === 0 && (record.baseRecordNumber !== 0 || !record.attributes.some((a) => a.type === AttributeType.attributeList))) return record;
-    } catch {
-      // Read again below, for readRecordBatch's error.
-    }
-    const own = (await volume.readRecordBatch([dir])).get(dir)!;
-    if (own instanceof Error) throw own;
-    return own;
-  };
 
   /**
    * A directory's $I30 index and sequence: from the attributes the scan kept (no record read or
-   * decoded), else from its record.
+   * decoded), else from its record (the root, opened before the scan reaches it; a declined record;
+   * one past the store's cap).
    */
   const openIndex = async (dir: number): Promise<{ index: DirectoryIndex; sequence: number }> => {
     const kept = table.directoryAttributes?.take(dir);
@@ -252,8 +235,13 @@ async function* listScanned(volume: NtfsVolume, options: ListOptions, scan: MftS
     // The same attributes as the record's: fromAttributes throws (and notes) what open() would.
     if (attributes) return { index: await DirectoryIndex.fromAttributes(volume, null, dir, attributes, '$I30', indexSource), sequence: table.sequence[dir] };
     // A record the fast decoder declined (an attribute list) was resolved when its parent was listed.
-    const own = resolvedDirectories.get(dir) ?? (await directoryRecord(dir));
+    let own = resolvedDirectories.get(dir);
     resolvedDirectories.delete(dir);
+    if (!own) {
+      const read = (await volume.readRecordBatch([dir])).get(dir)!;
+      if (read instanceof Error) throw read;
+      own = read;
+    }
     return { index: await DirectoryIndex.open(volume, own, '$I30', indexSource), sequence: own.sequence };
   };
 

@@ -15,11 +15,10 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { NtfsVolume } from '../volume.js';
-import { RecordTable } from './record-table.js';
+import type { RecordTable } from './record-table.js';
 import { decodeChunk, scanMft, settleDeclined, tableFor, type ScanOptions } from './scan-mft.js';
 import { MftScanReader } from './mft-reader.js';
 import { applyWorkerNames } from './worker-result.js';
-import { DirectoryAttributeStore } from './directory-attributes.js';
 import type { ScanChunk, ScanChunkResult, ScanWorkerData } from './scan-worker.js';
 import { FileWorkerScan } from './file-worker-scan.js';
 
@@ -158,9 +157,8 @@ class WorkerScan implements MftScan {
 
   constructor(private readonly volume: NtfsVolume, private readonly options: ScanOptions, file: string, private readonly tuning: WorkerTuning) {
     const count = volume.mft.recordCount;
-    this.table = RecordTable.shared(count, options.names ? Math.ceil(count * 1.5) : 1024);
-    // Filled by the chunks decoded here and by the worker's answers (applyWorkerNames).
-    this.table.directoryAttributes = new DirectoryAttributeStore();
+    // Directory attributes: from the chunks decoded here and the worker's answers (applyWorkerNames).
+    this.table = tableFor(volume, options, true);
     const data: ScanWorkerData = { recordCount: count, recordSize: volume.recordSize, names: options.names, arrays: this.table.arrays(), progress: this.progress };
     this.worker = new Worker(file, { workerData: data });
     // Referenced only while a caller waits (a listing dropped half-way must not keep the process alive).

@@ -9,7 +9,7 @@ import { summarize } from '../walk.js';
 import type { FileRecord } from '../record-view.js';
 import type { NtfsVolume } from '../volume.js';
 import { RecordBit, RecordState, RecordTable } from './record-table.js';
-import { isFileRecord, summarizeChunk } from './summarize-raw.js';
+import { summarizeChunk, unallocatedAmong } from './summarize-raw.js';
 import { MftScanReader } from './mft-reader.js';
 import { DirectoryAttributeStore } from './directory-attributes.js';
 import { namespaceCode } from '../layout/attribute-types.js';
@@ -28,11 +28,15 @@ export interface ScanOptions {
   deleted: boolean;
 }
 
-/** A table sized for a scan of `volume`, keeping directories' index attributes for the listing. */
-export function tableFor(volume: NtfsVolume, options: ScanOptions): RecordTable {
+/**
+ * A table sized for a scan of `volume`, keeping directories' index attributes for the listing;
+ * `shared`: its per-record arrays in SharedArrayBuffers, for a scan worker to fill.
+ */
+export function tableFor(volume: NtfsVolume, options: ScanOptions, shared = false): RecordTable {
   const count = volume.mft.recordCount;
   // With every name wanted, about one and a half a record (Win32 + DOS pairs); otherwise only deleted records' names.
-  const table = new RecordTable(count, options.names ? Math.ceil(count * 1.5) : 1024);
+  const nameCapacity = options.names ? Math.ceil(count * 1.5) : 1024;
+  const table = shared ? RecordTable.shared(count, nameCapacity) : new RecordTable(count, nameCapacity);
   table.directoryAttributes = new DirectoryAttributeStore();
   return table;
 }
@@ -75,7 +79,7 @@ export async function scanMft(volume: NtfsVolume, options: ScanOptions, table = 
 export async function decodeChunk(volume: NtfsVolume, table: RecordTable, bytes: Uint8Array, first: number, count: number, options: ScanOptions): Promise<void> {
   const size = volume.recordSize;
   const declined = summarizeChunk(table, bytes, first, count, size, options.names);
-  const unallocated = options.deleted ? declined.filter((n) => (bytes[(n - first) * size + 0x16] & 1) === 0 && isFileRecord(bytes, (n - first) * size)) : [];
+  const unallocated = options.deleted ? unallocatedAmong(declined, bytes, first, size) : [];
   await settleDeclined(volume, table, options.deleted, declined, unallocated);
 }
 

@@ -14,7 +14,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { RecordTable, type RecordArrays } from './record-table.js';
-import { isFileRecord, summarizeChunk } from './summarize-raw.js';
+import { summarizeChunk, unallocatedAmong } from './summarize-raw.js';
 import { DirectoryAttributeStore, type DirectoryAttributeCopies } from './directory-attributes.js';
 
 /** What the main thread sends at start (workerData). */
@@ -74,11 +74,7 @@ function decode(table: RecordTable, bytes: Uint8Array, first: number, count: num
   table.streamMap.clear();
   table.directoryAttributes ??= new DirectoryAttributeStore();
   const declined = summarizeChunk(table, bytes, first, count, size, data.names);
-  const unallocated: number[] = [];
-  for (const n of declined) {
-    const at = (n - first) * size;
-    if ((bytes[at + 0x16] & 1) === 0 && isFileRecord(bytes, at)) unallocated.push(n);
-  }
+  const unallocated = unallocatedAmong(declined, bytes, first, size);
   const k = pool.length;
   return {
     first,

@@ -36,6 +36,14 @@ export function isFileRecord(b: Uint8Array, at: number): boolean {
   return b[at] === 0x46 && b[at + 1] === 0x49 && b[at + 2] === 0x4c && b[at + 3] === 0x45;
 }
 
+/**
+ * Of the records summarizeChunk declined in `b` (records from `first`, `size` bytes each), those not
+ * in use that start with FILE: deleted candidates for the full decoder.
+ */
+export function unallocatedAmong(declined: number[], b: Uint8Array, first: number, size: number): number[] {
+  return declined.filter((n) => (b[(n - first) * size + 0x16] & 1) === 0 && isFileRecord(b, (n - first) * size));
+}
+
 /** Little-endian u64 from two u32 halves as a number, saturating at 2^53 - 1 (as decode-record.ts). */
 function u64(lo: number, hi: number): number {
   return hi >= 0x200000 ? Number.MAX_SAFE_INTEGER : hi * 0x100000000 + lo;
