@@ -10,8 +10,10 @@ import { isBlockDevice, RawImage } from './raw/raw-image.js';
 import { imageDrivers, registerImageDriver, type ResolvedOpenOptions } from './registry.js';
 import type { DiskImage, ImageFormat, ImageVariant, OpenDiskImageOptions, WritableDiskImage } from './types.js';
 import { vhdDriver } from './vhd/open-vhd.js';
+import { vhdxDriver } from './vhdx/open-vhdx.js';
 
 registerImageDriver(vhdDriver);
+registerImageDriver(vhdxDriver);
 
 export const DEFAULT_MAX_CHAIN_DEPTH = 64;
 

@@ -5,9 +5,9 @@
 import type { ByteSource, FileOpener, WritableByteSource } from '@coldfix/io';
 
 /** Container formats recognised by content. */
-export type ImageFormat = 'raw' | 'vhd';
+export type ImageFormat = 'raw' | 'vhd' | 'vhdx';
 
-/** `raw` / `block-device` for flat images; `fixed` / `dynamic` / `differencing` for VHD. */
+/** `raw` / `block-device` for flat images; `fixed` / `dynamic` / `differencing` for VHD and VHDX. */
 export type ImageVariant = 'raw' | 'block-device' | 'fixed' | 'dynamic' | 'differencing';
 
 /** One member of a chain (child first, then its parents). */
@@ -21,6 +21,18 @@ export interface ChainEntry {
   uniqueId?: string;
   /** VHD footer timestamp, ISO 8601 UTC. */
   timestamp?: string;
+  /** VHDX: header DataWriteGuid (also in `uniqueId`: what a child's parent_linkage names). */
+  dataWriteGuid?: string;
+  /** VHDX: the Virtual Disk ID (page 83) metadata item. */
+  virtualDiskId?: string;
+  /** VHDX: the parent's DataWriteGuid this child records. */
+  parentLinkage?: string;
+  /** VHDX: payload block size in bytes. */
+  blockSize?: number;
+  /** VHDX: logical sector size (512 or 4096). */
+  logicalSectorSize?: number;
+  /** VHDX: `clean` (empty log) or `replayed-in-memory` (a pending log applied over the file in memory). */
+  logState?: 'clean' | 'replayed-in-memory';
 }
 
 /** A virtual disk: `read` returns virtual-disk bytes, whatever the container. */

@@ -1,0 +1,163 @@
+/**
+ * A VHDX (fixed, dynamic or differencing) as a virtual disk: reads planned as
+ * runs (file | zero | parent) by the block map, then executed with one file
+ * read per run. A pending log is replayed in memory first (the file under
+ * `source` is a PatchedSource then), so the file is never written.
+ * Writes are not implemented: `write` throws UnsupportedError.
+ *
+ * References: MS-VHDX (v8.0, 2024); libyal libvhdi VHDX format document.
+ */
+import { checkRange, readInto, UnsupportedError, type ByteSource, type SourceInfo } from '@coldfix/io';
+import type { ChainEntry, DiskImage, WritableDiskImage } from '../types.js';
+import { VhdxBlockMap, type VhdxReadRun } from './block-map.js';
+import type { VhdxHeaderSection } from './headers.js';
+import type { LogReplay } from './log-replay.js';
+import type { VhdxMetadata } from './metadata.js';
+import { VHDX_LAYER } from './vhdx-errors.js';
+
+export interface VhdxImageInit {
+  path: string;
+  /** The file as opened (closed with the image). */
+  file: ByteSource;
+  /** What the image reads from: `file`, or `file` with the log replayed over it in memory. */
+  source: ByteSource;
+  section: VhdxHeaderSection;
+  meta: VhdxMetadata;
+  log: LogReplay;
+  parent?: DiskImage;
+  anomalies: string[];
+}
+
+export class VhdxImage implements WritableDiskImage {
+  readonly format = 'vhdx' as const;
+  declare readonly writable: true;
+  readonly blockSize: number;
+  readonly size: number;
+  readonly variant: 'fixed' | 'dynamic' | 'differencing';
+  readonly chain: ChainEntry[];
+  readonly anomalies: string[];
+  readonly path: string;
+  readonly file: ByteSource;
+  readonly source: ByteSource;
+  readonly section: VhdxHeaderSection;
+  readonly meta: VhdxMetadata;
+  readonly log: LogReplay;
+  readonly parent: DiskImage | undefined;
+  readonly map: VhdxBlockMap;
+
+  constructor(init: VhdxImageInit) {
+    this.path = init.path;
+    this.file = init.file;
+    this.source = init.source;
+    this.section = init.section;
+    this.meta = init.meta;
+    this.log = init.log;
+    this.parent = init.parent;
+    this.anomalies = init.anomalies;
+    this.size = init.meta.virtualSize;
+    this.blockSize = init.meta.logicalSectorSize;
+    this.variant = init.meta.hasParent ? 'differencing' : init.meta.leaveBlocksAllocated ? 'fixed' : 'dynamic';
+    this.map = new VhdxBlockMap(init.source, init.meta, init.section.bat);
+    const header = init.section.header;
+    const self: ChainEntry = {
+      path: init.path,
+      format: 'vhdx',
+      variant: this.variant,
+      virtualSize: this.size,
+      uniqueId: header.dataWriteGuid,
+      dataWriteGuid: header.dataWriteGuid,
+      virtualDiskId: init.meta.virtualDiskId,
+      blockSize: init.meta.blockSize,
+      logicalSectorSize: init.meta.logicalSectorSize,
+      logState: init.log.entries.length ? 'replayed-in-memory' : 'clean',
+      ...(init.meta.parentLocator ? { parentLinkage: init.meta.parentLocator.parentLinkage } : {}),
+    };
+    this.chain = [self, ...(init.parent?.chain ?? [])];
+  }
+
+  /** Reads virtual-disk bytes; throws OutOfRangeError, CorruptError (bad BAT entry or bitmap) or the file's IoError. */
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    checkRange(offset, length, this.size, VHDX_LAYER);
+    const runs = await this.map.plan(offset, length);
+    if (runs.length === 1) return this.readRun(runs[0]);
+    const out = new Uint8Array(length);
+    await Promise.all(runs.map((run) => this.fillRun(run, out.subarray(run.offset - offset, run.offset - offset + run.length))));
+    return out;
+  }
+
+  /** Fills `target` with the virtual-disk bytes at `offset`, each run straight into its part. */
+  async readInto(offset: number, target: Uint8Array): Promise<void> {
+    checkRange(offset, target.length, this.size, VHDX_LAYER);
+    const runs = await this.map.plan(offset, target.length);
+    await Promise.all(runs.map((run) => this.fillRun(run, target.subarray(run.offset - offset, run.offset - offset + run.length))));
+  }
+
+  /** The planned runs of a range (for tests and reports). */
+  async plan(offset: number, length: number): Promise<VhdxReadRun[]> {
+    checkRange(offset, length, this.size, VHDX_LAYER);
+    return this.map.plan(offset, length);
+  }
+
+  private async readRun(run: VhdxReadRun): Promise<Uint8Array> {
+    if (run.kind === 'data') return this.source.read(run.fileOffset, run.length);
+    const out = new Uint8Array(run.length);
+    if (run.kind === 'parent') await this.fillParent(run.offset, out);
+    return out;
+  }
+
+  private async fillRun(run: VhdxReadRun, part: Uint8Array): Promise<void> {
+    if (run.kind === 'data') return readInto(this.source, run.fileOffset, part);
+    if (run.kind === 'parent') return this.fillParent(run.offset, part);
+    part.fill(0);
+  }
+
+  /** The parent's bytes; past the parent's end reads zeros. */
+  private async fillParent(offset: number, target: Uint8Array): Promise<void> {
+    const parent = this.parent;
+    const inParent = parent ? Math.max(0, Math.min(target.length, parent.size - offset)) : 0;
+    if (parent && inParent > 0) await readInto(parent, offset, target.subarray(0, inParent));
+    target.fill(0, inParent);
+  }
+
+  /** VHDX writes are not implemented yet: always throws UnsupportedError. */
+  async write(offset: number, data: Uint8Array): Promise<void> {
+    checkRange(offset, data.length, this.size, VHDX_LAYER);
+    throw new UnsupportedError(`${this.path}: writing into a VHDX is not supported yet`, { code: 'VHDX_WRITE_UNSUPPORTED', layer: VHDX_LAYER });
+  }
+
+  async flush(): Promise<void> {}
+
+  async close(): Promise<void> {
+    await this.file.close();
+    await this.parent?.close();
+  }
+
+  describe(): SourceInfo {
+    const header = this.section.header;
+    const locator = this.meta.parentLocator;
+    return {
+      kind: 'vhdx',
+      identity: this.path,
+      details: {
+        format: 'vhdx',
+        variant: this.variant,
+        virtualSize: this.size,
+        creator: this.section.creator,
+        dataWriteGuid: header.dataWriteGuid,
+        fileWriteGuid: header.fileWriteGuid,
+        virtualDiskId: this.meta.virtualDiskId,
+        blockSize: this.meta.blockSize,
+        logicalSectorSize: this.meta.logicalSectorSize,
+        physicalSectorSize: this.meta.physicalSectorSize,
+        headerSequenceNumber: header.sequenceNumber.toString(),
+        log: this.log.entries.length
+          ? { state: 'replayed-in-memory', logGuid: header.logGuid, entries: this.log.entries.length, writes: this.log.writes.length }
+          : { state: 'clean' },
+        ...(locator ? { parentLinkage: locator.parentLinkage, parentLocator: { ...locator.entries } } : {}),
+        chain: this.chain.map((c) => ({ ...c })),
+        anomalies: [...this.anomalies],
+      },
+      parent: this.parent ? this.parent.describe() : this.file.describe(),
+    };
+  }
+}
