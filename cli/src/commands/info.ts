@@ -10,7 +10,7 @@ export function registerInfoCommand(program: Command, setExit: SetExit): void {
   const command = program
     .command('info')
     .description('describe an image: container format and chain, partition table, each volume (BitLocker protectors, file system)')
-    .argument('<image>', 'disk image file (raw, VHD) or block device')
+    .argument('<image>', 'disk image file (raw, VHD, VHDX/AVHDX) or block device')
     .option('--json', 'print one JSON document');
   addImageOptions(command);
   command.action(async (image: string, options: ImageCliOptions & { json?: boolean }) => {
@@ -33,7 +33,23 @@ export function infoDocument(opened: OpenedImage) {
     format: summary.format,
     variant: summary.variant,
     virtualSize: summary.virtualSize,
-    chain: summary.chain.map((entry) => ({ path: entry.path, format: entry.format, variant: entry.variant, virtualSize: entry.virtualSize })),
+    chain: summary.chain.map((entry) => ({
+      path: entry.path,
+      format: entry.format,
+      variant: entry.variant,
+      virtualSize: entry.virtualSize,
+      // VHDX members: identities, linkage, log state, block size (absent for other formats).
+      ...(entry.dataWriteGuid
+        ? {
+            dataWriteGuid: entry.dataWriteGuid,
+            virtualDiskId: entry.virtualDiskId,
+            parentLinkage: entry.parentLinkage,
+            blockSize: entry.blockSize,
+            logicalSectorSize: entry.logicalSectorSize,
+            logState: entry.logState,
+          }
+        : {}),
+    })),
     partitionScheme: summary.partitionScheme,
     sectorSize: summary.sectorSize,
     partitions: opened.volumes.filter((v) => v.partition !== 0).map(partitionDocument),
@@ -77,9 +93,14 @@ function printInfo(doc: InfoDocument): void {
     `image:      ${doc.image}`,
     `format:     ${doc.format} (${doc.variant}), virtual size ${formatBytes(doc.virtualSize)} (${doc.virtualSize} bytes)`,
   ];
-  if (doc.chain.length > 1) {
+  if (doc.chain.length > 1 || doc.chain[0]?.dataWriteGuid) {
     lines.push('chain:');
-    for (const [depth, entry] of doc.chain.entries()) lines.push(`  ${'  '.repeat(depth)}${depth ? '└ ' : ''}${entry.path} (${entry.format} ${entry.variant})`);
+    for (const [depth, entry] of doc.chain.entries()) {
+      const vhdx = entry.dataWriteGuid
+        ? `, block ${formatBytes(entry.blockSize ?? 0)}, ${entry.logicalSectorSize}-byte sectors, log ${entry.logState}, DataWriteGuid ${entry.dataWriteGuid}${entry.parentLinkage ? `, parent_linkage ${entry.parentLinkage}` : ''}`
+        : '';
+      lines.push(`  ${'  '.repeat(depth)}${depth ? '└ ' : ''}${entry.path} (${entry.format} ${entry.variant}${vhdx})`);
+    }
   }
   lines.push(`partitions: ${doc.partitionScheme}${doc.partitionScheme === 'none' ? '' : `, ${doc.sectorSize}-byte sectors`}`);
   process.stdout.write(`${lines.join('\n')}\n`);
