@@ -31,8 +31,8 @@ export interface ChainEntry {
   blockSize?: number;
   /** VHDX: logical sector size (512 or 4096). */
   logicalSectorSize?: number;
-  /** VHDX: `clean` (empty log) or `replayed-in-memory` (a pending log applied over the file in memory). */
-  logState?: 'clean' | 'replayed-in-memory';
+  /** VHDX: `clean` (empty log), `replayed-in-memory` (a pending log laid over the file in memory, read-only opens) or `replayed-into-file` (writable opens). */
+  logState?: 'clean' | 'replayed-in-memory' | 'replayed-into-file';
 }
 
 /** A virtual disk: `read` returns virtual-disk bytes, whatever the container. */

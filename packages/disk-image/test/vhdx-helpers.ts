@@ -7,6 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 export function hasTool(name: string): boolean {
   try {
@@ -87,3 +88,32 @@ export function vhdiinfoSectorSize(path: string): number {
   if (!m) throw new Error(`vhdiinfo printed no sector size:\n${out}`);
   return Number(m[1]);
 }
+
+const BAT_GUID = Buffer.from('6677c22d23f600429d64115e9bfd4a08', 'hex');
+
+/** The BAT's file offset, from region table 1 (decoded here, apart from our reader). */
+export function batOffset(path: string): number {
+  const b = readFileSync(path);
+  const rt = 192 * 1024;
+  for (let i = 0; i < b.readUInt32LE(rt + 8); i++) {
+    const e = rt + 16 + i * 32;
+    if (b.subarray(e, e + 16).equals(BAT_GUID)) return Number(b.readBigUInt64LE(e + 16));
+  }
+  throw new Error('no BAT region');
+}
+
+/** Makes `dl.vhdx` in `dir` with one pending log entry (the recipe); returns its path. */
+export function makePendingLogVhdx(dir: string): string {
+  const path = join(dir, 'dl.vhdx');
+  execFileSync('qemu-img', ['create', '-f', 'vhdx', '-o', 'block_size=1M', path, '64M'], { stdio: 'pipe' });
+  const sector = batOffset(path) / 512;
+  const conf = join(dir, 'bd.conf');
+  writeFileSync(conf, `[inject-error]\nevent = "pwritev"\nerrno = "5"\nsector = "${sector}"\nonce = "on"\n`);
+  try {
+    execFileSync('qemu-io', ['-c', 'write -P 0xa5 0 4k', `blkdebug:${conf}:${path}`], { stdio: 'pipe' });
+  } catch {
+    // Expected: "write failed: Input/output error" (the BAT write), after the log entry was flushed.
+  }
+  return path;
+}
+

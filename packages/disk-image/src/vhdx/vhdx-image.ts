@@ -1,19 +1,21 @@
 /**
  * A VHDX (fixed, dynamic or differencing) as a virtual disk: reads planned as
  * runs (file | zero | parent) by the block map, then executed with one file
- * read per run. A pending log is replayed in memory first (the file under
- * `source` is a PatchedSource then), so the file is never written.
- * Writes are not implemented: `write` throws UnsupportedError.
+ * read per run. A pending log is replayed in memory on read-only opens (the
+ * file under `source` is a PatchedSource then), so the file is never written;
+ * writable opens replayed it into the file before this object exists.
+ * Writes (leaf only) go through vhdx-writer.ts.
  *
  * References: MS-VHDX (v8.0, 2024); libyal libvhdi VHDX format document.
  */
-import { checkRange, readInto, UnsupportedError, type ByteSource, type SourceInfo } from '@coldfix/io';
+import { checkRange, isWritable, readInto, UnsupportedError, type ByteSource, type ResizableByteSource, type SourceInfo } from '@coldfix/io';
 import type { ChainEntry, DiskImage, WritableDiskImage } from '../types.js';
 import { VhdxBlockMap, type VhdxReadRun } from './block-map.js';
 import type { VhdxHeaderSection } from './headers.js';
 import type { LogReplay } from './log-replay.js';
 import type { VhdxMetadata } from './metadata.js';
 import { VHDX_LAYER } from './vhdx-errors.js';
+import { VhdxWriter } from './vhdx-writer.js';
 
 export interface VhdxImageInit {
   path: string;
@@ -24,6 +26,8 @@ export interface VhdxImageInit {
   section: VhdxHeaderSection;
   meta: VhdxMetadata;
   log: LogReplay;
+  /** True when a writable open replayed a pending log into the file. */
+  logReplayedIntoFile?: boolean;
   parent?: DiskImage;
   anomalies: string[];
 }
@@ -44,6 +48,9 @@ export class VhdxImage implements WritableDiskImage {
   readonly log: LogReplay;
   readonly parent: DiskImage | undefined;
   readonly map: VhdxBlockMap;
+  private readonly writer: VhdxWriter | undefined;
+  /** Writes are serialised: two writes into one new block must not allocate it twice. */
+  private writeQueue: Promise<unknown> = Promise.resolve();
 
   constructor(init: VhdxImageInit) {
     this.path = init.path;
@@ -69,10 +76,21 @@ export class VhdxImage implements WritableDiskImage {
       virtualDiskId: init.meta.virtualDiskId,
       blockSize: init.meta.blockSize,
       logicalSectorSize: init.meta.logicalSectorSize,
-      logState: init.log.entries.length ? 'replayed-in-memory' : 'clean',
+      logState: init.logReplayedIntoFile ? 'replayed-into-file' : init.log.entries.length ? 'replayed-in-memory' : 'clean',
       ...(init.meta.parentLocator ? { parentLinkage: init.meta.parentLocator.parentLinkage } : {}),
     };
     this.chain = [self, ...(init.parent?.chain ?? [])];
+    const file = init.file;
+    if (isWritable(file) && typeof (file as ResizableByteSource).resize === 'function' && init.source === file) {
+      Object.defineProperty(this, 'writable', { value: true, enumerable: true });
+      this.writer = new VhdxWriter({
+        file: file as ResizableByteSource,
+        section: init.section,
+        meta: init.meta,
+        map: this.map,
+        readVirtual: (offset, length) => this.read(offset, length),
+      });
+    }
   }
 
   /** Reads virtual-disk bytes; throws OutOfRangeError, CorruptError (bad BAT entry or bitmap) or the file's IoError. */
@@ -119,17 +137,37 @@ export class VhdxImage implements WritableDiskImage {
     target.fill(0, inParent);
   }
 
-  /** VHDX writes are not implemented yet: always throws UnsupportedError. */
+  /**
+   * Writes virtual-disk bytes into this file (never a parent). Throws UnsupportedError when opened
+   * read-only, CorruptError when the BAT or log cannot take the update.
+   */
   async write(offset: number, data: Uint8Array): Promise<void> {
     checkRange(offset, data.length, this.size, VHDX_LAYER);
-    throw new UnsupportedError(`${this.path}: writing into a VHDX is not supported yet`, { code: 'VHDX_WRITE_UNSUPPORTED', layer: VHDX_LAYER });
+    const writer = this.writer;
+    if (!writer) throw new UnsupportedError(`${this.path}: opened read-only`, { code: 'READ_ONLY', layer: VHDX_LAYER });
+    const job = this.writeQueue.then(async () => {
+      await writer.write(offset, data);
+      // The header update protocol gave this file a new DataWriteGuid: the chain reports the current one.
+      this.chain[0].dataWriteGuid = this.chain[0].uniqueId = this.section.header.dataWriteGuid;
+    });
+    this.writeQueue = job.catch(() => undefined);
+    return job;
   }
 
-  async flush(): Promise<void> {}
+  /** Waits for writes, ends the log's use (LogGuid cleared) and flushes the file. */
+  async flush(): Promise<void> {
+    await this.writeQueue;
+    if (this.writer) await this.writer.flush();
+  }
 
   async close(): Promise<void> {
-    await this.file.close();
-    await this.parent?.close();
+    await this.writeQueue;
+    try {
+      if (this.writer) await this.writer.flush();
+    } finally {
+      await this.file.close();
+      await this.parent?.close();
+    }
   }
 
   describe(): SourceInfo {
@@ -151,7 +189,7 @@ export class VhdxImage implements WritableDiskImage {
         physicalSectorSize: this.meta.physicalSectorSize,
         headerSequenceNumber: header.sequenceNumber.toString(),
         log: this.log.entries.length
-          ? { state: 'replayed-in-memory', logGuid: header.logGuid, entries: this.log.entries.length, writes: this.log.writes.length }
+          ? { state: this.chain[0].logState, logGuid: header.logGuid, entries: this.log.entries.length, writes: this.log.writes.length }
           : { state: 'clean' },
         ...(locator ? { parentLinkage: locator.parentLinkage, parentLocator: { ...locator.entries } } : {}),
         chain: this.chain.map((c) => ({ ...c })),
