@@ -138,4 +138,39 @@ describe.skipIf(noQemu)('coldfix over VHDX and AVHDX (skipped without qemu-img)'
     }
     expect(await sha256File(vhdx)).toBe(before);
   });
+
+  it('repair over a VHDX copy: exit 0; qemu-img check clean; TSK (on qemu-img convert -O raw) no longer lists the bad files, lists the rest; changes lie inside the NTFS partition; rollback restores the file byte for byte', { timeout: 600_000 }, async () => {
+    const hasTsk = (await run('sh', ['-c', 'command -v fls'])).code === 0;
+    if (!hasTsk && process.env.COLDFIX_REQUIRE_ORACLES === '1') throw new Error('fls (sleuthkit) missing');
+    const copy = join(dir, 'repair.vhdx');
+    await run('cp', ['--sparse=always', vhdx, copy]);
+    const pristine = await sha256File(copy);
+    const r = await coldfix('repair', copy);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect((await run('qemu-img', ['check', copy])).code).toBe(0);
+    const raw = join(dir, 'repaired.raw');
+    expect((await run('qemu-img', ['convert', '-f', 'vhdx', '-O', 'raw', copy, raw])).code).toBe(0);
+    const ntfs = entry.volumes.find((v) => v.fs === 'ntfs')!;
+    // The first difference from the original disk lies inside the NTFS partition.
+    const cmp = await run('qemu-img', ['compare', '-f', 'raw', '-F', 'raw', entry.image, raw]);
+    expect(cmp.code).toBe(1);
+    const at = Number(/offset (\d+)/.exec(cmp.stdout)?.[1] ?? -1);
+    expect(at).toBeGreaterThanOrEqual(ntfs.offset);
+    expect(at).toBeLessThan(ntfs.offset + ntfs.size);
+    if (hasTsk) {
+      const fls = await run('fls', ['-r', '-p', '-o', String(ntfs.offset / 512), raw]);
+      expect(fls.code, fls.stderr).toBe(0);
+      const allocated = fls.stdout.split('\n').filter((l) => !/\*/.test(l.split('\t')[0] ?? ''));
+      const facts = (entry.extra as { crowdstrike: Array<{ path: string; classification: string }> }).crowdstrike;
+      for (const fact of facts) {
+        const listed = allocated.some((l) => l.endsWith(`\t${fact.path.slice(1)}`));
+        // The default rule quarantines every C-00000291 channel file and no other channel.
+        expect(listed, fact.path).toBe(!/C-00000291-/.test(fact.path));
+      }
+    }
+    await rm(raw, { force: true });
+    const back = await coldfix('rollback', copy);
+    expect(back.code, back.stderr).toBe(0);
+    expect(await sha256File(copy)).toBe(pristine);
+  });
 });
