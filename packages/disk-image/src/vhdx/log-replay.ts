@@ -97,22 +97,39 @@ export async function readVhdxLog(file: ByteSource, header: VhdxHeader, headerOf
   return { entries: active.entries, writes, size };
 }
 
-/** The active sequence of a log (MS-VHDX §2.3.3), or undefined when there is none. Pure. */
+/**
+ * The active sequence of a log (MS-VHDX §2.3.3), or undefined when there is none. Pure.
+ * Each position is decoded at most once, and the bytes checksummed are capped (a crafted log of
+ * overlapping huge entries would otherwise cost length × positions): LimitExceededError past the cap.
+ */
 export function findActiveSequence(log: Uint8Array, logGuid: string): ActiveSequence | undefined {
   const size = log.length;
+  const decoded = new Map<number, LogEntry | undefined>();
+  let budget = 16 * size + 64 * MIB;
+  const entryAt = (position: number): LogEntry | undefined => {
+    if (decoded.has(position)) return decoded.get(position);
+    const entry = decodeLogEntry(log, position, logGuid, (n) => {
+      budget -= n;
+      if (budget < 0) throw vhdxLimit('VHDX_LOG_SCAN_LIMIT', `VHDX log of ${size} bytes: its entries overlap so much that checking them would read more than ${16 * size + 64 * MIB} bytes`, undefined, { logLength: size });
+    });
+    decoded.set(position, entry);
+    return entry;
+  };
   let best: ActiveSequence | undefined;
   let tail = 0;
   let oldTail = 0;
   for (;;) {
     const sequence: LogEntry[] = [];
+    const seen = new Set<number>();
     let position = tail;
     for (;;) {
-      const entry = decodeLogEntry(log, position, logGuid);
+      const entry = entryAt(position);
       if (!entry) break;
       const prev = sequence[sequence.length - 1];
       if (prev && entry.sequenceNumber !== prev.sequenceNumber + 1n) break;
       // A sequence that came all the way round to its start stops there.
-      if (sequence.some((e) => e.position === entry.position)) break;
+      if (seen.has(entry.position)) break;
+      seen.add(entry.position);
       sequence.push(entry);
       position = (position + entry.length) % size;
     }
@@ -142,7 +159,7 @@ function ringBytes(log: Uint8Array, position: number, length: number): Uint8Arra
 }
 
 /** The entry at `position` when every check passes; undefined otherwise. Pure. */
-export function decodeLogEntry(log: Uint8Array, position: number, logGuid: string): LogEntry | undefined {
+export function decodeLogEntry(log: Uint8Array, position: number, logGuid: string, charge: (bytes: number) => void = () => undefined): LogEntry | undefined {
   if (position % VHDX_LOG_SECTOR !== 0 || position + VHDX_LOG_SECTOR > log.length) return undefined;
   const h = VhdxLogEntryHeaderStruct.decode(log, position);
   if (h.signature !== VHDX_LOG_ENTRY_SIGNATURE || h.logGuid !== logGuid || h.sequenceNumber === 0n) return undefined;
@@ -152,6 +169,7 @@ export function decodeLogEntry(log: Uint8Array, position: number, logGuid: strin
   if (h.flushedFileOffset > BigInt(Number.MAX_SAFE_INTEGER) || h.lastFileOffset > BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
   const descriptorSectors = Math.ceil((VHDX_LOG_ENTRY_HEADER_SIZE + h.descriptorCount * VHDX_LOG_DESCRIPTOR_SIZE) / VHDX_LOG_SECTOR);
   if (descriptorSectors * VHDX_LOG_SECTOR > h.entryLength) return undefined;
+  charge(h.entryLength);
   const bytes = ringBytes(log, position, h.entryLength);
   const copy = bytes.slice();
   copy.fill(0, 4, 8);
