@@ -1,7 +1,11 @@
 /**
  * SIGKILL trials for the whole repair, through the CLI as users run it.
  *
- *   npx tsc -b bench cli && node bench/dist/repair-kill-trials.js [trials=30] [--image raw|vhd] [--max-delay SECONDS]
+ *   npx tsc -b bench cli && node bench/dist/repair-kill-trials.js [trials=30] [--image raw|vhd|vhdx] [--max-delay SECONDS]
+ *
+ * `--image vhdx`: the raw sample converted by `qemu-img convert -O vhdx` (dynamic); after each kill, before
+ * the rollback, a scratch copy of the killed file must open in qemu (`qemu-img check -r all`, which
+ * replays a pending VHDX log as Hyper-V would) and check clean.
  *
  * Each trial copies the catalog's windows-sample (raw, or its dynamic VHD) sparsely, starts
  * `node cli/bin/coldfix.js repair COPY --json` and SIGKILLs it after a random delay in
@@ -55,9 +59,15 @@ async function main(): Promise<void> {
   const kind = option('--image') ?? 'raw';
   const { ensureImages } = await import('@coldfix/test-images');
   const catalog = await ensureImages(['windows-sample', 'windows-sample-vhd']);
-  const source = catalog.entries[kind === 'vhd' ? 'windows-sample-vhd' : 'windows-sample']!.image;
   mkdirSync(work, { recursive: true });
-  const copy = join(work, kind === 'vhd' ? 'disk.vhd' : 'disk.img');
+  let source = catalog.entries[kind === 'vhd' ? 'windows-sample-vhd' : 'windows-sample']!.image;
+  if (kind === 'vhdx') {
+    const vhdx = join(work, 'source.vhdx');
+    if (!existsSync(vhdx)) execFileSync('qemu-img', ['convert', '-f', 'raw', '-O', 'vhdx', '-o', 'subformat=dynamic', source, vhdx]);
+    source = vhdx;
+  }
+  const copy = join(work, kind === 'vhd' ? 'disk.vhd' : kind === 'vhdx' ? 'disk.vhdx' : 'disk.img');
+  let qemuOpened = 0;
   const fresh = () => {
     rmSync(copy, { force: true });
     rmSync(`${copy}.coldfix-journal`, { force: true });
@@ -78,6 +88,18 @@ async function main(): Promise<void> {
     const delay = Math.random() * maxDelay * 1000;
     const r = await run([coldfix, 'repair', copy, '--json'], delay);
     if (r.killed) killed++;
+    if (kind === 'vhdx') {
+      const probe = join(work, 'probe.vhdx');
+      execFileSync('cp', ['--sparse=always', copy, probe]);
+      try {
+        execFileSync('qemu-img', ['check', '-r', 'all', probe], { stdio: 'pipe' });
+        qemuOpened++;
+      } catch (error) {
+        process.stdout.write(`trial ${t}: qemu-img check -r all failed after a kill at ${delay.toFixed(0)} ms: ${String((error as { stderr?: Buffer }).stderr ?? error)}\n`);
+      } finally {
+        rmSync(probe, { force: true });
+      }
+    }
     if (existsSync(`${copy}.coldfix-journal`)) {
       journals++;
       const rb = await run([coldfix, 'rollback', copy]);
@@ -92,9 +114,11 @@ async function main(): Promise<void> {
   rmSync(work, { recursive: true, force: true });
   process.stdout.write(
     `repair kill trials (${kind}): ${identical}/${trials} byte-identical after rollback; ${killed} killed mid-run ` +
-      `(${killedWithoutJournal} before any write: no journal, image untouched), ${journals} rolled back from a journal\n`,
+      `(${killedWithoutJournal} before any write: no journal, image untouched), ${journals} rolled back from a journal` +
+      (kind === 'vhdx' ? `; qemu opened and checked the killed file clean in ${qemuOpened}/${trials}` : '') +
+      '\n',
   );
-  if (identical !== trials) process.exitCode = 1;
+  if (identical !== trials || (kind === 'vhdx' && qemuOpened !== trials)) process.exitCode = 1;
 }
 
 await main();
