@@ -47,6 +47,7 @@ export async function openDiskImage(path: string, options: OpenDiskImageOptions 
     openFile: options.openFile ?? defaultOpener,
     parentDirs: (options.parentDirs ?? []).map((d) => resolve(d)),
     maxChainDepth: options.maxChainDepth ?? DEFAULT_MAX_CHAIN_DEPTH,
+    allowParentMismatch: options.allowParentMismatch ?? false,
   };
   return openMember(resolve(path), resolved, 1, []);
 }

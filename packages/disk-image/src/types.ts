@@ -56,4 +56,10 @@ export interface OpenDiskImageOptions {
   parentDirs?: string[];
   /** Maximum number of images in a chain, child included (default 64). */
   maxChainDepth?: number;
+  /**
+   * Default false. When true, a VHDX parent found through the locator whose DataWriteGuid differs from
+   * the child's parent_linkage is used anyway, with an anomaly (the user's override), instead of a
+   * ParentMismatchError. Only ever for reading: such a chain's content may be inconsistent.
+   */
+  allowParentMismatch?: boolean;
 }

@@ -122,6 +122,14 @@ describe.skipIf(noQemu)('AVHDX chains: base (qemu) ← mid ← top (our writer)'
     expect(error).toMatchObject({ kind: 'parent-mismatch', code: 'VHDX_PARENT_MISMATCH' });
     expect(error.message).toContain('11111111-2222-3333-4444-555555555555');
     expect(error.message).toContain(readVhdxDataWriteGuid(join(dir, 'base.vhdx')));
+    // The user's override: the parent is used, with an anomaly naming both GUIDs.
+    const image = await openDiskImage(top, { allowParentMismatch: true });
+    try {
+      expect(image.anomalies.join('\n')).toMatch(/parent_linkage 11111111-2222-3333-4444-555555555555: used anyway/);
+      expect(await sha256Source(image)).toBe(sha256(model));
+    } finally {
+      await image.close();
+    }
   });
 
   it('depth limit (maxChainDepth) and a two-file cycle are typed errors', async () => {

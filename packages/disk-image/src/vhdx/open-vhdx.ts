@@ -59,7 +59,7 @@ async function openVhdx(context: OpenContext): Promise<DiskImage> {
   // The region tables and metadata may themselves have been updated through the log: read them again over the replayed view.
   const replayed = pending ? { ...(await readVhdxHeaderSection(source)), anomalies: section.anomalies } : section;
   const meta = await readVhdxMetadata(source, replayed.metadata);
-  const parent = meta.parentLocator ? await openVhdxParent(context, meta.parentLocator) : undefined;
+  const parent = meta.parentLocator ? await openVhdxParent(context, meta.parentLocator, anomalies) : undefined;
   if (parent && parent.size !== meta.virtualSize) anomalies.push(`parent virtual size ${parent.size} differs from the child's ${meta.virtualSize}`);
   if (parent && parent.blockSize !== meta.logicalSectorSize) anomalies.push(`parent logical sector size ${parent.blockSize} differs from the child's ${meta.logicalSectorSize}`);
   try {

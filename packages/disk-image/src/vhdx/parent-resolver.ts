@@ -57,7 +57,7 @@ export function vhdxParentNames(locator: VhdxParentLocator): string[] {
   return names;
 }
 
-export async function openVhdxParent(context: OpenContext, locator: VhdxParentLocator): Promise<DiskImage> {
+export async function openVhdxParent(context: OpenContext, locator: VhdxParentLocator, anomalies: string[]): Promise<DiskImage> {
   const childDir = dirname(context.path);
   const candidates = vhdxParentCandidates(childDir, locator, context.options.parentDirs);
   const names = vhdxParentNames(locator);
@@ -74,6 +74,10 @@ export async function openVhdxParent(context: OpenContext, locator: VhdxParentLo
     const parent = await context.openParent(candidate);
     const found = parent.chain[0];
     if (found.format === 'vhdx' && found.dataWriteGuid && linkages.includes(found.dataWriteGuid)) return parent;
+    if (found.format === 'vhdx' && context.options.allowParentMismatch) {
+      anomalies.push(`parent ${candidate} has DataWriteGuid ${found.dataWriteGuid}, not the child's parent_linkage ${locator.parentLinkage}: used anyway (allowParentMismatch)`);
+      return parent;
+    }
     mismatches.push({ path: candidate, dataWriteGuid: found.dataWriteGuid ?? null, format: found.format });
     await parent.close();
   }
