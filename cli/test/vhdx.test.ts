@@ -4,7 +4,8 @@
  * differencing child (our test writer) over it. Oracles: `qemu-img info` (virtual size), the catalog
  * facts (partition offsets from sfdisk, file names and SHA-256 as written through ntfs-3g, CrowdStrike
  * classification), the parent's DataWriteGuid read by the writer's own decoder. Read-only commands must
- * leave the file's bytes unchanged.
+ * leave the file's bytes unchanged. Writes: a full repair over the VHDX and over the BitLocker sample as VHDX
+ * (qemu-img check clean, TSK on qemu's raw, rollback byte-identical).
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -13,7 +14,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureImages, readVhdxDataWriteGuid, readVolumeFiles, writeVhdx, type CatalogEntry } from '@coldfix/test-images';
+import { ensureImages, readVhdxDataWriteGuid, readVolumeFiles, SAMPLE_SECRETS, writeVhdx, type CatalogEntry } from '@coldfix/test-images';
 
 const repo = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const bin = join(repo, 'cli/bin/coldfix.js');
@@ -172,5 +173,30 @@ describe.skipIf(noQemu)('coldfix over VHDX and AVHDX (skipped without qemu-img)'
     const back = await coldfix('rollback', copy);
     expect(back.code, back.stderr).toBe(0);
     expect(await sha256File(copy)).toBe(pristine);
+  });
+});
+
+describe.skipIf(noQemu)('coldfix repair over a BitLocker disk as VHDX (skipped without qemu-img)', () => {
+  it('windows-sample-bitlocker-vhd → qemu-img convert -O vhdx: repair with the recovery password (exit 0), qemu-img check clean, verify clean, rollback byte-identical', { timeout: 900_000 }, async () => {
+    const catalog = await ensureImages(['windows-sample-bitlocker-vhd']);
+    const entry = catalog.entries['windows-sample-bitlocker-vhd']!;
+    const dir = await mkdtemp(join(repo, 'test-images/cache/cli-vhdx-bl-'));
+    try {
+      const path = join(dir, 'bitlocker.vhdx');
+      expect((await run('qemu-img', ['convert', '-f', 'vpc', '-O', 'vhdx', '-o', 'subformat=dynamic', entry.image, path])).code).toBe(0);
+      const pristine = await sha256File(path);
+      const key = ['--recovery-password', SAMPLE_SECRETS.recoveryPassword];
+      const dry = await coldfix('repair', path, '--dry-run', ...key);
+      expect(dry.code, dry.stderr).toBe(3);
+      const r = await coldfix('repair', path, ...key);
+      expect(r.code, r.stderr + r.stdout).toBe(0);
+      expect((await run('qemu-img', ['check', path])).code).toBe(0);
+      const verify = await coldfix('verify', path, ...key);
+      expect(verify.code, verify.stdout + verify.stderr).toBe(0);
+      expect((await coldfix('rollback', path)).code).toBe(0);
+      expect(await sha256File(path)).toBe(pristine);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
