@@ -6,6 +6,7 @@ import { addKeyOptions, collectKeys, type KeyOptions } from './key-options.js';
 
 export interface ImageCliOptions extends KeyOptions {
   parentDir?: string[];
+  allowParentMismatch?: boolean;
   sectorSize?: string;
   journalDir?: string;
 }
@@ -14,6 +15,7 @@ export function addImageOptions(command: Command): Command {
   addKeyOptions(command);
   return command
     .option('--parent-dir <dir...>', 'folders searched for differencing-disk parents')
+    .option('--allow-parent-mismatch', 'read a VHDX chain whose parent DataWriteGuid differs from the child\'s parent_linkage (reported as an anomaly)')
     .option('--sector-size <bytes>', 'partition-table sector size: 512 or 4096 (default: detected)');
 }
 
@@ -30,6 +32,7 @@ export async function imageOptionsFrom(options: ImageCliOptions): Promise<OpenIm
   return {
     keys: await collectKeys(options),
     parentDirs: options.parentDir,
+    ...(options.allowParentMismatch ? { allowParentMismatch: true } : {}),
     journalDir: options.journalDir,
     sectorSize: sectorSize as 512 | 4096 | undefined,
   };

@@ -93,6 +93,23 @@ describe.skipIf(noQemu)('coldfix over VHDX and AVHDX (skipped without qemu-img)'
     expect(human.stdout).toContain(`parent_linkage ${readVhdxDataWriteGuid(vhdx)}`);
   });
 
+  it('a checkpoint whose parent_linkage does not match: exit 2 with VHDX_PARENT_MISMATCH; --allow-parent-mismatch reads it, with an anomaly', { timeout: 300_000 }, async () => {
+    const wrong = join(dir, 'wrong_checkpoint.avhdx');
+    writeVhdx(wrong, {
+      virtualSize: entry.virtualSize,
+      parent: { dataWriteGuid: '12345678-1234-4234-8234-123456789abc', relativePath: '.\\windows.vhdx' },
+      writes: [],
+    });
+    const refused = await coldfix('info', wrong, '--json');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('VHDX_PARENT_MISMATCH');
+    const allowed = await coldfix('info', wrong, '--json', '--allow-parent-mismatch');
+    expect(allowed.code, allowed.stderr).toBe(0);
+    const doc = JSON.parse(allowed.stdout);
+    expect(doc.partitionScheme).toBe('gpt');
+    expect(doc.anomalies.join('\n')).toMatch(/parent_linkage 12345678-1234-4234-8234-123456789abc: used anyway/);
+  });
+
   it('ls and cat: the CrowdStrike folder names and every channel file\'s SHA-256 as written, through VHDX and AVHDX', { timeout: 300_000 }, async () => {
     const ntfs = entry.volumes.find((v) => v.fs === 'ntfs')!;
     const expected = (await readVolumeFiles(ntfs))

@@ -12,6 +12,8 @@ export interface OpenImageOptions {
   journalDir?: string;
   /** Extra folders searched for differencing-disk parents. */
   parentDirs?: string[];
+  /** Use a VHDX parent whose DataWriteGuid differs from the child's parent_linkage (with an anomaly). */
+  allowParentMismatch?: boolean;
   /** Sector size override for partition tables (default: detected). */
   sectorSize?: 512 | 4096;
 }
