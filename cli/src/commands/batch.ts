@@ -16,7 +16,7 @@ import { entriesFrom, keysResolver, lineExit, sharedOptionsFrom, worstExit, type
 import { createProgress, progressMode } from './batch-progress.js';
 
 export interface BatchCliOptions extends SharedCliOptions {
-  action?: string;
+  do?: string;
   dryRun?: boolean;
   jobs?: string;
   results?: string;
@@ -38,8 +38,8 @@ export function registerBatchCommand(program: Command, setExit: SetExit): void {
     .command('batch')
     .description('run many images (a manifest, a folder scanned for images, or image files) on worker threads or a BullMQ queue')
     .argument('<inputs...>', 'a manifest (.jsonl/.csv), a folder of images, or image files')
-    .option('--action <action>', 'repair | verify | dry-run | info, for lines that name none (default repair)')
-    .option('--dry-run', 'same as --action dry-run')
+    .option('--do <action>', 'repair | verify | dry-run | info, for manifest lines that name no action (default repair)')
+    .option('--dry-run', 'same as --do dry-run')
     .option('--rule <id...>', 'built-in rules (default crowdstrike-291 unless --rules is given)')
     .option('--rules <file>', 'more rules from a JSON or YAML file')
     .option('--only-bad', 'act only on matches classified bad')
@@ -58,8 +58,8 @@ export function registerBatchCommand(program: Command, setExit: SetExit): void {
   addImageOptions(command);
   addWriteOptions(command);
   command.action(async (inputs: string[], options: BatchCliOptions) => {
-    const action = (options.dryRun ? 'dry-run' : (options.action ?? 'repair')) as BatchAction;
-    if (!['repair', 'verify', 'dry-run', 'info'].includes(action)) throw new UsageError(`--action must be repair, verify, dry-run or info, not ${options.action}`);
+    const action = (options.dryRun ? 'dry-run' : (options.do ?? 'repair')) as BatchAction;
+    if (!['repair', 'verify', 'dry-run', 'info'].includes(action)) throw new UsageError(`--do must be repair, verify, dry-run or info, not ${options.do}`);
     const jobs = options.jobs === undefined ? undefined : Number(options.jobs);
     if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1 || jobs > 256)) throw new UsageError(`--jobs must be 1..256, not ${options.jobs}`);
     if (options.resume && !options.results) throw new UsageError('--resume needs --results FILE');

@@ -43,6 +43,15 @@ export async function findSharedParents(entries: ManifestEntry[], options: Share
   return parents;
 }
 
+/** Adds `keyAfter`: the key of the image as the work left it, so a resumed batch knows a repaired image as done. */
+export async function withKeyAfter(line: ResultLine, entry: ManifestEntry, options: SharedTaskOptions): Promise<ResultLine> {
+  try {
+    return { ...line, keyAfter: await idempotencyKey(entry, digestOptions(options)) };
+  } catch {
+    return line;
+  }
+}
+
 export async function planBatch(entries: ManifestEntry[], options: SharedTaskOptions, plan: PlanOptions = {}): Promise<PlannedEntry[]> {
   const digest = digestOptions(options);
   const mine = plan.shard ? entries.filter((e) => inShard(e.image, plan.shard!)) : entries;

@@ -7,7 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import type { OpenImageOptions } from '@coldfix/volumes';
-import type { PlannedEntry } from './plan.js';
+import { withKeyAfter, type PlannedEntry } from './plan.js';
 import type { BatchTask, ManifestEntry, ResultLine, SharedTaskOptions } from './types.js';
 
 export interface LocalRunOptions {
@@ -46,7 +46,7 @@ export async function runLocal(planned: PlannedEntry[], options: SharedTaskOptio
         const { keyError } = await import('./key-error.js');
         line = keyError(item, keys);
       } else {
-        line = await pool.run({ key: item.key, entry: item.entry, options, ...(keys ? { keys } : {}) });
+        line = await withKeyAfter(await pool.run({ key: item.key, entry: item.entry, options, ...(keys ? { keys } : {}) }), item.entry, options);
       }
       results.push(line);
       await run.onResult?.(line, item);

@@ -18,7 +18,7 @@ import { Queue, QueueEvents, Worker, type ConnectionOptions, type Job } from 'bu
 import { hostname } from 'node:os';
 import { PreconditionError } from '@coldfix/io';
 import type { OpenImageOptions } from '@coldfix/volumes';
-import type { PlannedEntry } from './plan.js';
+import { withKeyAfter, type PlannedEntry } from './plan.js';
 import { createTaskPool } from './pool.js';
 import type { ManifestEntry, ResultLine, SharedTaskOptions } from './types.js';
 
@@ -83,7 +83,7 @@ export async function enqueueAndFollow(url: string, name: string, planned: Plann
       const item = todo[i];
       let line: ResultLine;
       try {
-        line = (await job.waitUntilFinished(events)) as ResultLine;
+        line = await withKeyAfter((await job.waitUntilFinished(events)) as ResultLine, item.entry, options);
       } catch (error) {
         line = failedLine(item, error);
       }

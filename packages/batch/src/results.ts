@@ -10,7 +10,7 @@ import type { ResultLine } from './types.js';
 export const MAX_RESULTS_BYTES = 1 << 30;
 
 export interface ReadResults {
-  /** The last final line per key. */
+  /** The last final line per key (and per `keyAfter`: the image as that work left it). */
   final: Map<string, ResultLine>;
   lines: number;
   /** A last line without its newline or not parseable (a write cut by a kill): ignored. */
@@ -37,7 +37,10 @@ export async function readResults(path: string): Promise<ReadResults> {
     try {
       const value = JSON.parse(line) as ResultLine;
       if (typeof value.key !== 'string') throw new Error('no key');
-      if (value.final) out.final.set(value.key, value);
+      if (value.final) {
+        out.final.set(value.key, value);
+        if (typeof value.keyAfter === 'string') out.final.set(value.keyAfter, value);
+      }
     } catch {
       out.badLines.push(i + 1);
     }

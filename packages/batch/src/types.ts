@@ -55,6 +55,8 @@ export interface ResultLine {
   /** The full report (repair, verify or info), without secrets. */
   report?: unknown;
   error?: SerializedColdfixError | { kind: 'internal'; name: string; message: string };
+  /** The key of the image as this work left it (a repair changes its mtime): `--resume` skips either. */
+  keyAfter?: string;
   /** An unfinished journal a dead worker left, rolled back before this run (its path). */
   rolledBack?: string;
   bytesRead: number;
