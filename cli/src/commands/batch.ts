@@ -46,7 +46,7 @@ export function registerBatchCommand(program: Command, setExit: SetExit): void {
     .option('--commit', 'drop each undo journal after a verified repair')
     .option('--force-unclean-log', 'RISK: reset unclean $LogFiles instead of refusing')
     .option('--jobs <n>', 'worker threads (default: cores)')
-    .option('--results <file>', 'append one JSON line per finished image (its full report) to this file')
+    .option('--results <file>', 'append one JSON line per finished image (its full report) to this file; {shard} in it becomes the shard index')
     .option('--resume', 'skip images whose result in --results is already final')
     .option('--shard <I/N>', 'run only shard I of N (1-based), a stable share of the images')
     .option('--index <i>', 'shard index, 0-based (default: JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX); with --shards')
@@ -68,11 +68,13 @@ export function registerBatchCommand(program: Command, setExit: SetExit): void {
     const shared = await sharedOptionsFrom(options);
     const entries = await entriesFrom(inputs, action);
     const started = performance.now();
-    const previous = options.results && options.resume ? await batch.readResults(options.results) : null;
+    // `{shard}` in --results becomes this task's 0-based shard index: one results file per array task.
+    const resultsPath = options.results?.replaceAll('{shard}', String(shard?.index ?? 0));
+    const previous = resultsPath && options.resume ? await batch.readResults(resultsPath) : null;
     const progress = await createProgress(progressMode(options));
-    if (previous?.torn) progress.note(`${options.results}: its last line was cut short (a killed run) and is ignored`);
+    if (previous?.torn) progress.note(`${resultsPath}: its last line was cut short (a killed run) and is ignored`);
     const planned = await batch.planBatch(entries, shared, { shard, done: previous?.final });
-    const writer = options.results ? await batch.ResultsWriter.open(options.results) : null;
+    const writer = resultsPath ? await batch.ResultsWriter.open(resultsPath) : null;
     const results: ResultLine[] = [];
     const record = async (line: ResultLine) => {
       await writer?.append(line);
