@@ -46,7 +46,7 @@ export async function createProgress(mode: ProgressMode): Promise<Progress> {
   const counts = { repaired: 0, clean: 0, affected: 0, failed: 0 };
   let bytes = 0;
   let done = 0;
-  const payload = () => ({ ...counts, mb: (bytes / 1e6).toFixed(0) });
+  const payload = () => ({ ...counts, mb: (bytes / 1e6).toFixed(1) });
   return {
     start(total, skipped) {
       if (mode === 'json') printJsonLine({ event: 'start', images: total, skipped });

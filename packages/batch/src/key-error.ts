@@ -1,4 +1,4 @@
-/** A result line for an image whose keys could not be read (its keys file missing or unreadable). */
+/** A result line for an image that never ran: its keys could not be read, or its worker thread died. Not final. */
 import { hostname } from 'node:os';
 import { isColdfixError } from '@coldfix/io';
 import type { PlannedEntry } from './plan.js';

@@ -7,6 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import type { OpenImageOptions } from '@coldfix/volumes';
+import { keyError } from './key-error.js';
 import { withKeyAfter, type PlannedEntry } from './plan.js';
 import type { BatchTask, ManifestEntry, ResultLine, SharedTaskOptions } from './types.js';
 
@@ -43,10 +44,12 @@ export async function runLocal(planned: PlannedEntry[], options: SharedTaskOptio
       const keys = await (run.keysFor?.(item.entry) ?? Promise.resolve(undefined)).catch((error: unknown) => error);
       let line: ResultLine;
       if (keys instanceof Error) {
-        const { keyError } = await import('./key-error.js');
         line = keyError(item, keys);
       } else {
-        line = await withKeyAfter(await pool.run({ key: item.key, entry: item.entry, options, ...(keys ? { keys } : {}) }), item.entry, options);
+        // A worker thread that dies (out of memory, a crash in native code) rejects its task: that image
+        // gets an internal (not final) error line and the other images go on.
+        const ran = await pool.run({ key: item.key, entry: item.entry, options, ...(keys ? { keys } : {}) }).catch((error: unknown) => error as Error);
+        line = ran instanceof Error ? keyError(item, ran) : await withKeyAfter(ran, item.entry, options);
       }
       results.push(line);
       await run.onResult?.(line, item);

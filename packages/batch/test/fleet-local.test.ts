@@ -10,11 +10,14 @@
  * `--shard 1/3..3/3` in three processes cover every image exactly once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { open, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { findJournal } from '@coldfix/io';
 import type { ResultLine } from '../src/index.js';
+// The repair suite's oracle helpers: libvhdi (vhdimount) for the chain, dislocker-file, TSK fls.
+import { allocatedFiles, extractVolume, fls, vhdiToRaw } from '../../repair/test/helpers/tools.js';
 import { catalogImage, hasTool, makeChildren, readLines, requireOracles, runCli, scratch, sha256File, sparseCopy, startCli, waitFor } from './helpers.js';
 
 const winVhd = catalogImage('windows-sample-vhd', 'windows-sample-vhd.vhd');
@@ -25,6 +28,13 @@ const skip = !haveImages && !requireOracles;
 const RECOVERY_PROTECTOR = '{595bd39b-1d09-4618-bd87-b12114527c06}';
 const RECOVERY_PASSWORD = '111111-222222-333333-444444-555555-666666-100001-200002';
 const WRONG_PASSWORD = '000011-000022-000033-000044-000055-000066-000077-000088';
+
+// Catalog facts (windows-sample-vhd's entry.json): the channel-291 files the default rule acts on, and the Windows partition.
+interface CatalogFacts {
+  extra: { crowdstrike: { path: string; name: string }[]; windowsPartition: { offset: number; size: number } };
+}
+const facts = existsSync(winVhd) ? (JSON.parse(readFileSync(join(winVhd, '../entry.json'), 'utf8')) as CatalogFacts).extra : null;
+const oracles = hasTool('vhdimount') && hasTool('dislocker-file') && hasTool('fls');
 
 let dir: string;
 let manifest: string;
@@ -89,7 +99,7 @@ describe.skipIf(skip)(`coldfix batch over 20 images${skip ? ' (skipped: catalog 
     const run1 = await first.done;
     const lines1 = await readLines<ResultLine>(results);
     const summary1 = JSON.parse(run1.stdout.trim().split('\n').at(-1)!) as { event: string; skipped: { notStarted: number }; interrupted: boolean };
-    expect(summary1.event).toBe('summary');
+    expect(summary1.event, `exit ${run1.code} ${run1.signal}: ${run1.stderr}`).toBe('summary');
     // Interrupted after at least one image, before the 18 runnable ones were all handed out.
     expect(lines1.length).toBeGreaterThanOrEqual(1);
     expect(lines1.length).toBeLessThan(18);
@@ -97,7 +107,12 @@ describe.skipIf(skip)(`coldfix batch over 20 images${skip ? ' (skipped: catalog 
     expect(summary1.skipped.notStarted).toBe(18 - lines1.length);
     expect(run1.code).toBe(lines1.some((l) => l.result === 'error') ? 2 : 6);
     // No image half-written: no unfinished journal anywhere (a kept journal is a finished repair's).
-    for (const name of await readdir(dir)) if (name.endsWith('.coldfix-journal')) expect(lines1.map((l) => l.image)).toContain(join(dir, name.replace(/\.coldfix-journal$/, '')));
+    for (const name of await readdir(dir)) {
+      if (!name.endsWith('.coldfix-journal')) continue;
+      const image = join(dir, name.replace(/\.coldfix-journal$/, ''));
+      expect(lines1.map((l) => l.image)).toContain(image);
+      expect((await findJournal(image))?.state, image).toBe('complete');
+    }
 
     const run2 = await runCli(['batch', manifest, '--results', results, '--resume', '--jobs', '2', '--json']);
     const lines = await readLines<ResultLine>(results);
@@ -129,6 +144,22 @@ describe.skipIf(skip)(`coldfix batch over 20 images${skip ? ' (skipped: catalog 
     const verify = await runCli(['batch', manifest, '--do', 'verify', '--jobs', '2', '--json']);
     const verified = verify.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string } & Partial<ResultLine>).filter((e) => e.event === 'image');
     for (const [image, result] of expected) if (result === 'repaired') expect(verified.find((e) => e.image === image)?.result, image).toBe('clean');
+  }, 600_000);
+
+  it.skipIf(!oracles && !requireOracles)(`a repaired plain child and a repaired BitLocker child, read by libvhdi + dislocker + fls, hold no channel-291 file${oracles ? '' : ' (skipped: vhdimount, dislocker-file or fls missing)'}`, async () => {
+    const gone = facts!.crowdstrike.filter((c) => c.name.startsWith('C-00000291')).map((c) => c.path.slice(1));
+    expect(gone).toHaveLength(4);
+    for (const [image, key] of [[join(dir, 'win-00.vhd'), undefined], [join(dir, 'bl-0.vhd'), { recoveryPassword: RECOVERY_PASSWORD }]] as const) {
+      const raw = await vhdiToRaw(image, join(dir, 'oracle.raw'));
+      const volume = await extractVolume(raw, facts!.windowsPartition.offset, facts!.windowsPartition.size, join(dir, 'oracle.vol'), key);
+      const files = allocatedFiles(await fls(volume));
+      expect(files.length, image).toBeGreaterThan(1000);
+      for (const path of gone) expect(files, `${image}: ${path}`).not.toContain(path);
+      // The other channel files (not 291) are still there.
+      expect(files.some((f) => /CrowdStrike\/C-00000289/.test(f)), image).toBe(true);
+      await rm(raw);
+      await rm(volume);
+    }
   }, 600_000);
 
   it('--shard 1/3, 2/3, 3/3 in three processes cover every image exactly once', async () => {
