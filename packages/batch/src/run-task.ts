@@ -40,6 +40,7 @@ export async function runTask(task: BatchTask): Promise<ResultLine> {
     let result: ImageResult;
     let report: unknown;
     let bytesRead = 0;
+    let phases: Record<string, number> | undefined;
     if (entry.action === 'repair' || entry.action === 'dry-run') {
       const r = await repairImage(entry.image, {
         ...open,
@@ -54,6 +55,7 @@ export async function runTask(task: BatchTask): Promise<ResultLine> {
       result = r.result;
       report = r;
       bytesRead = r.bytesRead;
+      phases = repairPhases();
     } else if (entry.action === 'verify') {
       const r = await verifyImage(entry.image, open, { rules: options.rules, onlyBad: options.onlyBad, partition: entry.partition });
       result = r.result;
@@ -70,7 +72,7 @@ export async function runTask(task: BatchTask): Promise<ResultLine> {
       result = 'info';
     }
     const final = result !== 'failed';
-    return { ...base, result, final, report, ...(rolledBack ? { rolledBack } : {}), bytesRead, seconds: (performance.now() - started) / 1000, finishedAt: new Date().toISOString() };
+    return { ...base, result, final, report, ...(rolledBack ? { rolledBack } : {}), ...(phases ? { phases } : {}), bytesRead, seconds: (performance.now() - started) / 1000, finishedAt: new Date().toISOString() };
   } catch (error) {
     const serialised = isColdfixError(error)
       ? error.toJSON()
@@ -78,4 +80,16 @@ export async function runTask(task: BatchTask): Promise<ResultLine> {
     const final = serialised.kind !== 'internal' && PERMANENT.has(serialised.kind);
     return { ...base, result: 'error', final, error: serialised, ...(rolledBack ? { rolledBack } : {}), bytesRead: 0, seconds: (performance.now() - started) / 1000, finishedAt: new Date().toISOString() };
   }
+}
+
+/** Seconds spent in each phase of the repair that just ran (its `repair:*` performance marks, in order). */
+function repairPhases(): Record<string, number> {
+  const marks = performance.getEntriesByType('mark').filter((m) => m.name.startsWith('repair:')).sort((a, b) => a.startTime - b.startTime);
+  const out: Record<string, number> = {};
+  const end = performance.now();
+  marks.forEach((mark, i) => {
+    const next = marks[i + 1]?.startTime ?? end;
+    out[mark.name.slice(7)] = Math.round(next - mark.startTime) / 1000;
+  });
+  return out;
 }

@@ -59,6 +59,8 @@ export interface ResultLine {
   keyAfter?: string;
   /** An unfinished journal a dead worker left, rolled back before this run (its path). */
   rolledBack?: string;
+  /** Seconds per repair phase (open, scan, baseline, gates, quarantine, delete, complete, verify, …). */
+  phases?: Record<string, number>;
   bytesRead: number;
   seconds: number;
   worker: string;
