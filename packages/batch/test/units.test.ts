@@ -4,7 +4,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CorruptError, PreconditionError } from '@coldfix/io';
-import { inShard, parseManifest, parseShard, readResults, ResultsWriter, shardFromIndex, type ResultLine } from '../src/index.js';
+import { inShard, parseManifest, scanDirectory, parseShard, readResults, ResultsWriter, shardFromIndex, type ResultLine } from '../src/index.js';
 
 describe('parseManifest', () => {
   it('reads JSON Lines and CSV alike, paths from the manifest folder', () => {
@@ -40,6 +40,27 @@ describe('parseManifest', () => {
     check('{"image":"a","action":"verify","output":"o"}', 'BATCH_MANIFEST_BAD_LINE', 1);
     check('{"image":"a"}\n{"image":', 'BATCH_MANIFEST_BAD_LINE', 2);
     check('path,action\na,repair', 'BATCH_MANIFEST_NO_HEADER', 1);
+  });
+});
+
+describe('scanDirectory', () => {
+  it('keeps files that are images by content, whatever their names', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'coldfix-scan-'));
+    const mbr = Buffer.alloc(4096);
+    mbr[510] = 0x55;
+    mbr[511] = 0xaa;
+    await writeFile(join(dir, 'disk.bin'), mbr); // boot signature: an image, despite the name
+    const footer = Buffer.alloc(4096);
+    footer.write('conectix', 4096 - 512, 'latin1');
+    await writeFile(join(dir, 'fixed.dat'), footer); // a fixed VHD's footer at the end
+    await writeFile(join(dir, 'notes.vhd'), Buffer.alloc(4096, 0x41)); // named like one, is not one
+    await writeFile(join(dir, 'tiny.img'), Buffer.alloc(100));
+    await writeFile(join(dir, 'disk.bin.coldfix-journal'), mbr);
+    const found = await scanDirectory(dir, 'verify');
+    expect(found).toEqual([
+      { image: join(dir, 'disk.bin'), action: 'verify', line: 0 },
+      { image: join(dir, 'fixed.dat'), action: 'verify', line: 0 },
+    ]);
   });
 });
 
