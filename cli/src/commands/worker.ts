@@ -45,7 +45,8 @@ export function registerWorkerCommand(program: Command, setExit: SetExit): void 
     const concurrency = positive(options.concurrency, '--concurrency', 1, 256);
     const lockDuration = positive(options.lockDuration, '--lock-duration', 30_000, 3_600_000);
     const stalledInterval = positive(options.stalledInterval, '--stalled-interval', 30_000, 3_600_000);
-    const { startWorker } = await import('@coldfix/batch/queue');
+    const { startWorker, checkRedis } = await import('@coldfix/batch/queue');
+    await checkRedis(options.queue);
     const handle = startWorker(options.queue, options.queueName ?? 'coldfix', {
       concurrency,
       lockDuration,

@@ -15,6 +15,7 @@
  * producer turns a job failed for good into an `error` line with its reason.
  */
 import { Queue, QueueEvents, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { Redis, type RedisOptions } from 'ioredis';
 import { hostname } from 'node:os';
 import { PreconditionError } from '@coldfix/io';
 import type { OpenImageOptions } from '@coldfix/volumes';
@@ -29,7 +30,7 @@ export interface QueueJobData {
 }
 
 /** redis://[:password@]host:port[/db] or rediss:// (TLS) into ioredis options. */
-export function connectionFrom(url: string): ConnectionOptions {
+export function connectionFrom(url: string): ConnectionOptions & RedisOptions {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -56,17 +57,43 @@ export interface EnqueueOptions {
   /** BullMQ job attempts (default 3) and exponential backoff base in ms (default 5000). */
   attempts?: number;
   backoffMs?: number;
+  /** How long to wait for Redis before giving up with BATCH_QUEUE_UNREACHABLE (default 30 s). */
+  readyTimeoutMs?: number;
+}
+
+/** Resolves when `ready` does, or throws a typed error after `ms` (ioredis would otherwise retry forever). */
+export async function untilReady(ready: Promise<unknown>, url: string, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new PreconditionError(`no answer from the queue's Redis at ${new URL(url).host} within ${ms} ms`, { code: 'BATCH_QUEUE_UNREACHABLE', layer: 'batch', details: { host: new URL(url).host } })), ms);
+  });
+  try {
+    await Promise.race([ready, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Enqueues the planned (not skipped) images and follows them; resolves with those not finished when the signal stopped it. */
 export async function enqueueAndFollow(url: string, name: string, planned: PlannedEntry[], options: SharedTaskOptions, run: EnqueueOptions = {}): Promise<PlannedEntry[]> {
-  const connection = connectionFrom(url);
-  const queue = new Queue<QueueJobData, ResultLine>(name, { connection });
-  const events = new QueueEvents(name, { connection });
+  // Our own ioredis clients (QueueEvents blocks, so it gets its own), checked before any BullMQ object
+  // exists: when Redis never answers they are disconnected at once and nothing keeps retrying.
+  const options_ = connectionFrom(url);
+  const clients = [new Redis(options_), new Redis(options_)];
+  for (const client of clients) client.on('error', () => undefined);
+  const readyClient = (client: Redis) => (client.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => client.once('ready', () => resolve())));
+  try {
+    await untilReady(Promise.all(clients.map(readyClient)), url, run.readyTimeoutMs ?? 30_000);
+  } catch (error) {
+    for (const client of clients) client.disconnect();
+    throw error;
+  }
+  const queue = new Queue<QueueJobData, ResultLine>(name, { connection: clients[0] });
+  const events = new QueueEvents(name, { connection: clients[1] });
   const todo = planned.filter((p) => !p.skip);
   const pending = new Set(todo);
   try {
-    await events.waitUntilReady();
+    await Promise.all([events.waitUntilReady(), queue.waitUntilReady()]);
     const jobs = await queue.addBulk(
       todo.map((p) => ({
         name: p.entry.action,
@@ -95,8 +122,8 @@ export async function enqueueAndFollow(url: string, name: string, planned: Plann
     });
     await Promise.race([Promise.all(follow), stopped]);
   } finally {
-    await events.close();
-    await queue.close();
+    await Promise.all([events.close(), queue.close()]);
+    for (const client of clients) client.disconnect();
   }
   return [...pending];
 }
@@ -114,6 +141,17 @@ function failedLine(item: PlannedEntry, error: unknown): ResultLine {
     worker: 'queue',
     finishedAt: new Date().toISOString(),
   };
+}
+
+/** Throws BATCH_QUEUE_UNREACHABLE unless Redis at `url` answers within `ms` (checked before a Worker exists). */
+export async function checkRedis(url: string, ms = 30_000): Promise<void> {
+  const client = new Redis(connectionFrom(url));
+  client.on('error', () => undefined);
+  try {
+    await untilReady(new Promise<void>((resolve) => client.once('ready', () => resolve())), url, ms);
+  } finally {
+    client.disconnect();
+  }
 }
 
 export interface WorkerOptions {

@@ -107,3 +107,15 @@ describe('shards', () => {
     }
   });
 });
+
+describe('queue', () => {
+  it('gives up on an unreachable Redis with a typed error instead of retrying forever', async () => {
+    const { enqueueAndFollow } = await import('../src/queue.js');
+    const { freePort } = await import('./helpers.js');
+    const port = await freePort();
+    const planned = [{ entry: { image: '/nonexistent.vhd', action: 'verify' as const, line: 1 }, key: 'cf-0' }];
+    const error = await enqueueAndFollow(`redis://127.0.0.1:${port}`, 'unreachable', planned, { rules: [] }, { readyTimeoutMs: 1500 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PreconditionError);
+    expect((error as PreconditionError).code).toBe('BATCH_QUEUE_UNREACHABLE');
+  }, 30_000);
+});
