@@ -21,6 +21,7 @@ debian_packages=(
   fuse3           # fusermount for FUSE-based generators
   xxd
   attr            # setfattr: named streams (ADS) on ntfs-3g test volumes
+  redis-server    # a throwaway Redis for the BullMQ fleet tests (coldfix itself needs none)
 )
 missing=()
 for pkg in "${debian_packages[@]}"; do

@@ -4,7 +4,7 @@
 // The CLI is compiled to ../dist (npm run build). When `npm run bundle -w cli` has built
 // ../dist/coldfix.bundle.cjs and everything it was made from is unchanged (coldfix.bundle.json), that one
 // script runs instead, with V8's code cache: the same code, about 0.14 s sooner on the machines here
-// (docs/cli.md, "Start-up"). Otherwise, for `coldfix batch`, and with COLDFIX_NO_BUNDLE=1: ../dist/main.js.
+// (docs/cli.md, "Start-up"). Otherwise, for `coldfix batch` and `coldfix worker`, and with COLDFIX_NO_BUNDLE=1: ../dist/main.js.
 // COLDFIX_DEBUG_LAUNCH=1 says on stderr which one runs and whether V8 accepted the code cache.
 const { readFileSync, statSync } = require('node:fs');
 const { join, dirname } = require('node:path');
@@ -13,7 +13,7 @@ const cliDir = join(__dirname, '..');
 
 /** The bundle manifest when the bundle is current, else null. */
 function currentBundle() {
-  if (process.env.COLDFIX_NO_BUNDLE || process.argv.slice(2).includes('batch')) return null;
+  if (process.env.COLDFIX_NO_BUNDLE || process.argv.slice(2).some((a) => a === 'batch' || a === 'worker')) return null;
   try {
     const manifest = JSON.parse(readFileSync(join(cliDir, 'dist/coldfix.bundle.json'), 'latin1'));
     if (manifest.version !== 2 || !Array.isArray(manifest.stamps) || manifest.stamps.length === 0) return null;

@@ -23,7 +23,7 @@
  * Staleness: tsc -b rewrites a project's dist/.tsbuildinfo whenever it re-emits any of its files, so the
  * manifest records those (and the package.json of each bundled npm package) rather than ~170 files; the
  * launcher (cli/bin/coldfix.js) uses the bundle only while every stamp and the bundle and cache
- * themselves are unchanged. `coldfix batch` always runs from dist/ (its worker pool loads the packages
+ * themselves are unchanged. `coldfix batch` and `coldfix worker` always run from dist/ (its worker pool loads the packages
  * from node_modules; mixing those with bundled copies would split the error classes).
  *
  * `import.meta.url` keeps meaning the module's own file: each occurrence becomes that file's URL relative
@@ -90,8 +90,8 @@ async function main(): Promise<void> {
   const build = await bundler.rolldown({
     input: join(cliDir, 'dist/main.js'),
     platform: 'node',
-    // Node built-ins; the third-party packages loaded lazily (ajv, yaml) or only by batch (piscina); the batch pool (see above).
-    external: [/^node:/, 'ajv', 'yaml', 'piscina', '@coldfix/batch'],
+    // Node built-ins; the third-party packages loaded lazily (ajv, yaml, cli-progress) or only by batch (piscina); the batch pool and queue (see above).
+    external: [/^node:/, 'ajv', 'yaml', 'piscina', 'cli-progress', /^@coldfix\/batch(\/|$)/],
     logLevel: 'warn',
     plugins: [
       {

@@ -19,27 +19,28 @@ afterAll(async () => {
   await Promise.all(scratch.splice(0).map((d) => rm(d, { recursive: true, force: true })));
 });
 
-describe('runBatch', () => {
+describe('runLocal', () => {
   it('has a compiled worker to load (npm test builds first)', () => {
     expect(existsSync(dist), `${dist.pathname} missing: run npx tsc -b packages/batch`).toBe(true);
   });
 
   it('runs each image on a worker and serialises errors with their class and code', async () => {
-    const { runBatch } = (await import(dist.href)) as typeof import('../src/index.js');
+    const { runLocal, planBatch } = (await import(dist.href)) as typeof import('../src/index.js');
     const dir = await mkdtemp(join(tmpdir(), 'coldfix-batch-'));
     scratch.push(dir);
     const garbage = join(dir, 'garbage.img');
     await writeFile(garbage, Buffer.alloc(100, 1));
     const missing = join(dir, 'missing.vhd');
     const seen: string[] = [];
-    const outcomes = await runBatch([garbage, missing], { rules: [crowdstrike291], dryRun: true }, { jobs: 2, onOutcome: (o) => seen.push(o.image) });
+    const planned = await planBatch([garbage, missing].map((image) => ({ image, action: 'dry-run' as const, line: 0 })), { rules: [crowdstrike291] });
+    const { results } = await runLocal(planned, { rules: [crowdstrike291] }, { jobs: 2, onResult: (o) => void seen.push(o.image) });
     expect(seen.sort()).toEqual([garbage, missing].sort());
-    const byImage = new Map(outcomes.map((o) => [o.image, o]));
+    const byImage = new Map(results.map((o) => [o.image, o]));
     const g = byImage.get(garbage)!;
     const m = byImage.get(missing)!;
-    expect(g.ok).toBe(false);
-    expect(m.ok).toBe(false);
-    if (g.ok || m.ok) return;
+    expect(g.result).toBe('error');
+    expect(m.result).toBe('error');
+    expect(g.final && m.final).toBe(true);
     const gError = errorFromJSON(g.error as SerializedColdfixError);
     expect(gError).toBeInstanceOf(CorruptError);
     expect(gError.code).toBe('DISK_TRUNCATED');
@@ -49,7 +50,7 @@ describe('runBatch', () => {
   });
 
   it('dry-runs a clean NTFS volume on a worker', async () => {
-    const { runBatch } = (await import(dist.href)) as typeof import('../src/index.js');
+    const { runLocal, planBatch } = (await import(dist.href)) as typeof import('../src/index.js');
     const dir = await mkdtemp(join(tmpdir(), 'coldfix-batch-'));
     scratch.push(dir);
     const image = join(dir, 'vol.img');
@@ -58,12 +59,11 @@ describe('runBatch', () => {
     execFileSync('truncate', ['-s', '16M', image]);
     execFileSync('mkntfs', ['-F', '-Q', '-q', image]);
     await copyFile(image, `${image}.orig`);
-    const [outcome] = await runBatch([image], { rules: [crowdstrike291], dryRun: true }, { jobs: 1 });
-    expect(outcome.ok).toBe(true);
-    if (outcome.ok) {
-      expect(outcome.report.result).toBe('clean');
-      expect(outcome.report.volumes).toHaveLength(1);
-      expect(outcome.report.volumes[0].windows).toEqual([]);
-    }
+    const planned = await planBatch([{ image, action: 'dry-run', line: 0 }], { rules: [crowdstrike291] });
+    const { results: [outcome] } = await runLocal(planned, { rules: [crowdstrike291] }, { jobs: 1 });
+    expect(outcome.result).toBe('clean');
+    const report = outcome.report as { volumes: { windows: string[] }[] };
+    expect(report.volumes).toHaveLength(1);
+    expect(report.volumes[0].windows).toEqual([]);
   });
 });
