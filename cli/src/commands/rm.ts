@@ -5,6 +5,8 @@
  * is written, so one that is missing or refused leaves the image untouched);
  * every write goes through the undo journal; the volume is checked from scratch
  * afterwards and the image rolled back when the check is not clean.
+ * A PATH removes that one name (Windows' DeleteFile: other hard links stay; the file goes with its
+ * last name); --all-links and --record remove the file with every name.
  * Exit: 0 deleted (or would be), 4 refused by a gate, 5 rolled back after an inconsistent check.
  */
 import type { Command } from 'commander';
@@ -25,6 +27,7 @@ interface RmOptions extends ImageCliOptions {
   commit?: boolean;
   partition?: string;
   record?: string[];
+  allLinks?: boolean;
 }
 
 interface RmReport {
@@ -48,6 +51,7 @@ export function registerRmCommand(program: Command, setExit: SetExit): void {
     .argument('<image>', 'disk image file or block device')
     .argument('[path...]', 'files to delete (/ or \\ separators, optional drive letter)')
     .option('--record <reference...>', 'files to delete by MFT reference RECORD-SEQUENCE, as `coldfix ls` prints it (names no path can say, e.g. holding a backslash); the sequence must match')
+    .option('--all-links', 'a PATH removes every name (hard link) of its file, not only that name')
     .option('--dry-run', 'plan only: open read-only and report what would change')
     .option('--force-unclean-log', 'RISK: reset an unclean $LogFile (as ntfs-3g does) instead of refusing; transactions Windows did not checkpoint are lost')
     .option('--commit', 'drop the undo journal after a clean check (default: keep it for `coldfix rollback`)')
@@ -77,7 +81,7 @@ async function runRm(image: string, targets: DeleteTarget[], options: RmOptions)
     try {
       report.gates = (await checkWriteGates(volume)).map((g) => ({ ...g, overridden: g.gate === 'logfile-unclean' && options.forceUncleanLog === true }));
       // The same plan as the real run (a target named twice is refused here too).
-      ({ files: report.deleted, changes: report.changes } = await deleteFiles(volume, targets, { dryRun: true }));
+      ({ files: report.deleted, changes: report.changes } = await deleteFiles(volume, targets, { dryRun: true, unlinkName: !options.allLinks }));
     } finally {
       await close();
     }
@@ -99,7 +103,7 @@ async function runRm(image: string, targets: DeleteTarget[], options: RmOptions)
     }
     // All or nothing: every target is resolved and planned before the first byte is written.
     wrote = true;
-    ({ files: report.deleted, changes: report.changes } = await deleteFiles(volume, targets));
+    ({ files: report.deleted, changes: report.changes } = await deleteFiles(volume, targets, { unlinkName: !options.allLinks }));
     await opened.flush();
     if (opened.journal?.hasJournal) await opened.journal.complete();
   } catch (error) {
@@ -150,7 +154,9 @@ function formatRm(r: RmReport): string {
   const lines: string[] = [];
   for (const g of r.gates) lines.push(`gate ${g.gate}${g.overridden ? ' (overridden)' : ''}: ${g.message}\n  risk: ${g.risk}`);
   for (const d of r.deleted) {
-    lines.push(`${r.mode === 'dry-run' ? 'would delete' : 'deleted'} ${d.path}: record ${d.record}-${d.sequence}, names ${d.names.join(', ')}, ${d.clustersFreed} cluster(s) freed${d.usnAppended ? ', $UsnJrnl record appended' : ''}`);
+    const verb = d.outcome === 'name' ? (r.mode === 'dry-run' ? 'would unlink' : 'unlinked') : r.mode === 'dry-run' ? 'would delete' : 'deleted';
+    const what = d.outcome === 'name' ? `${d.linksLeft} other name(s) kept` : `${d.clustersFreed} cluster(s) freed`;
+    lines.push(`${verb} ${d.path}: record ${d.record}-${d.sequence}, names ${d.names.join(', ')}, ${what}${d.usnAppended ? ', $UsnJrnl record appended' : ''}`);
   }
   if (r.deleted.length) lines.push(`${r.changes.length} structure write(s) in one transaction`);
   lines.push(...r.messages);

@@ -14,11 +14,11 @@ import { WritableFileSource } from '@coldfix/io';
 import { assertWritable, checkWriteGates, resetLogFile } from '../src/gates/write-gates.js';
 import { deleteFile, deleteFiles } from '../src/write/delete-file.js';
 import { checkVolume } from '../src/check/check-volume.js';
-import { RawVolume } from '../src/write/raw/raw-volume.js';
+import { RecordStore } from '../src/record/record-store.js';
 import { WriteTxn } from '../src/write/txn.js';
 import { resolvePath } from '../src/write/resolve-path.js';
-import { attributeData } from '../src/write/raw/attr-data.js';
-import { AttrType } from '../src/write/raw/record.js';
+import { attributeData } from '../src/record/attribute-data.js';
+import { AttrType } from '../src/record/record-bytes.js';
 import { decodeUsnRecordV2 } from '../src/write/usn-record.js';
 import { cache, copyVolume, flsAllocated } from './write-fixtures.js';
 import { realFixturesDir } from '@coldfix/test-images';
@@ -26,7 +26,7 @@ import { realFixturesDir } from '@coldfix/test-images';
 const fixture = `${realFixturesDir()}/fox-it-dissect.ntfs/ntfs-cloud.bin.gz`;
 
 async function journalTail(s: WritableFileSource): Promise<{ size: number; bytes: Uint8Array }> {
-  const vol = await RawVolume.open(s);
+  const vol = await RecordStore.open(s);
   const { record } = await resolvePath(new WriteTxn(vol), '/$Extend/$UsnJrnl', await vol.upcase());
   const j = attributeData(vol, await vol.extents(record), AttrType.data, '$J');
   const from = Math.max(0, j.size - 4096);
@@ -130,7 +130,7 @@ describe.runIf(existsSync(fixture))('delete on a Windows-made volume with $UsnJr
     try {
       const s = await WritableFileSource.openWritable(work.path);
       try {
-        const vol = await RawVolume.open(s);
+        const vol = await RecordStore.open(s);
         const txn = new WriteTxn(vol);
         const { record } = await resolvePath(txn, '/OneDrive/example.txt', await vol.upcase());
         const rec = await txn.record(record);

@@ -14,12 +14,12 @@
  * records, indexes, security, free space), read as documentation.
  */
 import { LimitExceededError } from '@coldfix/io';
-import { AttrType } from '../write/raw/record.js';
-import { attributeData } from '../write/raw/attr-data.js';
+import { AttrType } from '../record/record-bytes.js';
+import { attributeData } from '../record/attribute-data.js';
 import { WriteTxn } from '../write/txn.js';
-import { rawVolumeOf, type VolumeInput } from '../write/volume-source.js';
-import { decodeFileName } from '../write/raw/record.js';
-import { scanMft } from './mft-scan.js';
+import { recordStoreOf, type VolumeInput } from '../record/volume-source.js';
+import { decodeFileName } from '../record/record-bytes.js';
+import { resolveListedFiles, scanMft } from './mft-scan.js';
 import { checkDirectoryIndex, type IndexedName } from './index-check.js';
 import { checkExtendIndexes } from './extend-check.js';
 import type { CheckFinding } from './types.js';
@@ -32,7 +32,7 @@ const FIRST_USER_RECORD = 24;
 
 /** Checks the volume; `clean` is true when no finding was made. @throws CorruptError when the volume cannot be opened at all. */
 export async function checkVolume(volume: VolumeInput): Promise<{ clean: boolean; findings: CheckFinding[] }> {
-  const vol = await rawVolumeOf(volume);
+  const vol = await recordStoreOf(volume);
   const { totalClusters } = vol.geometry;
   if (totalClusters > MAX_CLUSTERS) throw new LimitExceededError(`${totalClusters} clusters exceed the checker's limit`, { code: 'NTFS_CHECK_TOO_LARGE', layer: 'ntfs-check' });
   const all: CheckFinding[] = [];
@@ -61,12 +61,12 @@ export async function checkVolume(volume: VolumeInput): Promise<{ clean: boolean
   });
   for (const c of scan.corrupt) if (c.inUse) add({ code: 'RECORD_CORRUPT', message: `record ${c.record}: ${c.reason}`, records: [c.record] });
   const { records } = scan;
-  // Names held in extension records belong to their base record.
+  // Files with an attribute list: names and sizes through the record model (any of them may live in an extension record).
+  await resolveListedFiles(vol, scan, (record, reason) => add({ code: 'ATTRIBUTE_LIST_BROKEN', message: `record ${record}: ${reason}`, records: [record] }));
   for (const s of records.values()) {
     if (s.baseRecord !== 0) {
       const base = records.get(s.baseRecord);
       if (!base || base.baseRecord !== 0) add({ code: 'EXTENSION_ORPHAN', message: `extension record ${s.record} belongs to record ${s.baseRecord}, which is not a base record in use`, records: [s.record, s.baseRecord] });
-      else base.names.push(...s.names);
     }
   }
 
