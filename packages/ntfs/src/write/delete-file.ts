@@ -251,8 +251,9 @@ async function planDelete(txn: WriteTxn, upcase: Uint16Array, target: DeleteTarg
     const extensionRecordsFreed = await removeAttributes(txn, record, names.map((n) => ({ record: n.record, instance: n.instance, type: AttrType.fileName })), mftBitmap);
     const base = await txn.record(record);
     const v = viewOf(base);
-    const links = names.filter((n) => n.namespace !== FILE_NAME_DOS).length;
-    v.setUint16(0x12, Math.max(0, v.getUint16(0x12, true) - links), true);
+    // The link count counts directory entries, a DOS name's as well (what ntfs-3g writes: a file with
+    // a Win32 name, its DOS name and one more link has 3).
+    v.setUint16(0x12, Math.max(0, v.getUint16(0x12, true) - names.length), true);
     const si = listAttributes(base, record).find((a) => a.type === AttrType.standardInformation && !a.nonResident);
     if (si && si.valueLength >= 0x20) viewOf(residentValue(base, si)).setBigUint64(0x10, now, true);
     txn.touchRecord(record);
