@@ -7,10 +7,12 @@
  * afterwards and the image rolled back when the check is not clean.
  * A PATH removes that one name (Windows' DeleteFile: other hard links stay; the file goes with its
  * last name); --all-links and --record remove the file with every name.
- * Exit: 0 deleted (or would be), 4 refused by a gate, 5 rolled back after an inconsistent check.
+ * Before writing (and in --dry-run) the plan is applied to an in-memory overlay and checked as the
+ * result will be: a volume whose check would fail is refused (exit 4, findings listed), never written.
+ * Exit: 0 deleted (or would be), 4 refused by a gate or by the check of the planned result, 5 rolled back after an inconsistent check.
  */
 import type { Command } from 'commander';
-import { journalPathFor, rollbackImage, commitImage } from '@coldfix/io';
+import { journalPathFor, rollbackImage, commitImage, DryRunOverlay, type ByteSource } from '@coldfix/io';
 import { assertWritable, checkVolume, checkWriteGates, deleteFiles, resetLogFile, type DeleteBatchResult, type DeleteTarget, type GateFinding } from '@coldfix/ntfs';
 import { openImage } from '@coldfix/volumes';
 import type { SetExit } from './index.js';
@@ -80,12 +82,14 @@ async function runRm(image: string, targets: DeleteTarget[], options: RmOptions)
     const { volume, close } = await openNtfs(image, options);
     try {
       report.gates = (await checkWriteGates(volume)).map((g) => ({ ...g, overridden: g.gate === 'logfile-unclean' && options.forceUncleanLog === true }));
-      // The same plan as the real run (a target named twice is refused here too).
-      ({ files: report.deleted, changes: report.changes } = await deleteFiles(volume, targets, { dryRun: true, unlinkName: !options.allLinks }));
+      // The same plan and the same check of its result as the real run makes before writing.
+      const predicted = await predict(volume, targets, options);
+      ({ files: report.deleted, changes: report.changes } = predicted.plan);
+      if (!predicted.check.clean) refuseInconsistent(report, predicted.check);
     } finally {
       await close();
     }
-    report.result = report.gates.some((g) => !g.overridden) ? 'refused' : 'would-delete';
+    if (report.result !== 'refused') report.result = report.gates.some((g) => !g.overridden) ? 'refused' : 'would-delete';
     return report;
   }
   const openOptions = await imageOptionsFrom(options);
@@ -96,6 +100,13 @@ async function runRm(image: string, targets: DeleteTarget[], options: RmOptions)
     const findings = await checkWriteGates(volume);
     report.gates = findings.map((g) => ({ ...g, overridden: g.gate === 'logfile-unclean' && options.forceUncleanLog === true }));
     const { overridden } = await assertWritable(volume, { forceUncleanLog: options.forceUncleanLog });
+    // Before anything is written: the plan applied in memory and checked as the real result will be.
+    // A volume whose check would fail after the delete is refused now, not written and rolled back.
+    const predicted = await predict(volume, targets, options);
+    if (!predicted.check.clean) {
+      refuseInconsistent(report, predicted.check);
+      return report;
+    }
     if (overridden.some((g) => g.gate === 'logfile-unclean')) {
       await resetLogFile(volume);
       wrote = true;
@@ -138,6 +149,25 @@ async function runRm(image: string, targets: DeleteTarget[], options: RmOptions)
   } else report.journal = { path: journalPath, state: 'kept' };
   return report;
 }
+
+/**
+ * The delete planned and applied to an in-memory overlay of the volume (DryRunOverlay: the image is
+ * never written), then the post-write check run on that result: what the real run would find.
+ */
+async function predict(volume: { source: ByteSource }, targets: DeleteTarget[], options: RmOptions): Promise<{ plan: DeleteBatchResult; check: CheckResult }> {
+  const overlay = new DryRunOverlay(volume.source);
+  const plan = await deleteFiles(overlay, targets, { unlinkName: !options.allLinks });
+  return { plan, check: await checkVolume(overlay) };
+}
+
+function refuseInconsistent(report: RmReport, check: CheckResult): void {
+  report.result = 'refused';
+  report.check = check;
+  report.messages.push(`refused before writing: the volume check of the planned result finds ${check.findings.length} inconsistenc${check.findings.length === 1 ? 'y' : 'ies'} (the real run would write, fail its check and roll back):`);
+  for (const f of check.findings.slice(0, 20)) report.messages.push(`  ${f.code}: ${f.message}`);
+}
+
+type CheckResult = { clean: boolean; findings: { code: string; message: string; records: number[] }[] };
 
 /** `RECORD-SEQUENCE` (as `coldfix ls` and fls print a file reference) → a delete target. */
 export function parseReference(text: string): DeleteTarget {

@@ -7,7 +7,8 @@
  *     and every name of every record in use indexed in its parent;
  *  3. $Bitmap against all runlists: no cluster claimed twice, none claimed but
  *     free, none marked in use but claimed by nobody;
- *  4. $MFTMirr equal to the first records of $MFT.
+ *  4. $MFTMirr equal to the first records of $MFT; the backup boot sector in the sector after the
+ *     volume, equal to the primary.
  * Findings carry stable codes and the record numbers involved.
  *
  * References: ntfs-3g ntfsfix.c / ntfsck logic, Windows chkdsk stages (file
@@ -173,6 +174,16 @@ export async function checkVolume(volume: VolumeInput): Promise<{ clean: boolean
   if (bad.double.length) add({ code: 'CLUSTER_CLAIMED_TWICE', message: `${describe(bad.double)} claimed by more than one run`, records: owners(bad.double.slice(0, 1000)) });
   if (bad.free.length) add({ code: 'CLUSTER_CLAIMED_BUT_FREE', message: `${describe(bad.free)} claimed by a runlist but free in $Bitmap`, records: owners(bad.free.slice(0, 1000)) });
   if (bad.orphan.length) add({ code: 'CLUSTER_MARKED_UNCLAIMED', message: `${describe(bad.orphan)} marked in use in $Bitmap but claimed by no runlist`, records: [] });
+
+  // 0. The backup boot sector: Windows keeps it in the partition's last sector, the one after the
+  // volume's declared sectors (ntfsfix -n checks it too: "Checking the alternate boot sector").
+  const volumeBytes = vol.geometry.totalSectors * vol.geometry.sectorSize;
+  if (vol.source.size < volumeBytes + vol.geometry.sectorSize) {
+    add({ code: 'BOOT_BACKUP_MISSING', message: `the backup boot sector (byte ${volumeBytes}) lies past the end of the ${vol.source.size}-byte volume`, records: [] });
+  } else {
+    const [primary, backup] = [await vol.source.read(0, 512), await vol.source.read(volumeBytes, 512)];
+    if (primary.some((x, i) => x !== backup[i])) add({ code: 'BOOT_BACKUP_MISMATCH', message: `the backup boot sector (byte ${volumeBytes}) differs from the primary`, records: [] });
+  }
 
   // 4. $MFTMirr.
   for (let n = 0; n < vol.mirrorRecords; n++) {
