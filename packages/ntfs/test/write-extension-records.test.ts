@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WritableFileSource } from '@coldfix/io';
 import { deleteFiles, type DeleteTarget } from '../src/write/delete-file.js';
@@ -111,6 +112,13 @@ describe('names and streams in extension records (mkntfs + ntfs-3g)', () => {
     expect(links(img, target)).toBe(161);
     expect(ntfsfixDry(img).ok).toBe(true);
     expect((await check(img)).findings).toEqual([]);
+    // The CLI's verdicts too: `coldfix check` and `coldfix verify` (built by tsc -b, as the test command does).
+    const cli = join(fileURLToPath(new URL('.', import.meta.url)), '../../../cli/bin/coldfix.js');
+    for (const command of ['check', 'verify']) {
+      const r = spawnSync(process.execPath, [cli, command, img], { encoding: 'utf8', timeout: 300_000 });
+      expect(r.status, `${command}: ${r.stdout}${r.stderr}`).toBe(0);
+      expect(r.stdout).toMatch(/clean/i);
+    }
   }, 300_000);
 
   it.skipIf(skip)('unlinking one of 50 hard links leaves 49 (fls, istat link count); a Win32/DOS pair goes together', async () => {
