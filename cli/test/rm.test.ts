@@ -137,4 +137,56 @@ describe('coldfix rm', () => {
     expect(new Set(offsets).size).toBe(offsets.length);
     expect(sha256(copy.path)).toBe(hash);
   });
+
+  it('refuses before writing a volume whose check would fail after the delete; the dry run predicts it (exit 4, findings listed)', () => {
+    const copy = copyVolume(base);
+    copies.push(copy);
+    // A defect the volume already has: a free cluster marked in use in $Bitmap (record 6), set with dd
+    // at a zero byte of the bitmap's second half (icat gives the bitmap; istat its first cluster).
+    const bitmap = execFileSync('icat', [copy.path, '6'], { maxBuffer: 64 << 20 });
+    const at = bitmap.indexOf(0, bitmap.length >> 1);
+    expect(at).toBeGreaterThan(0);
+    const istat6 = execFileSync('istat', [copy.path, '6'], { encoding: 'utf8' });
+    const firstCluster = Number(/\$DATA \(128-\d+\)[^\n]*\n\s*(\d+)/.exec(istat6)![1]);
+    const clusterSize = Number(/Cluster Size: (\d+)/.exec(execFileSync('fsstat', [copy.path], { encoding: 'utf8' }))![1]);
+    execFileSync('bash', ['-c', 'printf "\\x01" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none', 'x', copy.path, String(firstCluster * clusterSize + at)]);
+    expect(execFileSync('icat', [copy.path, '6'])[at]).toBe(1);
+    const hash = sha256(copy.path);
+    const mtime = statSync(copy.path).mtimeMs;
+
+    const dry = coldfix(['rm', copy.path, 'root2.txt', '--dry-run', '--json']);
+    expect(dry.code, dry.stderr).toBe(4);
+    const dryReport = JSON.parse(dry.stdout);
+    expect(dryReport.result).toBe('refused');
+    expect(dryReport.check.findings.map((f: { code: string }) => f.code)).toContain('CLUSTER_MARKED_UNCLAIMED');
+
+    const real = coldfix(['rm', copy.path, 'root2.txt']);
+    expect(real.code, real.stdout + real.stderr).toBe(4);
+    expect(real.stdout).toMatch(/refused before writing[\s\S]*CLUSTER_MARKED_UNCLAIMED/);
+    // Never written (not written and rolled back): same bytes, same mtime, no journal.
+    expect(sha256(copy.path)).toBe(hash);
+    expect(statSync(copy.path).mtimeMs).toBe(mtime);
+    expect(existsSync(`${copy.path}.coldfix-journal`)).toBe(false);
+    expect(allocated(copy.path).map((row) => row.split(' ')[0])).toContain('root2.txt');
+  });
+
+  it('unlinks one of several hard links by path (istat link count, fls); --all-links removes every name', () => {
+    const copy = copyVolume(base);
+    copies.push(copy);
+    const { record } = reference(copy.path, 'link3.txt');
+    const links = (): number => Number(/Links: (\d+)/.exec(execFileSync('istat', [copy.path, String(record)], { encoding: 'utf8' }))![1]);
+    const names = (): string[] => flsAllocated(copy.path).filter((l) => flsRecord(l) === record).map((l) => l.split('\t')[1]).sort();
+    expect(names()).toEqual(['leaf/link2.txt', 'link3.txt', 'small/link1.txt']);
+    expect(links()).toBe(3);
+    const one = coldfix(['rm', copy.path, 'link3.txt', '--commit']);
+    expect(one.code, one.stdout + one.stderr).toBe(0);
+    expect(one.stdout).toMatch(/unlinked \/?link3\.txt.*2 other name\(s\) kept/);
+    expect(names()).toEqual(['leaf/link2.txt', 'small/link1.txt']);
+    expect(links()).toBe(2);
+    expect(ntfsfixDry(copy.path).ok).toBe(true);
+    const all = coldfix(['rm', copy.path, 'small/link1.txt', '--all-links', '--commit']);
+    expect(all.code, all.stdout + all.stderr).toBe(0);
+    expect(names()).toEqual([]);
+    expect(ntfsfixDry(copy.path).ok).toBe(true);
+  });
 });

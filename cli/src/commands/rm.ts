@@ -5,10 +5,14 @@
  * is written, so one that is missing or refused leaves the image untouched);
  * every write goes through the undo journal; the volume is checked from scratch
  * afterwards and the image rolled back when the check is not clean.
- * Exit: 0 deleted (or would be), 4 refused by a gate, 5 rolled back after an inconsistent check.
+ * A PATH removes that one name (Windows' DeleteFile: other hard links stay; the file goes with its
+ * last name); --all-links and --record remove the file with every name.
+ * Before writing (and in --dry-run) the plan is applied to an in-memory overlay and checked as the
+ * result will be: a volume whose check would fail is refused (exit 4, findings listed), never written.
+ * Exit: 0 deleted (or would be), 4 refused by a gate or by the check of the planned result, 5 rolled back after an inconsistent check.
  */
 import type { Command } from 'commander';
-import { journalPathFor, rollbackImage, commitImage } from '@coldfix/io';
+import { journalPathFor, rollbackImage, commitImage, DryRunOverlay, type ByteSource } from '@coldfix/io';
 import { assertWritable, checkVolume, checkWriteGates, deleteFiles, resetLogFile, type DeleteBatchResult, type DeleteTarget, type GateFinding } from '@coldfix/ntfs';
 import { openImage } from '@coldfix/volumes';
 import type { SetExit } from './index.js';
@@ -25,6 +29,7 @@ interface RmOptions extends ImageCliOptions {
   commit?: boolean;
   partition?: string;
   record?: string[];
+  allLinks?: boolean;
 }
 
 interface RmReport {
@@ -48,6 +53,7 @@ export function registerRmCommand(program: Command, setExit: SetExit): void {
     .argument('<image>', 'disk image file or block device')
     .argument('[path...]', 'files to delete (/ or \\ separators, optional drive letter)')
     .option('--record <reference...>', 'files to delete by MFT reference RECORD-SEQUENCE, as `coldfix ls` prints it (names no path can say, e.g. holding a backslash); the sequence must match')
+    .option('--all-links', 'a PATH removes every name (hard link) of its file, not only that name')
     .option('--dry-run', 'plan only: open read-only and report what would change')
     .option('--force-unclean-log', 'RISK: reset an unclean $LogFile (as ntfs-3g does) instead of refusing; transactions Windows did not checkpoint are lost')
     .option('--commit', 'drop the undo journal after a clean check (default: keep it for `coldfix rollback`)')
@@ -76,12 +82,14 @@ async function runRm(image: string, targets: DeleteTarget[], options: RmOptions)
     const { volume, close } = await openNtfs(image, options);
     try {
       report.gates = (await checkWriteGates(volume)).map((g) => ({ ...g, overridden: g.gate === 'logfile-unclean' && options.forceUncleanLog === true }));
-      // The same plan as the real run (a target named twice is refused here too).
-      ({ files: report.deleted, changes: report.changes } = await deleteFiles(volume, targets, { dryRun: true }));
+      // The same plan and the same check of its result as the real run makes before writing.
+      const predicted = await predict(volume, targets, options);
+      ({ files: report.deleted, changes: report.changes } = predicted.plan);
+      if (!predicted.check.clean) refuseInconsistent(report, predicted.check);
     } finally {
       await close();
     }
-    report.result = report.gates.some((g) => !g.overridden) ? 'refused' : 'would-delete';
+    if (report.result !== 'refused') report.result = report.gates.some((g) => !g.overridden) ? 'refused' : 'would-delete';
     return report;
   }
   const openOptions = await imageOptionsFrom(options);
@@ -92,6 +100,13 @@ async function runRm(image: string, targets: DeleteTarget[], options: RmOptions)
     const findings = await checkWriteGates(volume);
     report.gates = findings.map((g) => ({ ...g, overridden: g.gate === 'logfile-unclean' && options.forceUncleanLog === true }));
     const { overridden } = await assertWritable(volume, { forceUncleanLog: options.forceUncleanLog });
+    // Before anything is written: the plan applied in memory and checked as the real result will be.
+    // A volume whose check would fail after the delete is refused now, not written and rolled back.
+    const predicted = await predict(volume, targets, options);
+    if (!predicted.check.clean) {
+      refuseInconsistent(report, predicted.check);
+      return report;
+    }
     if (overridden.some((g) => g.gate === 'logfile-unclean')) {
       await resetLogFile(volume);
       wrote = true;
@@ -99,7 +114,7 @@ async function runRm(image: string, targets: DeleteTarget[], options: RmOptions)
     }
     // All or nothing: every target is resolved and planned before the first byte is written.
     wrote = true;
-    ({ files: report.deleted, changes: report.changes } = await deleteFiles(volume, targets));
+    ({ files: report.deleted, changes: report.changes } = await deleteFiles(volume, targets, { unlinkName: !options.allLinks }));
     await opened.flush();
     if (opened.journal?.hasJournal) await opened.journal.complete();
   } catch (error) {
@@ -135,6 +150,25 @@ async function runRm(image: string, targets: DeleteTarget[], options: RmOptions)
   return report;
 }
 
+/**
+ * The delete planned and applied to an in-memory overlay of the volume (DryRunOverlay: the image is
+ * never written), then the post-write check run on that result: what the real run would find.
+ */
+async function predict(volume: { source: ByteSource }, targets: DeleteTarget[], options: RmOptions): Promise<{ plan: DeleteBatchResult; check: CheckResult }> {
+  const overlay = new DryRunOverlay(volume.source);
+  const plan = await deleteFiles(overlay, targets, { unlinkName: !options.allLinks });
+  return { plan, check: await checkVolume(overlay) };
+}
+
+function refuseInconsistent(report: RmReport, check: CheckResult): void {
+  report.result = 'refused';
+  report.check = check;
+  report.messages.push(`refused before writing: the volume check of the planned result finds ${check.findings.length} inconsistenc${check.findings.length === 1 ? 'y' : 'ies'} (the real run would write, fail its check and roll back):`);
+  for (const f of check.findings.slice(0, 20)) report.messages.push(`  ${f.code}: ${f.message}`);
+}
+
+type CheckResult = { clean: boolean; findings: { code: string; message: string; records: number[] }[] };
+
 /** `RECORD-SEQUENCE` (as `coldfix ls` and fls print a file reference) → a delete target. */
 export function parseReference(text: string): DeleteTarget {
   const m = /^(\d{1,15})-(\d{1,5})$/.exec(text.trim());
@@ -150,7 +184,9 @@ function formatRm(r: RmReport): string {
   const lines: string[] = [];
   for (const g of r.gates) lines.push(`gate ${g.gate}${g.overridden ? ' (overridden)' : ''}: ${g.message}\n  risk: ${g.risk}`);
   for (const d of r.deleted) {
-    lines.push(`${r.mode === 'dry-run' ? 'would delete' : 'deleted'} ${d.path}: record ${d.record}-${d.sequence}, names ${d.names.join(', ')}, ${d.clustersFreed} cluster(s) freed${d.usnAppended ? ', $UsnJrnl record appended' : ''}`);
+    const verb = d.outcome === 'name' ? (r.mode === 'dry-run' ? 'would unlink' : 'unlinked') : r.mode === 'dry-run' ? 'would delete' : 'deleted';
+    const what = d.outcome === 'name' ? `${d.linksLeft} other name(s) kept` : `${d.clustersFreed} cluster(s) freed`;
+    lines.push(`${verb} ${d.path}: record ${d.record}-${d.sequence}, names ${d.names.join(', ')}, ${what}${d.usnAppended ? ', $UsnJrnl record appended' : ''}`);
   }
   if (r.deleted.length) lines.push(`${r.changes.length} structure write(s) in one transaction`);
   lines.push(...r.messages);

@@ -19,6 +19,7 @@ import { AttributeStream } from './attribute-stream.js';
 import { Mft } from './mft.js';
 import { UpcaseTable } from './codec/upcase.js';
 import { findAttribute, joinExtents, type FileRecord, type JoinedAttribute } from './record-view.js';
+import { resolveAttributeList } from './record/attribute-list.js';
 import { DirectoryIndex } from './directory.js';
 import { walkVolume, type WalkOptions } from './walk.js';
 import { listVolume, type ListBatch, type ListOptions } from './list/list-volume.js';
@@ -122,23 +123,27 @@ export class NtfsVolume {
     const initializedSize = first.initializedSize ?? dataSize;
     if (dataSize < recordSize * 16) throw corrupt('NTFS_MFT_SIZE', `$MFT data size ${dataSize} is below 16 records`, offset);
     this.mft = new Mft(this.source, clusterSize, recordSize, runs, dataSize, initializedSize, cacheBytes, this.boot.volumeSize);
-    // $MFT with an attribute list: the other $DATA extents live in extension
-    // records, which the runs known so far must reach (TSK ntfs.c design note).
+    // $MFT with an attribute list: the other $DATA extents live in extension records, which the
+    // runs known so far must reach (TSK ntfs.c design note); resolved by the one rule
+    // (record/attribute-list.ts), the runs growing as each extension record is read.
     const listAttr = record0.attributes.find((a) => a.type === AttributeType.attributeList);
     if (!listAttr) return;
     const listValue = listAttr.value ?? (await this.readNonResident(joinExtents([listAttr]), Limits.maxAttributeListSize));
-    const entries = decodeAttributeList(listValue).filter((e) => e.type === AttributeType.data && e.name === '' && e.recordNumber !== 0);
-    for (const entry of entries.sort((a, b) => a.lowestVcn - b.lowestVcn)) {
-      const extRaw = await this.mft.readRaw(entry.recordNumber);
-      const ext = decodeRecord(extRaw, entry.recordNumber);
-      const extent = ext.attributes.find((a) => a.type === AttributeType.data && a.name === '' && a.id === entry.attributeId && a.nonResident);
-      if (!extent?.runs) {
-        this.note(`$MFT attribute list points at record ${entry.recordNumber} without the $DATA extent`);
-        continue;
-      }
-      runs = [...runs, ...extent.runs].sort((a, b) => a.vcn - b.vcn);
-      this.mft = new Mft(this.source, clusterSize, recordSize, runs, dataSize, initializedSize, cacheBytes, this.boot.volumeSize);
-    }
+    const entries = decodeAttributeList(listValue);
+    const isDataExtent = (n: number, id: number): boolean => entries.some((e) => e.type === AttributeType.data && e.name === '' && e.recordNumber === n && e.attributeId === id);
+    await resolveAttributeList(0, record0.attributes, entries, {
+      idOf: (a) => a.id,
+      loadExtension: async (n) => {
+        const ext = decodeRecord(await this.mft.readRaw(n), n);
+        for (const a of ext.attributes) {
+          if (a.type !== AttributeType.data || a.name !== '' || !a.nonResident || !a.runs || !isDataExtent(n, a.id)) continue;
+          runs = [...runs, ...a.runs].sort((x, y) => x.vcn - y.vcn);
+          this.mft = new Mft(this.source, clusterSize, recordSize, runs, dataSize, initializedSize, cacheBytes, this.boot.volumeSize);
+        }
+        return { attributes: ext.attributes, baseRecord: ext.baseRecordNumber };
+      },
+      problem: (message) => this.note(`$MFT: ${message}`),
+    });
   }
 
   private async loadVolumeInformation(): Promise<void> {
@@ -296,6 +301,7 @@ export class NtfsVolume {
     return record;
   }
 
+  /** Joins the attributes the list places in extension records (record/attribute-list.ts: the one rule). */
   private async resolveAttributeList(record: FileRecord, value: Uint8Array): Promise<void> {
     let entries: AttributeListEntry[];
     try {
@@ -305,41 +311,16 @@ export class NtfsVolume {
       return;
     }
     record.attributeList = entries;
-    const extensions = new Map<number, FileRecord['attributes']>();
-    const joined: FileRecord['attributes'] = [];
-    const seen = new Set<string>();
-    for (const entry of entries) {
-      let attributes = record.attributes;
-      if (entry.recordNumber !== record.recordNumber) {
-        let ext = extensions.get(entry.recordNumber);
-        if (!ext) {
-          if (extensions.size >= Limits.maxExtensionRecords) throw limit('NTFS_ATTRLIST_EXTENSIONS', `record ${record.recordNumber} lists more than ${Limits.maxExtensionRecords} extension records`);
-          try {
-            const decoded = decodeRecord(await this.mft.readRaw(entry.recordNumber), entry.recordNumber);
-            if (decoded.baseRecordNumber !== record.recordNumber) this.note(`extension record ${entry.recordNumber} names base ${decoded.baseRecordNumber}, not ${record.recordNumber}`);
-            ext = decoded.attributes;
-          } catch (error) {
-            this.note(`record ${record.recordNumber}: extension record ${entry.recordNumber}: ${(error as Error).message}`);
-            ext = [];
-          }
-          extensions.set(entry.recordNumber, ext);
-          record.extensionRecords.push(entry.recordNumber);
-        }
-        attributes = ext;
-      }
-      const match = attributes.find((a) => a.type === entry.type && a.id === entry.attributeId && a.name === entry.name);
-      const key = `${entry.recordNumber}:${entry.type}:${entry.attributeId}:${entry.name}`;
-      if (!match) {
-        this.note(`record ${record.recordNumber}: attribute list entry (type 0x${entry.type.toString(16)}, id ${entry.attributeId}) not found in record ${entry.recordNumber}`);
-        continue;
-      }
-      if (seen.has(key)) continue;
-      seen.add(key);
-      joined.push(match);
-    }
-    // Keep any base-record attribute the list forgot (the list itself among them).
-    for (const a of record.attributes) if (!seen.has(`${record.recordNumber}:${a.type}:${a.id}:${a.name}`)) joined.push(a);
-    record.attributes = joined;
+    const resolved = await resolveAttributeList(record.recordNumber, record.attributes, entries, {
+      idOf: (a) => a.id,
+      loadExtension: async (n) => {
+        const decoded = decodeRecord(await this.mft.readRaw(n), n);
+        return { attributes: decoded.attributes, baseRecord: decoded.baseRecordNumber };
+      },
+      problem: (message) => this.note(message),
+    });
+    record.extensionRecords.push(...resolved.extensionRecords);
+    record.attributes = resolved.attributes.map((p) => p.attr);
   }
 
   /** The volume's $UpCase table (record 10), loaded once. */

@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FileSource, RangeSource, WritableFileSource } from '@coldfix/io';
 import { checkVolume } from '../src/check/check-volume.js';
-import { RawVolume } from '../src/write/raw/raw-volume.js';
-import { AttrType, decodeFileName, listAttributes, residentValue, viewOf } from '../src/write/raw/record.js';
-import { attributeData } from '../src/write/raw/attr-data.js';
+import { RecordStore } from '../src/record/record-store.js';
+import { AttrType, decodeFileName, listAttributes, residentValue, viewOf } from '../src/record/record-bytes.js';
+import { attributeData } from '../src/record/attribute-data.js';
 import { WriteTxn } from '../src/write/txn.js';
 import { resolvePath } from '../src/write/resolve-path.js';
 import { DirIndex } from '../src/write/dir-index.js';
@@ -22,10 +22,10 @@ import { realFixturesDir } from '@coldfix/test-images';
 const TREE = String.raw`echo x > a.txt; head -c 8192 /dev/urandom > f1.bin; head -c 8192 /dev/urandom > f2.bin
 mkdir leaf; for i in $(seq -w 1 120); do echo $i > "leaf/file $i.txt"; done`;
 
-async function edit(path: string, fn: (txn: WriteTxn, vol: RawVolume, s: WritableFileSource) => Promise<void>): Promise<void> {
+async function edit(path: string, fn: (txn: WriteTxn, vol: RecordStore, s: WritableFileSource) => Promise<void>): Promise<void> {
   const s = await WritableFileSource.openWritable(path);
   try {
-    const vol = await RawVolume.open(s);
+    const vol = await RecordStore.open(s);
     const txn = new WriteTxn(vol);
     await fn(txn, vol, s);
     await txn.commit(s, false);
@@ -41,10 +41,10 @@ async function check(path: string) {
     await s.close();
   }
 }
-async function recordOf(vol: RawVolume, txn: WriteTxn, path: string): Promise<number> {
+async function recordOf(vol: RecordStore, txn: WriteTxn, path: string): Promise<number> {
   return (await resolvePath(txn, path, await vol.upcase())).record;
 }
-async function flipBit(vol: RawVolume, s: WritableFileSource, recordWithBitmap: number, type: number, bit: number): Promise<void> {
+async function flipBit(vol: RecordStore, s: WritableFileSource, recordWithBitmap: number, type: number, bit: number): Promise<void> {
   const data = attributeData(vol, await vol.extents(recordWithBitmap), type);
   const [p] = vol.streamPieces(data.runs, bit >> 3, 1);
   const [b] = await s.read(p.device, 1);
@@ -198,6 +198,7 @@ describe('checkVolume', () => {
     expect(`${fix.stdout}${fix.stderr}`).toMatch(/mirror|\$MFTMirr/i);
   });
 
+  // ntfs-cloud.bin lacks its backup boot sector (check-real-fixtures.test.ts judges every fixture against ntfsfix -n and TSK).
   it('is clean on Windows-made volumes from the fixture set', async () => {
     const real = realFixturesDir();
     const out = join(cache, 'real');
@@ -205,7 +206,6 @@ describe('checkVolume', () => {
     const volumes: [string, string, number][] = [
       ['fox-it-dissect.ntfs/ntfs.bin.gz', 'ntfs.bin', 0],
       ['msuhanov-ntfs-samples/ntfs-2m.raw.gz', 'ntfs-2m.raw', 65536],
-      ['fox-it-dissect.ntfs/ntfs-cloud.bin.gz', 'ntfs-cloud.bin', 0],
     ];
     let ran = 0;
     for (const [gz, name, offset] of volumes) {

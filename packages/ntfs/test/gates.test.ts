@@ -8,9 +8,9 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PreconditionError, WritableFileSource } from '@coldfix/io';
 import { assertWritable, checkWriteGates, resetLogFile } from '../src/gates/write-gates.js';
 import { encodeRestartPage } from '../src/gates/logfile.js';
-import { RawVolume } from '../src/write/raw/raw-volume.js';
-import { attributeData } from '../src/write/raw/attr-data.js';
-import { AttrType, listAttributes, residentValue } from '../src/write/raw/record.js';
+import { RecordStore } from '../src/record/record-store.js';
+import { attributeData } from '../src/record/attribute-data.js';
+import { AttrType, listAttributes, residentValue } from '../src/record/record-bytes.js';
 import { WriteTxn } from '../src/write/txn.js';
 import { resolvePath } from '../src/write/resolve-path.js';
 import { deleteFile } from '../src/write/delete-file.js';
@@ -40,7 +40,7 @@ async function withSource<T>(path: string, fn: (s: WritableFileSource) => Promis
 
 async function writeLog(path: string, pages: Uint8Array[]): Promise<void> {
   await withSource(path, async (s) => {
-    const vol = await RawVolume.open(s);
+    const vol = await RecordStore.open(s);
     const log = attributeData(vol, await vol.extents(2), AttrType.data);
     for (const [i, page] of pages.entries()) {
       let at = 0;
@@ -54,7 +54,7 @@ async function writeLog(path: string, pages: Uint8Array[]): Promise<void> {
 
 async function setVolumeFlags(path: string, flags: number): Promise<void> {
   await withSource(path, async (s) => {
-    const txn = new WriteTxn(await RawVolume.open(s));
+    const txn = new WriteTxn(await RecordStore.open(s));
     const rec = await txn.record(3);
     const a = listAttributes(rec, 3).find((x) => x.type === AttrType.volumeInformation)!;
     const v = residentValue(rec, a);
@@ -67,7 +67,7 @@ async function setVolumeFlags(path: string, flags: number): Promise<void> {
 
 async function setHiberSignature(path: string, sig: string): Promise<void> {
   await withSource(path, async (s) => {
-    const vol = await RawVolume.open(s);
+    const vol = await RecordStore.open(s);
     const { record } = await resolvePath(new WriteTxn(vol), '/hiberfil.sys', await vol.upcase());
     const data = attributeData(vol, await vol.extents(record), AttrType.data);
     const [p] = vol.streamPieces(data.runs, 0, 4);
@@ -111,7 +111,7 @@ describe('write gates', () => {
       spawnSync('bash', ['-c', mountScript(theirs.path, 'true', 'rw')]);
       await withSource(work.path, (s) => resetLogFile(s));
       const logBytes = (p: string) => withSource(p, async (s) => {
-        const vol = await RawVolume.open(s);
+        const vol = await RecordStore.open(s);
         const log = attributeData(vol, await vol.extents(2), AttrType.data);
         return log.read(0, log.size);
       });
@@ -182,7 +182,7 @@ describe('write gates', () => {
   it('refuses an NTFS version other than 3.0/3.1', async () => {
     work = copyVolume(base);
     await withSource(work.path, async (s) => {
-      const txn = new WriteTxn(await RawVolume.open(s));
+      const txn = new WriteTxn(await RecordStore.open(s));
       const rec = await txn.record(3);
       const a = listAttributes(rec, 3).find((x) => x.type === AttrType.volumeInformation)!;
       residentValue(rec, a)[8] = 4;

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { WritableFileSource } from '@coldfix/io';
 import { deleteFile, type DeleteTarget } from '../src/write/delete-file.js';
 import { checkVolume } from '../src/check/check-volume.js';
-import { RawVolume } from '../src/write/raw/raw-volume.js';
+import { RecordStore } from '../src/record/record-store.js';
 import { buildVolume, copyVolume, flsAllocated, ntfsfixDry, ntfslsAll, TREE } from './write-fixtures.js';
 import { forEachTskStream } from './helpers/oracle.js';
 
@@ -63,7 +63,7 @@ describe('deleteFile on 4096-byte-sector volumes', () => {
       const victims = ['a.txt', 'leaf/file 017.txt', 'frag.bin', 'comp/c.txt', 'sparse.bin', 'ads.txt', 'link3.txt', 'Long Name For Dos.txt', 'alist.txt', 'deep/a/b/c/d.txt',
         ...Array.from({ length: 60 }, (_, i) => `big/a fairly long file name to fill index blocks ${String(i + 101).padStart(3, '0')}.dat`)];
       await withSource(work.path, async (s) => {
-        const vol = await RawVolume.open(s);
+        const vol = await RecordStore.open(s);
         expect(vol.geometry).toMatchObject({ sectorSize: 4096, recordSize: 4096, indexBlockSize: 4096 });
         expect((await checkVolume(s)).findings).toEqual([]);
         for (const v of victims) await deleteFile(s, `/${v}`);

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WritableFileSource } from '@coldfix/io';
 import { deleteFile } from '../src/write/delete-file.js';
 import { checkVolume } from '../src/check/check-volume.js';
-import { RawVolume } from '../src/write/raw/raw-volume.js';
+import { RecordStore } from '../src/record/record-store.js';
 import { WriteTxn } from '../src/write/txn.js';
 import { DirIndex } from '../src/write/dir-index.js';
 import { resolvePath } from '../src/write/resolve-path.js';
@@ -21,7 +21,7 @@ const name = (k: Uint8Array): string => String.fromCharCode(...keyName(k));
 async function bigDirPositions(img: string): Promise<{ root: string[]; internal: string[]; leaf: string[]; depth: number }> {
   const src = await WritableFileSource.openWritable(img);
   try {
-    const vol = await RawVolume.open(src);
+    const vol = await RecordStore.open(src);
     const txn = new WriteTxn(vol);
     const { record } = await resolvePath(txn, '/big', await vol.upcase());
     const index = await DirIndex.open(txn, record);

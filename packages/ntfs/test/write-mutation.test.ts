@@ -11,9 +11,9 @@ import { ColdfixError, MemorySource } from '@coldfix/io';
 import { checkVolume } from '../src/check/check-volume.js';
 import { checkWriteGates } from '../src/gates/write-gates.js';
 import { deleteFile } from '../src/write/delete-file.js';
-import { RawVolume } from '../src/write/raw/raw-volume.js';
-import { attributeData } from '../src/write/raw/attr-data.js';
-import { AttrType } from '../src/write/raw/record.js';
+import { RecordStore } from '../src/record/record-store.js';
+import { attributeData } from '../src/record/attribute-data.js';
+import { AttrType } from '../src/record/record-bytes.js';
 import { WriteTxn } from '../src/write/txn.js';
 import { resolvePath } from '../src/write/resolve-path.js';
 import { buildVolume } from './write-fixtures.js';
@@ -24,7 +24,7 @@ for i in $(seq 1 6); do head -c 20000 /dev/urandom > "data$i.bin"; done`;
 describe('mutated volumes give typed errors', () => {
   it('never crashes with an untyped error', async () => {
     const image = readFileSync(buildVolume('kill', { sizeMiB: 16, tree: TREE }));
-    const vol = await RawVolume.open(new MemorySource(image));
+    const vol = await RecordStore.open(new MemorySource(image));
     const regions: [number, number][] = [];
     const mft = vol.recordPieces(0)[0].device;
     regions.push([mft, 200 * vol.geometry.recordSize]);

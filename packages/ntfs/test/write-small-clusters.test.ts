@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { WritableFileSource } from '@coldfix/io';
 import { deleteFile } from '../src/write/delete-file.js';
 import { checkVolume } from '../src/check/check-volume.js';
-import { RawVolume } from '../src/write/raw/raw-volume.js';
+import { RecordStore } from '../src/record/record-store.js';
 import { WriteTxn } from '../src/write/txn.js';
 import { DirIndex } from '../src/write/dir-index.js';
 import { resolvePath } from '../src/write/resolve-path.js';
@@ -28,7 +28,7 @@ describe('deleteFile with 512-byte clusters', () => {
         for (const v of victims) await deleteFile(s, `/${v}`);
         // Every name of a directory with INDX blocks: the blocks are freed and the root becomes a leaf again.
         const shape = async () => {
-          const vol = await RawVolume.open(s);
+          const vol = await RecordStore.open(s);
           const txn = new WriteTxn(vol);
           const index = await DirIndex.open(txn, (await resolvePath(txn, '/shrink', await vol.upcase())).record);
           return { large: index.editor.root.hasChildren, bits: [...((await index.allocationBitmap()) ?? [])].some((b) => b !== 0) };

@@ -9,7 +9,7 @@
  * read-only, and writes a copy. Verification always reopens from scratch.
  */
 import { performance } from 'node:perf_hooks';
-import { allSettledOrThrow, isColdfixError, journalPathFor, mapLimit, rollbackImage, commitImage } from '@coldfix/io';
+import { allSettledOrThrow, DryRunOverlay, isColdfixError, journalPathFor, mapLimit, rollbackImage, commitImage } from '@coldfix/io';
 import { assertWritable, checkScope, checkVolume, checkWriteGates, deleteFiles, resetLogFile, scopeClaims } from '@coldfix/ntfs';
 import { openImage, type OpenedImage, type OpenImageOptions } from '@coldfix/volumes';
 import { clearPhases, phase } from './phases.js';
@@ -55,6 +55,8 @@ export async function repairImage(image: string, options: RepairOptions): Promis
   const planned = writer ?? (await openImage(image, openOptions));
   let report: RepairReport;
   const fullCheck = options.fullCheck ?? false;
+  /** Per partition: findings the check after the write would add (from the overlay run); any refuses the repair. */
+  const predictedFailures = new Map<number, { code: string; message: string }[]>();
   const baseline: Baseline = { directories: new Map(), bitlockerMetadata: new Map(), deleted: new Map(), findings: new Map(), scopes: new Map(), fullCheck, installations: new Map() };
   let planFailed = true;
   try {
@@ -79,12 +81,20 @@ export async function repairImage(image: string, options: RepairOptions): Promis
         // Findings the volume already had (real volumes often carry benign leaked clusters) must not
         // fail the repair's verification; only findings the write introduces do. The same check runs
         // before and after: over what the repair touches (default) or the whole volume (--full-check).
+        // Dry run = real run: the deletes are applied to an in-memory overlay of the volume and the
+        // verification's check runs on that result; a finding it would add is a refusal now, before
+        // anything is written (and the dry run predicts it), not a write rolled back.
         (async () => {
-          if (options.dryRun) return;
           const scope = await scopeClaims(volume, todo.map((m) => m.record));
           if (!fullCheck) baseline.scopes.set(entry.partition, scope);
           const before = fullCheck ? await checkVolume(volume) : await checkScope(volume, scope);
-          baseline.findings.set(entry.partition, new Set(before.findings.map(findingKey)));
+          const keys = new Set(before.findings.map(findingKey));
+          baseline.findings.set(entry.partition, keys);
+          const overlay = new DryRunOverlay(volume.source);
+          await deleteFiles(overlay, todo.map((match) => ({ record: match.record, sequence: match.sequence })));
+          const after = fullCheck ? await checkVolume(overlay) : await checkScope(overlay, scope);
+          const fresh = after.findings.filter((f) => !keys.has(findingKey(f)));
+          if (fresh.length) predictedFailures.set(entry.partition, fresh);
         })(),
       ] as const);
       phase('baseline-done');
@@ -128,6 +138,14 @@ export async function repairImage(image: string, options: RepairOptions): Promis
   };
   const work = report.volumes.filter((v) => actionable(v.matches).length > 0);
   if (work.length === 0) return stop();
+  if (predictedFailures.size) {
+    report.result = 'refused';
+    for (const [partition, findings] of predictedFailures) {
+      report.messages.push(`refused before writing: on partition ${partition} the check after the repair would find ${findings.length} new inconsistenc${findings.length === 1 ? 'y' : 'ies'} (the write would be rolled back):`);
+      for (const f of findings.slice(0, 20)) report.messages.push(`  ${f.code}: ${f.message}`);
+    }
+    return stop();
+  }
   if (options.dryRun) {
     report.result = 'affected';
     return stop();

@@ -26,11 +26,11 @@
  */
 import { LimitExceededError } from '@coldfix/io';
 import { FileRecordFlag } from '../layout/file-record-header.js';
-import { attributeData, type AttributeData } from '../write/raw/attr-data.js';
-import { RawVolume, type Extent } from '../write/raw/raw-volume.js';
-import { AttrType, attributeRuns, decodeFileName, decodeRecordHeader, residentValue } from '../write/raw/record.js';
+import { attributeData, type AttributeData } from '../record/attribute-data.js';
+import { RecordStore, type Extent } from '../record/record-store.js';
+import { AttrType, attributeRuns, decodeFileName, decodeRecordHeader, residentValue } from '../record/record-bytes.js';
 import { WriteTxn } from '../write/txn.js';
-import { rawVolumeOf, type VolumeInput } from '../write/volume-source.js';
+import { recordStoreOf, type VolumeInput } from '../record/volume-source.js';
 import { checkDirectoryIndex, type IndexedName } from './index-check.js';
 import type { CheckFinding } from './types.js';
 
@@ -60,7 +60,7 @@ interface RecordState {
   runs: { lcn: number; length: number }[];
 }
 
-async function recordState(vol: RawVolume, n: number): Promise<RecordState | { corrupt: string }> {
+async function recordState(vol: RecordStore, n: number): Promise<RecordState | { corrupt: string }> {
   try {
     const rec = await vol.readRecord(n);
     const h = decodeRecordHeader(rec, n);
@@ -90,7 +90,7 @@ async function recordState(vol: RawVolume, n: number): Promise<RecordState | { c
  * @throws LimitExceededError NTFS_CHECK_SCOPE_TOO_LARGE; CorruptError on unreadable records.
  */
 export async function scopeClaims(volume: VolumeInput, records: number[]): Promise<CheckScope & { freedRuns: { lcn: number; length: number }[] }> {
-  const vol = await rawVolumeOf(volume);
+  const vol = await recordStoreOf(volume);
   const all = new Set<number>();
   const parents = new Set<number>();
   const runs: { lcn: number; length: number }[] = [];
@@ -109,7 +109,7 @@ export async function scopeClaims(volume: VolumeInput, records: number[]): Promi
 
 /** Checks what `scope` names; `clean` is true when no finding was made. @throws CorruptError when the volume cannot be opened at all. */
 export async function checkScope(volume: VolumeInput, scope: CheckScope): Promise<{ clean: boolean; findings: CheckFinding[] }> {
-  const vol = await rawVolumeOf(volume);
+  const vol = await recordStoreOf(volume);
   const { totalClusters } = vol.geometry;
   const findings: CheckFinding[] = [];
   const add = (f: CheckFinding): void => {

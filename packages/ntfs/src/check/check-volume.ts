@@ -7,19 +7,20 @@
  *     and every name of every record in use indexed in its parent;
  *  3. $Bitmap against all runlists: no cluster claimed twice, none claimed but
  *     free, none marked in use but claimed by nobody;
- *  4. $MFTMirr equal to the first records of $MFT.
+ *  4. $MFTMirr equal to the first records of $MFT; the backup boot sector in the sector after the
+ *     volume, equal to the primary.
  * Findings carry stable codes and the record numbers involved.
  *
  * References: ntfs-3g ntfsfix.c / ntfsck logic, Windows chkdsk stages (file
  * records, indexes, security, free space), read as documentation.
  */
 import { LimitExceededError } from '@coldfix/io';
-import { AttrType } from '../write/raw/record.js';
-import { attributeData } from '../write/raw/attr-data.js';
+import { AttrType } from '../record/record-bytes.js';
+import { attributeData } from '../record/attribute-data.js';
 import { WriteTxn } from '../write/txn.js';
-import { rawVolumeOf, type VolumeInput } from '../write/volume-source.js';
-import { decodeFileName } from '../write/raw/record.js';
-import { scanMft } from './mft-scan.js';
+import { recordStoreOf, type VolumeInput } from '../record/volume-source.js';
+import { decodeFileName } from '../record/record-bytes.js';
+import { resolveListedFiles, scanMft } from './mft-scan.js';
 import { checkDirectoryIndex, type IndexedName } from './index-check.js';
 import { checkExtendIndexes } from './extend-check.js';
 import type { CheckFinding } from './types.js';
@@ -32,7 +33,7 @@ const FIRST_USER_RECORD = 24;
 
 /** Checks the volume; `clean` is true when no finding was made. @throws CorruptError when the volume cannot be opened at all. */
 export async function checkVolume(volume: VolumeInput): Promise<{ clean: boolean; findings: CheckFinding[] }> {
-  const vol = await rawVolumeOf(volume);
+  const vol = await recordStoreOf(volume);
   const { totalClusters } = vol.geometry;
   if (totalClusters > MAX_CLUSTERS) throw new LimitExceededError(`${totalClusters} clusters exceed the checker's limit`, { code: 'NTFS_CHECK_TOO_LARGE', layer: 'ntfs-check' });
   const all: CheckFinding[] = [];
@@ -61,12 +62,12 @@ export async function checkVolume(volume: VolumeInput): Promise<{ clean: boolean
   });
   for (const c of scan.corrupt) if (c.inUse) add({ code: 'RECORD_CORRUPT', message: `record ${c.record}: ${c.reason}`, records: [c.record] });
   const { records } = scan;
-  // Names held in extension records belong to their base record.
+  // Files with an attribute list: names and sizes through the record model (any of them may live in an extension record).
+  await resolveListedFiles(vol, scan, (record, reason) => add({ code: 'ATTRIBUTE_LIST_BROKEN', message: `record ${record}: ${reason}`, records: [record] }));
   for (const s of records.values()) {
     if (s.baseRecord !== 0) {
       const base = records.get(s.baseRecord);
       if (!base || base.baseRecord !== 0) add({ code: 'EXTENSION_ORPHAN', message: `extension record ${s.record} belongs to record ${s.baseRecord}, which is not a base record in use`, records: [s.record, s.baseRecord] });
-      else base.names.push(...s.names);
     }
   }
 
@@ -173,6 +174,16 @@ export async function checkVolume(volume: VolumeInput): Promise<{ clean: boolean
   if (bad.double.length) add({ code: 'CLUSTER_CLAIMED_TWICE', message: `${describe(bad.double)} claimed by more than one run`, records: owners(bad.double.slice(0, 1000)) });
   if (bad.free.length) add({ code: 'CLUSTER_CLAIMED_BUT_FREE', message: `${describe(bad.free)} claimed by a runlist but free in $Bitmap`, records: owners(bad.free.slice(0, 1000)) });
   if (bad.orphan.length) add({ code: 'CLUSTER_MARKED_UNCLAIMED', message: `${describe(bad.orphan)} marked in use in $Bitmap but claimed by no runlist`, records: [] });
+
+  // 0. The backup boot sector: Windows keeps it in the partition's last sector, the one after the
+  // volume's declared sectors (ntfsfix -n checks it too: "Checking the alternate boot sector").
+  const volumeBytes = vol.geometry.totalSectors * vol.geometry.sectorSize;
+  if (vol.source.size < volumeBytes + vol.geometry.sectorSize) {
+    add({ code: 'BOOT_BACKUP_MISSING', message: `the backup boot sector (byte ${volumeBytes}) lies past the end of the ${vol.source.size}-byte volume`, records: [] });
+  } else {
+    const [primary, backup] = [await vol.source.read(0, 512), await vol.source.read(volumeBytes, 512)];
+    if (primary.some((x, i) => x !== backup[i])) add({ code: 'BOOT_BACKUP_MISMATCH', message: `the backup boot sector (byte ${volumeBytes}) differs from the primary`, records: [] });
+  }
 
   // 4. $MFTMirr.
   for (let n = 0; n < vol.mirrorRecords; n++) {

@@ -123,3 +123,27 @@ export function findRun(runs: Run[], vcn: number): number {
   }
   return -1;
 }
+
+/**
+ * Maps a byte range of a stream onto volume byte ranges through its runs (sparse pieces give
+ * `device` -1), for readers of raw pieces and for writers.
+ * @throws CorruptError NTFS_RUNLIST_SHORT when the runs do not cover the range.
+ */
+export function mapRange(runs: Run[], clusterSize: number, offset: number, length: number): { device: number; length: number }[] {
+  const out: { device: number; length: number }[] = [];
+  let pos = offset;
+  const end = offset + length;
+  for (const run of runs) {
+    const runStart = run.vcn * clusterSize;
+    const runEnd = runStart + run.length * clusterSize;
+    if (runEnd <= pos || runStart >= end) continue;
+    const from = Math.max(pos, runStart);
+    const to = Math.min(end, runEnd);
+    if (from > pos) break; // a hole in the runlist: reported below
+    out.push({ device: run.lcn === null ? -1 : run.lcn * clusterSize + (from - runStart), length: to - from });
+    pos = to;
+    if (pos >= end) break;
+  }
+  if (pos < end) throw corrupt('NTFS_RUNLIST_SHORT', `runlist does not cover bytes [${pos}, ${end})`, undefined, { offset, length });
+  return out;
+}

@@ -19,8 +19,8 @@
  *   LOG_CLIENT_RECORD (160 bytes): 0 oldest LSN | 8 client restart LSN | ... | 28 name length | 32 name
  */
 import { CorruptError, viewOf } from '@coldfix/io';
-import { removeFixups } from '../write/raw/fixup.js';
-import { utf16 } from '../write/raw/record.js';
+import { removeFixups } from '../codec/block-fixup.js';
+import { utf16 } from '../record/record-bytes.js';
 
 export const LOGFILE_NO_CLIENT = 0xffff;
 export const RESTART_VOLUME_IS_CLEAN = 0x0002;

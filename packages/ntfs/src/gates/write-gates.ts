@@ -12,12 +12,12 @@
  *  - unknown-version: an NTFS version other than 3.0/3.1.
  */
 import { PreconditionError, isWritable, type WritableByteSource } from '@coldfix/io';
-import { RawVolume } from '../write/raw/raw-volume.js';
-import { AttrType, residentValue } from '../write/raw/record.js';
-import { attributeData } from '../write/raw/attr-data.js';
+import { RecordStore } from '../record/record-store.js';
+import { AttrType, residentValue } from '../record/record-bytes.js';
+import { attributeData } from '../record/attribute-data.js';
 import { WriteTxn } from '../write/txn.js';
 import { resolvePath } from '../write/resolve-path.js';
-import { rawVolumeOf, sourceOf, type VolumeInput } from '../write/volume-source.js';
+import { recordStoreOf, sourceOf, type VolumeInput } from '../record/volume-source.js';
 import { inspectLogFile } from './logfile.js';
 import { HIBERFILE_HEADER_SIZE, judgeHiberfile } from './hiberfile.js';
 
@@ -36,7 +36,7 @@ const RISK: Record<GateName, string> = {
 
 /** Reads the volume state each gate judges. Read-only. */
 export async function checkWriteGates(volume: VolumeInput): Promise<GateFinding[]> {
-  const vol = await rawVolumeOf(volume);
+  const vol = await recordStoreOf(volume);
   const findings: GateFinding[] = [];
   const add = (gate: GateName, message: string): void => void findings.push({ gate, message, risk: RISK[gate] });
 
@@ -104,7 +104,7 @@ export async function assertWritable(volume: VolumeInput, overrides: { forceUncl
 export async function resetLogFile(volume: VolumeInput): Promise<void> {
   const source = sourceOf(volume);
   if (!isWritable(source)) throw new PreconditionError('the volume was opened read-only', { code: 'NTFS_NOT_WRITABLE', layer: LAYER });
-  const vol = await RawVolume.open(source);
+  const vol = await RecordStore.open(source);
   const log = attributeData(vol, await vol.extents(2), AttrType.data);
   if (log.resident) throw new PreconditionError('$LogFile $DATA is resident', { code: 'NTFS_LOGFILE_RESIDENT', layer: LAYER });
   const chunk = 1 << 20;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { applyFixups, removeFixups } from './raw/fixup.js';
-import { decodeRunlist } from './raw/runlist.js';
-import { freeRecordInPlace } from './raw/record.js';
+import { applyFixups, removeFixups } from '../codec/block-fixup.js';
+import { decodeRunlist } from '../codec/runlist.js';
+import { freeRecordInPlace } from '../record/record-bytes.js';
 import { decodeUsnRecordV2, encodeUsnRecordV2, UsnReason } from './usn-record.js';
 import { compareNames, compareNamesIgnoreCase, compareUlongs, toUnits } from './collation.js';
 import { UpcaseTable } from '../codec/upcase.js';
@@ -72,14 +72,14 @@ describe('runlists', () => {
   it('decodes sparse runs and negative deltas', () => {
     // 0x21 len 0x10 lcn 0x100 | 0x01 len 8 sparse | 0x21 len 4 delta -0x80
     const bytes = Uint8Array.of(0x21, 0x10, 0x00, 0x01, 0x01, 0x08, 0x21, 0x04, 0x80, 0xff, 0x00);
-    expect(decodeRunlist(bytes, 0, bytes.length, 0)).toEqual([
+    expect(decodeRunlist(bytes, 0)).toEqual([
       { vcn: 0, lcn: 0x100, length: 0x10 },
       { vcn: 0x10, lcn: null, length: 8 },
       { vcn: 0x18, lcn: 0x80, length: 4 },
     ]);
   });
   it('rejects a truncated pair', () => {
-    expect(() => decodeRunlist(Uint8Array.of(0x33, 1), 0, 2, 0)).toThrow(expect.objectContaining({ code: 'NTFS_RUNLIST_BAD_PAIR' }));
+    expect(() => decodeRunlist(Uint8Array.of(0x33, 1), 0)).toThrow(expect.objectContaining({ code: 'NTFS_RUNLIST_TRUNCATED' }));
   });
 });
 

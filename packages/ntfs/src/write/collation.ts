@@ -23,7 +23,7 @@ export function toUnits(name: string): Uint16Array {
   return out;
 }
 
-/** One UpcaseTable per $UpCase array (RawVolume.upcase() returns the same array for a volume). */
+/** One UpcaseTable per $UpCase array (RecordStore.upcase() returns the same array for a volume). */
 const tables = new WeakMap<Uint16Array, UpcaseTable>();
 
 function tableOf(upcase: Uint16Array): UpcaseTable {

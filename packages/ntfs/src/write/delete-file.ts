@@ -21,13 +21,15 @@
 import { PreconditionError, UnsupportedError, NotFoundError, viewOf } from '@coldfix/io';
 import { compareNamesIgnoreCase, keyName, sameUnits, toUnits } from './collation.js';
 import { DirIndex } from './dir-index.js';
-import { AttrType, attributeRuns, decodeFileName, decodeRecordHeader, freeRecordInPlace, listAttributes, residentValue } from './raw/record.js';
+import { AttrType, attributeRuns, decodeFileName, decodeRecordHeader, freeRecordInPlace, listAttributes, residentValue } from '../record/record-bytes.js';
 import { FileRecordFlag } from '../layout/file-record-header.js';
 import { resolvePath, ROOT_RECORD, splitPath } from './resolve-path.js';
 import { BitmapEditor, WriteTxn } from './txn.js';
-import { rawVolumeOf, type VolumeInput } from './volume-source.js';
+import { recordStoreOf, type VolumeInput } from '../record/volume-source.js';
 import { appendUsnRecord } from './usn-journal.js';
 import { removeExtendEntries } from './extend-indexes.js';
+import { removeAttributes } from './remove-attribute.js';
+import { UsnReason } from './usn-record.js';
 
 export interface DeleteResult {
   /** The path as given; `#<record>` for a `{ record, sequence }` target. */
@@ -37,6 +39,12 @@ export interface DeleteResult {
   sequence: number;
   /** Every $FILE_NAME removed from an index (hard links, Win32 and DOS names). */
   names: string[];
+  /** 'file': the file is gone (its last name removed); 'name': names removed, the file stays with `linksLeft` links. */
+  outcome: 'file' | 'name';
+  /** Names the file still has (0 when it is gone). */
+  linksLeft: number;
+  /** Extension records freed (with the base record when the file went, or left empty by an unlink). */
+  extensionRecordsFreed: number[];
   /** Clusters cleared in $Bitmap (sparse runs excluded). */
   clustersFreed: number;
   /** Whether a USN_REASON_FILE_DELETE record went into $UsnJrnl:$J (false: no journal, or no room in its tail). */
@@ -48,6 +56,12 @@ export interface DeleteResult {
 export interface DeleteOptions {
   /** Plan and report without writing. */
   dryRun?: boolean;
+  /**
+   * A path target removes only the name given, as Windows' DeleteFile does (with its Win32/DOS
+   * partner): other hard links stay, the file goes with its last name. Default: every name of the
+   * file goes (a file is deleted, as `--record` and the repair's rules do).
+   */
+  unlinkName?: boolean;
   /** Time stamped into the parent directories and the USN record (default: now). */
   now?: Date;
 }
@@ -124,7 +138,7 @@ export interface DeleteBatchResult {
 }
 
 /**
- * Deletes several files in one transaction: one RawVolume, one $UpCase, one plan in memory, then one
+ * Deletes several files in one transaction: one RecordStore, one $UpCase, one plan in memory, then one
  * commit that writes each changed structure once (a directory block, a bitmap byte, a record shared
  * by two deletes is written once with both edits), so the journaled source below sees one batch of
  * writes. All or nothing: any target refused (see deleteFile) refuses the whole batch before
@@ -133,30 +147,33 @@ export interface DeleteBatchResult {
  * @throws as deleteFile.
  */
 export async function deleteFiles(volume: VolumeInput, targets: DeleteTarget[], options: DeleteOptions = {}): Promise<DeleteBatchResult> {
-  const vol = await rawVolumeOf(volume);
+  const vol = await recordStoreOf(volume);
   const source = vol.source;
   const upcase = await vol.upcase();
   const txn = new WriteTxn(vol);
   const now = toFiletime(options.now ?? new Date());
   const files: Omit<DeleteResult, 'changes'>[] = [];
-  for (const target of targets) files.push(await planDelete(txn, upcase, target, now));
+  for (const target of targets) files.push(await planDelete(txn, upcase, target, now, options.unlinkName === true));
   const changes = await txn.commit(source, options.dryRun === true);
   return { files, changes };
 }
 
 /** Plans the delete of one file inside `txn` (nothing written). */
-async function planDelete(txn: WriteTxn, upcase: Uint16Array, target: DeleteTarget, now: bigint): Promise<Omit<DeleteResult, 'changes'>> {
+async function planDelete(txn: WriteTxn, upcase: Uint16Array, target: DeleteTarget, now: bigint, unlinkName: boolean): Promise<Omit<DeleteResult, 'changes'>> {
   const vol = txn.vol;
   const byReference = typeof target !== 'string';
   const path = byReference ? `#${target.record}` : target;
   let record: number;
+  let named: { parent: number; name: string; namespace: number } | null = null;
   if (byReference) {
     record = target.record;
     if (!Number.isSafeInteger(record) || record < 0 || record >= vol.recordCount) {
       throw new NotFoundError(`MFT record ${record} is outside $MFT (${vol.recordCount} records)`, { code: 'NTFS_RECORD_OUT_OF_RANGE', layer: LAYER, details: { record, count: vol.recordCount } });
     }
   } else {
-    record = (await resolvePath(txn, target, upcase)).record;
+    const found = await resolvePath(txn, target, upcase);
+    record = found.record;
+    if (unlinkName) named = found;
   }
   const first = byReference ? '' : (splitPath(target)[0] ?? '');
   if (record < FIRST_USER_RECORD || compareNamesIgnoreCase(toUnits(first), toUnits('$Extend'), upcase) === 0) {
@@ -174,11 +191,20 @@ async function planDelete(txn: WriteTxn, upcase: Uint16Array, target: DeleteTarg
   if (header.flags & FileRecordFlag.directory) throw new UnsupportedError(`${path} is a directory; only files are deleted`, { code: 'NTFS_DELETE_DIRECTORY', layer: LAYER, details: { record } });
   const extents = await txn.extents(record);
 
-  // 1. Index entries of every name, grouped by parent directory.
-  const names = extents.filter((x) => x.attr.type === AttrType.fileName && !x.attr.nonResident).map((x) => decodeFileName(residentValue(x.rec, x.attr)));
-  if (byReference && (await underExtend(txn, names.map((n) => n.parentRecord)))) {
+  // 1. Index entries of the names removed, grouped by parent directory: every name of the file, or
+  // (unlink) the name given and its Win32/DOS partner in the same directory.
+  const all = extents.filter((x) => x.attr.type === AttrType.fileName && !x.attr.nonResident)
+    .map((x) => ({ ...decodeFileName(residentValue(x.rec, x.attr)), record: x.record, instance: x.attr.instance }));
+  if (byReference && (await underExtend(txn, all.map((n) => n.parentRecord)))) {
     throw new PreconditionError(`${path} is NTFS metadata (under $Extend); refusing to delete it`, { code: 'NTFS_DELETE_SYSTEM_FILE', layer: LAYER, details: { record } });
   }
+  const names = named ? namesOfLink(all, named) : all;
+  if (named && !names.length) {
+    throw new NotFoundError(`${path}: record ${record} has no $FILE_NAME ${JSON.stringify(named.name)} in directory ${named.parent}`, {
+      code: 'NTFS_DELETE_NAME_NOT_FOUND', layer: LAYER, details: { record, parent: named.parent, name: named.name },
+    });
+  }
+  const wholeFile = names.length === all.length;
   const byParent = new Map<number, typeof names>();
   for (const n of names) byParent.set(n.parentRecord, [...(byParent.get(n.parentRecord) ?? []), n]);
   for (const [parent, list] of byParent) {
@@ -219,11 +245,31 @@ async function planDelete(txn: WriteTxn, upcase: Uint16Array, target: DeleteTarg
     }
   }
 
+  const { mftBitmap, clusterBitmap } = await metadataBitmaps(txn);
+  if (!wholeFile) {
+    // Unlink: the names leave their records (and the attribute list); the file stays with its other names.
+    const extensionRecordsFreed = await removeAttributes(txn, record, names.map((n) => ({ record: n.record, instance: n.instance, type: AttrType.fileName })), mftBitmap);
+    const base = await txn.record(record);
+    const v = viewOf(base);
+    // The link count counts directory entries, a DOS name's as well (what ntfs-3g writes: a file with
+    // a Win32 name, its DOS name and one more link has 3).
+    v.setUint16(0x12, Math.max(0, v.getUint16(0x12, true) - names.length), true);
+    const si = listAttributes(base, record).find((a) => a.type === AttrType.standardInformation && !a.nonResident);
+    if (si && si.valueLength >= 0x20) viewOf(residentValue(base, si)).setBigUint64(0x10, now, true);
+    txn.touchRecord(record);
+    const first = names[0];
+    const usnAppended = await appendUsnRecord(txn, {
+      record, sequence: header.sequence, parent: first.parentRecord, parentSequence: first.parentSequence,
+      name: (names.find((n) => n.namespace !== FILE_NAME_DOS) ?? first).name, fileAttributes: first.fileAttributes, now,
+      reason: UsnReason.hardLinkChange | UsnReason.close,
+    });
+    return { path, record, sequence: header.sequence, names: names.map((n) => n.name), outcome: 'name', linksLeft: all.length - names.length, extensionRecordsFreed, clustersFreed: 0, usnAppended };
+  }
+
   // 1b. $Extend indexes ($ObjId:$O, $Reparse:$R).
   await removeExtendEntries(txn, record, header.sequence, extents);
 
   // 2. Clusters.
-  const { mftBitmap, clusterBitmap } = await metadataBitmaps(txn);
   let clustersFreed = 0;
   for (const x of extents) {
     if (!x.attr.nonResident) continue;
@@ -251,5 +297,21 @@ async function planDelete(txn: WriteTxn, upcase: Uint16Array, target: DeleteTarg
     name: (names.find((n) => n.namespace !== 2) ?? names[0])?.name ?? '', fileAttributes: names[0]?.fileAttributes ?? 0, now,
   });
 
-  return { path, record, sequence: header.sequence, names: names.map((n) => n.name), clustersFreed, usnAppended };
+  return { path, record, sequence: header.sequence, names: names.map((n) => n.name), outcome: 'file', linksLeft: 0, extensionRecordsFreed: records.slice(1), clustersFreed, usnAppended };
+}
+
+const FILE_NAME_WIN32 = 1;
+const FILE_NAME_DOS = 2;
+
+/**
+ * The $FILE_NAMEs one link stands for: the name given, and with a Win32 name the DOS name of the
+ * same directory (or with a DOS name its Win32 name), as DeleteFile removes a pair together.
+ */
+function namesOfLink<N extends { parentRecord: number; name: string; namespace: number }>(all: N[], link: { parent: number; name: string; namespace: number }): N[] {
+  const hit = all.find((n) => n.parentRecord === link.parent && n.name === link.name && n.namespace === link.namespace);
+  if (!hit) return [];
+  const partner = hit.namespace === FILE_NAME_WIN32 ? FILE_NAME_DOS : hit.namespace === FILE_NAME_DOS ? FILE_NAME_WIN32 : -1;
+  const partners = all.filter((n) => n !== hit && n.parentRecord === hit.parentRecord && n.namespace === partner);
+  // A DOS name pairs with a Win32 name only when the directory holds one of each for the file.
+  return partners.length === 1 ? [hit, partners[0]] : [hit];
 }

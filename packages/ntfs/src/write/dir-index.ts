@@ -12,9 +12,9 @@
  */
 import { CorruptError, viewOf } from '@coldfix/io';
 import { decodeIndexBlockHeader } from '../layout/index-node.js';
-import { FIXUP_STRIDE, removeFixups } from './raw/fixup.js';
-import { AttrType, attributeRuns, listAttributes, residentValue, type AttrRecord } from './raw/record.js';
-import type { Run } from './raw/runlist.js';
+import { FIXUP_STRIDE, removeFixups } from '../codec/block-fixup.js';
+import { AttrType, attributeRuns, listAttributes, residentValue, type AttrRecord } from '../record/record-bytes.js';
+import type { Run } from '../codec/runlist.js';
 import { decodeIndexNode, encodeIndexNode, nodeLength, type IndexNode } from './index-node.js';
 import { IndexEditor } from './index-tree.js';
 import { BitmapEditor, type WriteTxn } from './txn.js';

@@ -9,8 +9,8 @@
 import { CorruptError, viewOf } from '@coldfix/io';
 import { compareUlongs } from './collation.js';
 import { DirIndex } from './dir-index.js';
-import { AttrType, residentValue } from './raw/record.js';
-import type { Extent } from './raw/raw-volume.js';
+import { AttrType, residentValue } from '../record/record-bytes.js';
+import type { Extent } from '../record/record-store.js';
 import { resolvePath } from './resolve-path.js';
 import type { WriteTxn } from './txn.js';
 

@@ -7,7 +7,7 @@
 import { NotFoundError } from '@coldfix/io';
 import { compareNamesIgnoreCase, keyName, sameUnits, toUnits } from './collation.js';
 import { DirIndex } from './dir-index.js';
-import { decodeRecordHeader } from './raw/record.js';
+import { decodeRecordHeader } from '../record/record-bytes.js';
 import { FileRecordFlag } from '../layout/file-record-header.js';
 import type { WriteTxn } from './txn.js';
 
@@ -17,13 +17,15 @@ export function splitPath(path: string): string[] {
   return path.replace(/^[A-Za-z]:/, '').split(/[\\/]+/).filter((c) => c !== '' && c !== '.');
 }
 
-/** Resolves `path`; returns the record and sequence of the last component and its parent directory record. */
-export async function resolvePath(txn: WriteTxn, path: string, upcase: Uint16Array): Promise<{ record: number; sequence: number; parent: number }> {
+/** Resolves `path`; returns the record and sequence of the last component, its parent directory record, and the name and namespace of the index entry that matched. */
+export async function resolvePath(txn: WriteTxn, path: string, upcase: Uint16Array): Promise<{ record: number; sequence: number; parent: number; name: string; namespace: number }> {
   const parts = splitPath(path);
   let dir = ROOT_RECORD;
   let record = ROOT_RECORD;
   let sequence = ROOT_RECORD;
   let parent = ROOT_RECORD;
+  let name = '';
+  let namespace = 0;
   for (let i = 0; i < parts.length; i++) {
     const target = toUnits(parts[i]);
     if (i > 0 && !(decodeRecordHeader(await txn.record(dir), dir).flags & FileRecordFlag.directory)) {
@@ -41,7 +43,9 @@ export async function resolvePath(txn: WriteTxn, path: string, upcase: Uint16Arr
     parent = dir;
     record = Number(e.fileRef & 0xffffffffffffn);
     sequence = Number(e.fileRef >> 48n);
+    name = String.fromCharCode(...keyName(e.key));
+    namespace = e.key[0x41];
     dir = record;
   }
-  return { record, sequence, parent };
+  return { record, sequence, parent, name, namespace };
 }

@@ -1,5 +1,5 @@
 /**
- * A write transaction over a RawVolume: working copies of MFT records, INDX
+ * A write transaction over a RecordStore: working copies of MFT records, INDX
  * blocks and bitmap bytes, all edited in memory first; `commit` then writes
  * each changed structure once (records with fixups re-applied and a new USN,
  * mirrored records into $MFTMirr too), in an order that keeps an interrupted
@@ -7,16 +7,16 @@
  * bitmaps. Undo of a torn write is the job of the journaled source beneath.
  */
 import { CorruptError, isWritable, PreconditionError, type ByteSource, type WritableByteSource } from '@coldfix/io';
-import { applyFixups, FIXUP_STRIDE } from './raw/fixup.js';
-import type { Run } from './raw/runlist.js';
-import type { Extent, RawVolume } from './raw/raw-volume.js';
+import { applyFixups, FIXUP_STRIDE } from '../codec/block-fixup.js';
+import type { Run } from '../codec/runlist.js';
+import type { Extent, RecordStore } from '../record/record-store.js';
 
 export interface Change { what: string; offset: number; length: number }
 
 /** Bits of a bitmap stream (non-resident) edited byte by byte, read in 4 KiB chunks on demand. */
 export class BitmapEditor {
   private chunks = new Map<number, { bytes: Uint8Array; original: Uint8Array }>();
-  constructor(readonly what: string, private readonly vol: RawVolume, readonly runs: Run[], readonly size: number) {}
+  constructor(readonly what: string, private readonly vol: RecordStore, readonly runs: Run[], readonly size: number) {}
 
   private async chunk(index: number): Promise<Uint8Array> {
     let c = this.chunks.get(index);
@@ -105,7 +105,7 @@ export class WriteTxn {
   /** Plain data writes (e.g. a $UsnJrnl record), done after the index and before the records. */
   readonly extraWrites: { what: string; device: number; data: Uint8Array }[] = [];
 
-  constructor(readonly vol: RawVolume) {}
+  constructor(readonly vol: RecordStore) {}
 
   /** The working copy of record `n` (fixups removed). */
   async record(n: number): Promise<Uint8Array> {
@@ -118,12 +118,15 @@ export class WriteTxn {
   }
 
   /**
-   * Every attribute extent of file `base` (RawVolume.extents) read from the working copies: a plan
+   * Every attribute extent of file `base` (RecordStore.extents) read from the working copies: a plan
    * that edits a record (e.g. $UsnJrnl's data size) and reads it again sees its own edit.
    */
   async extents(base: number): Promise<Extent[]> {
-    return this.vol.extents(base, await this.record(base), (n) => this.record(n));
+    return this.vol.extents(base, await this.record(base), (n) => this.record(n), this.attributeLists.get(base));
   }
+
+  /** Working copies of non-resident $ATTRIBUTE_LIST values rewritten in this transaction, by base record. */
+  readonly attributeLists = new Map<number, Uint8Array>();
 
   /** A working copy already loaded by `record(n)`. */
   loadedRecord(n: number): Uint8Array {

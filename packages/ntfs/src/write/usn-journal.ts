@@ -13,7 +13,7 @@
  * libfusn documentation. Read, not copied.
  */
 import { viewOf } from '@coldfix/io';
-import { AttrType, attributeRuns, listAttributes } from './raw/record.js';
+import { AttrType, attributeRuns, listAttributes } from '../record/record-bytes.js';
 import { resolvePath } from './resolve-path.js';
 import type { WriteTxn } from './txn.js';
 import { encodeUsnRecordV2, UsnReason } from './usn-record.js';
@@ -22,6 +22,8 @@ const PAGE = 4096;
 
 export interface UsnDeleteInfo {
   record: number; sequence: number; parent: number; parentSequence: number; name: string; fileAttributes: number; now: bigint;
+  /** USN reason (default FILE_DELETE | CLOSE; an unlink that leaves the file writes HARD_LINK_CHANGE | CLOSE). */
+  reason?: number;
 }
 
 /** Plans the append inside `txn`; returns false (nothing planned) when there is no journal or no room. */
@@ -41,7 +43,7 @@ export async function appendUsnRecord(txn: WriteTxn, info: UsnDeleteInfo): Promi
   const record = encodeUsnRecordV2({
     fileReference: BigInt(info.record) | (BigInt(info.sequence) << 48n),
     parentReference: BigInt(info.parent) | (BigInt(info.parentSequence) << 48n),
-    usn: 0n, timestamp: info.now, reason: UsnReason.fileDelete | UsnReason.close, fileAttributes: info.fileAttributes, name: info.name,
+    usn: 0n, timestamp: info.now, reason: info.reason ?? UsnReason.fileDelete | UsnReason.close, fileAttributes: info.fileAttributes, name: info.name,
   });
   if (Math.floor(usn / PAGE) !== Math.floor((usn + record.length - 1) / PAGE)) usn = Math.ceil(usn / PAGE) * PAGE;
   const end = usn + record.length;

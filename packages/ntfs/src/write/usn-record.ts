@@ -8,7 +8,7 @@
  *   24 USN (8) | 32 timestamp FILETIME (8) | 40 reason (4) | 44 source info (4) | 48 security id (4)
  *   52 file attributes (4) | 56 name length in bytes (2) | 58 name offset = 60 (2) | 60 name UTF-16LE, padded to 8
  */
-export const UsnReason = { fileDelete: 0x00000200, close: 0x80000000 } as const;
+export const UsnReason = { fileDelete: 0x00000200, hardLinkChange: 0x00010000, close: 0x80000000 } as const;
 
 export interface UsnRecordFields {
   fileReference: bigint; parentReference: bigint; usn: bigint; timestamp: bigint; reason: number;

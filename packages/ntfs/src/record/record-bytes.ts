@@ -13,12 +13,12 @@
  *   0x20 8 base record reference | 0x28 2 next attribute id | 0x2C 4 record number (3.1)
  */
 import { CorruptError, viewOf } from '@coldfix/io';
-import { decodeHeaderFast } from '../../codec/decode-record.js';
-import { decodeFileReference } from '../../codec/file-reference.js';
-import { AttributeType } from '../../layout/attribute-types.js';
-import { decodeFileName as decodeFileNameAttribute } from '../../layout/file-name.js';
-import { FileRecordFlag } from '../../layout/file-record-header.js';
-import { decodeRunlist, type Run } from './runlist.js';
+import { decodeHeaderFast } from '../codec/decode-record.js';
+import { decodeFileReference } from '../codec/file-reference.js';
+import { AttributeType } from '../layout/attribute-types.js';
+import { decodeFileName as decodeFileNameAttribute } from '../layout/file-name.js';
+import { FileRecordFlag } from '../layout/file-record-header.js';
+import { decodeRunlist, type Run } from '../codec/runlist.js';
 
 /** Attribute type codes: the reader's table (layout/attribute-types.ts), under the write side's old name. */
 export const AttrType = AttributeType;
@@ -119,7 +119,7 @@ export function residentValue(rec: Uint8Array, a: AttrRecord): Uint8Array {
 
 /** The runs of a non-resident attribute extent. */
 export function attributeRuns(rec: Uint8Array, a: AttrRecord): Run[] {
-  return decodeRunlist(rec, a.offset + a.runsOffset, a.offset + a.length, a.lowestVcn);
+  return decodeRunlist(rec.subarray(a.offset + a.runsOffset, a.offset + a.length), a.lowestVcn);
 }
 
 /** Marks a FILE record free, as ntfs-3g's ntfs_mft_record_free and Windows do: in-use cleared, sequence advanced (0xFFFF wraps to 1, 0 stays 0). */

@@ -4,7 +4,7 @@
  * ByteSource it was opened over), or a ByteSource given directly.
  */
 import { CorruptError, type ByteSource } from '@coldfix/io';
-import { RawVolume } from './raw/raw-volume.js';
+import { RecordStore } from './record-store.js';
 
 /** Anything the write side accepts as a volume: the reader's NtfsVolume, or a ByteSource holding a volume. */
 export type VolumeInput = ByteSource | { readonly source: ByteSource };
@@ -38,14 +38,14 @@ export function sourceOf(volume: VolumeInput): ByteSource {
 }
 
 /**
- * The write side's RawVolume over `volume`. Given the reader's NtfsVolume, the RawVolume takes its
+ * The write side's RecordStore over `volume`. Given the reader's NtfsVolume, the RecordStore takes its
  * $UpCase table from it (read and decoded once per volume) instead of reading and decoding record 10
- * again: a repair opens a RawVolume for the gates, the scoped check and the delete.
- * @throws CorruptError as RawVolume.open, and NTFS_WRITE_BAD_VOLUME as sourceOf.
+ * again: a repair opens a RecordStore for the gates, the scoped check and the delete.
+ * @throws CorruptError as RecordStore.open, and NTFS_WRITE_BAD_VOLUME as sourceOf.
  */
-export async function rawVolumeOf(volume: VolumeInput): Promise<RawVolume> {
+export async function recordStoreOf(volume: VolumeInput): Promise<RecordStore> {
   const { source, reader } = resolveVolume(volume);
-  const vol = await RawVolume.open(source);
+  const vol = await RecordStore.open(source);
   if (reader) vol.shareUpcase(async () => (await reader.upcase()).table);
   return vol;
 }

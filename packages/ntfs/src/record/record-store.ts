@@ -13,12 +13,14 @@
  * and are kept as they were so that what the writer accepts does not change.
  */
 import { CorruptError, LimitExceededError, viewOf, type ByteSource } from '@coldfix/io';
-import { UpcaseTable } from '../../codec/upcase.js';
-import { decodeFileReference } from '../../codec/file-reference.js';
-import { BootSectorStruct } from '../../layout/boot-sector.js';
-import { FIXUP_STRIDE, removeFixups } from './fixup.js';
-import { mapRange, type Run } from './runlist.js';
-import { AttrType, attributeRuns, listAttributes, residentValue, type AttrRecord } from './record.js';
+import { UpcaseTable } from '../codec/upcase.js';
+import { BootSectorStruct } from '../layout/boot-sector.js';
+import { FIXUP_STRIDE, removeFixups } from '../codec/block-fixup.js';
+import { mapRange, type Run } from '../codec/runlist.js';
+import { AttrType, attributeRuns, decodeRecordHeader, listAttributes, residentValue, type AttrRecord } from './record-bytes.js';
+import { decodeAttributeList } from '../layout/attribute-list-entry.js';
+import { Limits } from '../errors.js';
+import { resolveAttributeList } from './attribute-list.js';
 
 const LAYER = 'ntfs-write';
 
@@ -54,7 +56,7 @@ export function decodeGeometry(boot: Uint8Array): Geometry {
 /** One attribute extent found through the base record and its attribute list. */
 export interface Extent { record: number; attr: AttrRecord; rec: Uint8Array }
 
-export class RawVolume {
+export class RecordStore {
   /** $MFT's $DATA runs (all extents). */
   mftRuns: Run[] = [];
   /** Records mirrored in $MFTMirr (its data size / record size, at least 4 per Windows). */
@@ -64,9 +66,9 @@ export class RawVolume {
   private constructor(readonly source: ByteSource, readonly geometry: Geometry) {}
 
   /** Opens the volume in `source` (offset 0 = boot sector). @throws CorruptError on a bad boot sector or $MFT record 0. */
-  static async open(source: ByteSource): Promise<RawVolume> {
+  static async open(source: ByteSource): Promise<RecordStore> {
     const g = decodeGeometry(await source.read(0, 512));
-    const vol = new RawVolume(source, g);
+    const vol = new RecordStore(source, g);
     // Bootstrap: record 0 lies at the $MFT LCN; its $DATA (plus extensions through its attribute list) maps the rest.
     const rec0 = await source.read(g.mftLcn * g.clusterSize, g.recordSize);
     removeFixups(rec0, FIXUP_STRIDE, g.mftLcn * g.clusterSize);
@@ -134,31 +136,36 @@ export class RawVolume {
   }
 
   /**
-   * Every attribute extent of the file whose base record is `base`: the base
-   * record's own attributes plus those its $ATTRIBUTE_LIST places in extension records.
+   * Every attribute extent of the file whose base record is `base`, by the one rule of
+   * record/attribute-list.ts (the reader's): without an $ATTRIBUTE_LIST the base record's
+   * attributes; with one, each listed attribute in its record (base or extension), then base
+   * attributes the list forgot. `load` gives the record bytes and `listBytes` a non-resident list's
+   * value (a transaction passes its working copies).
+   * @throws CorruptError NTFS_ATTRLIST_BROKEN when an extension record is unreadable, names another
+   *   base, or lacks a listed attribute: nothing is written to such a file, and the checker reports it.
    */
-  async extents(base: number, baseRec?: Uint8Array, load: (n: number) => Promise<Uint8Array> = (n) => this.readRecord(n)): Promise<Extent[]> {
+  async extents(base: number, baseRec?: Uint8Array, load: (n: number) => Promise<Uint8Array> = (n) => this.readRecord(n), listBytes?: Uint8Array): Promise<Extent[]> {
     const rec = baseRec ?? (await this.readRecord(base));
     const attrs = listAttributes(rec, base);
-    const out: Extent[] = attrs.map((attr) => ({ record: base, attr, rec }));
     const list = attrs.find((a) => a.type === AttrType.attributeList);
-    if (!list) return out;
-    const bytes = list.nonResident ? await this.readStream(attributeRuns(rec, list), 0, list.dataSize) : residentValue(rec, list);
-    const others = new Set<number>();
-    const v = viewOf(bytes);
-    for (let at = 0; at + 0x1a <= bytes.length; ) {
-      const length = v.getUint16(at + 4, true);
-      if (length < 0x1a || at + length > bytes.length) break;
-      const ref = decodeFileReference(bytes, at + 0x10).recordNumber;
-      if (ref !== base) others.add(ref);
-      at += length;
-      if (others.size > 4096) throw new LimitExceededError('attribute list names more than 4096 records', { code: 'NTFS_ATTRLIST_TOO_LONG', layer: LAYER });
+    if (!list) return attrs.map((attr) => ({ record: base, attr, rec }));
+    if (list.nonResident && list.dataSize > Limits.maxAttributeListSize) {
+      throw new LimitExceededError(`record ${base}: attribute list of ${list.dataSize} bytes`, { code: 'NTFS_ATTRLIST_TOO_LONG', layer: LAYER });
     }
-    for (const r of others) {
-      const ext = await load(r);
-      for (const attr of listAttributes(ext, r)) out.push({ record: r, attr, rec: ext });
-    }
-    return out;
+    const bytes = !list.nonResident ? residentValue(rec, list) : listBytes ?? (await this.readStream(attributeRuns(rec, list), 0, list.dataSize));
+    const records = new Map<number, Uint8Array>([[base, rec]]);
+    const resolved = await resolveAttributeList(base, attrs, decodeAttributeList(bytes), {
+      idOf: (a) => a.instance,
+      loadExtension: async (n) => {
+        const ext = await load(n);
+        records.set(n, ext);
+        return { attributes: listAttributes(ext, n), baseRecord: decodeRecordHeader(ext, n).baseRecord };
+      },
+      problem: (message) => {
+        throw new CorruptError(message, { code: 'NTFS_ATTRLIST_BROKEN', layer: LAYER, details: { record: base } });
+      },
+    });
+    return resolved.attributes.map(({ record, attr }) => ({ record, attr, rec: records.get(record)! }));
   }
 
   /** Reads `length` bytes at `offset` of a non-resident stream (sparse runs read as zeros). */

@@ -15,7 +15,7 @@
  *   block: | hdr .. usaOffset: [usn][orig0][orig1]... | ... stride0 ..[usn] | ... stride1 ..[usn] |
  */
 import { CorruptError, viewOf } from '@coldfix/io';
-import { applyFixups as unprotect, FIXUP_STRIDE, protectFixups } from '../../codec/fixup.js';
+import { applyFixups as unprotect, FIXUP_STRIDE, protectFixups } from './fixup.js';
 
 export { FIXUP_STRIDE };
 

@@ -5,9 +5,9 @@
  * checker. Compressed streams are not decoded here (none of these is compressed).
  */
 import { NotFoundError } from '@coldfix/io';
-import { attributeRuns, residentValue } from './record.js';
-import type { Run } from './runlist.js';
-import type { Extent, RawVolume } from './raw-volume.js';
+import { attributeRuns, residentValue } from './record-bytes.js';
+import type { Run } from '../codec/runlist.js';
+import type { Extent, RecordStore } from './record-store.js';
 
 export interface AttributeData {
   size: number;
@@ -17,7 +17,7 @@ export interface AttributeData {
 }
 
 /** Finds attribute `type` named `name` among `extents` (all extents joined by lowest VCN). @throws NotFoundError when absent. */
-export function attributeData(vol: RawVolume, extents: Extent[], type: number, name = ''): AttributeData {
+export function attributeData(vol: RecordStore, extents: Extent[], type: number, name = ''): AttributeData {
   const parts = extents.filter((x) => x.attr.type === type && x.attr.name === name).sort((a, b) => a.attr.lowestVcn - b.attr.lowestVcn);
   if (!parts.length) throw new NotFoundError(`attribute 0x${type.toString(16)}${name ? `:${name}` : ''} not found`, { code: 'NTFS_ATTRIBUTE_NOT_FOUND', layer: 'ntfs-write', details: { type, name } });
   const first = parts[0];
