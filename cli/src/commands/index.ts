@@ -12,6 +12,7 @@ import { registerRepairCommand } from './repair.js';
 import { registerVerifyCommand } from './verify.js';
 import { registerBatchCommand } from './batch.js';
 import { registerLogCommand } from './log.js';
+import { registerReplayCommand } from './replay.js';
 
 export type SetExit = (code: number) => void;
 
@@ -30,4 +31,5 @@ export function registerCommands(program: Command, setExit: SetExit): void {
   registerVerifyCommand(program, setExit);
   registerBatchCommand(program, setExit);
   registerLogCommand(program, setExit);
+  registerReplayCommand(program, setExit);
 }

@@ -6,3 +6,5 @@ export { LogLimits } from './errors.js';
 export type { NtfsUpdate } from './client-record.js';
 export type { OpenAttribute, DirtyPage, TransactionEntry, NtfsRestartArea } from './checkpoint.js';
 export type { LoggedName } from './names.js';
+export { replayLogFile, readVolumeLogFile, type ReplayReport } from './replay/replay-logfile.js';
+export { analyseJournal, type ReplayAnalysis } from './replay/analyse.js';
