@@ -18,21 +18,21 @@ import type { RestartPageInfo } from './restart.js';
 
 export interface PageInfo {
   offset: number; lastLsn: bigint; lastEndLsn: bigint; flags: number; pageCount: number; pagePosition: number; nextRecordOffset: number;
+  /** The page's bytes with fixups removed (a private copy). */
+  bytes: Uint8Array;
 }
 
 export interface AppliedCopy { from: number; to: number; lastLsn: bigint; kind: 'tail' | 'fast' }
 
 export interface LogPages {
-  /** The log with copies applied and fixups removed in every valid page. */
-  bytes: Uint8Array;
   pageSize: number;
   /** First page of the circular area (bytes). */
   firstDataOffset: number;
-  /** End of the circular area we hold: min(restart area file size, bytes we have). */
+  /** End of the circular area we hold: min(restart area file size, bytes we have), or past it for a copy's home. */
   endOffset: number;
   /** True when the copy we hold is shorter than the log the restart area describes. */
   truncated: boolean;
-  /** Valid record pages of the circular area, by page index (offset / pageSize). */
+  /** Valid record pages of the circular area (copies applied, fixups removed), by page index (offset / pageSize). */
   pages: Map<number, PageInfo>;
   applied: AppliedCopy[];
   /** Valid copies older than their home page, left where they lie. */
@@ -41,27 +41,37 @@ export interface LogPages {
   damaged: number[];
 }
 
-/** Decodes and fixes up the RCRD page at `offset` of `bytes` in place; null when it is not a valid page. */
-function fixPage(bytes: Uint8Array, offset: number, pageSize: number, dataOffset: number): PageInfo | null {
-  if (offset + pageSize > bytes.length) return null;
-  if (bytes[offset] !== 0x52 || bytes[offset + 1] !== 0x43 || bytes[offset + 2] !== 0x52 || bytes[offset + 3] !== 0x44) return null;
-  const h = RecordPageHeaderStruct.decode(bytes, offset);
-  if (h.usaCount !== pageSize / 512 + 1 || h.usaOffset + h.usaCount * 2 > dataOffset) return null;
-  const page = bytes.subarray(offset, offset + pageSize);
-  if (!applyFixups(page, h.usaOffset, h.usaCount).ok) return null;
-  if (h.nextRecordOffset > pageSize) return null;
+const isRcrd = (b: Uint8Array): boolean => b[0] === 0x52 && b[1] === 0x43 && b[2] === 0x52 && b[3] === 0x44;
+
+/**
+ * A private, fixed-up copy of the RCRD page `raw` (protected bytes), with its header; null when it is
+ * not a valid page. Only valid pages are copied: a log is mostly empty or stale pages.
+ */
+function fixPage(raw: Uint8Array, offset: number, pageSize: number, dataOffset: number): PageInfo | null {
+  if (raw.length < pageSize || !isRcrd(raw)) return null;
+  const h = RecordPageHeaderStruct.decode(raw, 0);
+  if (h.usaCount !== pageSize / 512 + 1 || h.usaOffset + h.usaCount * 2 > dataOffset || h.nextRecordOffset > pageSize) return null;
+  const bytes = raw.slice(0, pageSize);
+  if (!applyFixups(bytes, h.usaOffset, h.usaCount).ok) return null;
   return {
     offset, lastLsn: h.lastLsnOrFileOffset, lastEndLsn: h.lastEndLsn, flags: h.flags, pageCount: h.pageCount,
-    pagePosition: h.pagePosition, nextRecordOffset: h.nextRecordOffset,
+    pagePosition: h.pagePosition, nextRecordOffset: h.nextRecordOffset, bytes,
   };
 }
 
-/** Header fields of a copy page without fixing it up (its protected bytes are what gets copied home). */
-function peekCopy(bytes: Uint8Array, offset: number, pageSize: number, dataOffset: number): { lastField: bigint; fastHome: number; lastEndLsn: bigint } | null {
-  const scratch = bytes.slice(offset, offset + pageSize);
-  if (!fixPage(scratch, 0, pageSize, dataOffset)) return null;
-  const h = RecordPageHeaderStruct.decode(scratch, 0);
-  return { lastField: h.lastLsnOrFileOffset, fastHome: h.fastFileOffset, lastEndLsn: h.lastEndLsn };
+/** Fixes up the pages of [first, end): each from `sources` when given there, else from the log itself. */
+function fixPages(log: Uint8Array, sources: Map<number, Uint8Array>, indexes: Iterable<number>, pageSize: number, dataOffset: number): { pages: Map<number, PageInfo>; damaged: number[] } {
+  const pages = new Map<number, PageInfo>();
+  const damaged: number[] = [];
+  for (const index of indexes) {
+    const at = index * pageSize;
+    const raw = sources.get(index) ?? (at + pageSize <= log.length ? log.subarray(at, at + pageSize) : null);
+    if (!raw) continue;
+    const info = fixPage(raw, at, pageSize, dataOffset);
+    if (info) pages.set(index, info);
+    else if (isRcrd(raw)) damaged.push(at);
+  }
+  return { pages, damaged };
 }
 
 /** Applies tail (1.1) or fast (2.0) copies to their homes, then fixes up every page of the circular area. */
@@ -75,48 +85,39 @@ export function prepareLogPages(log: Uint8Array, restart: RestartPageInfo, apply
   const logSize = Number(restart.fileSize > BigInt(Number.MAX_SAFE_INTEGER) ? BigInt(Number.MAX_SAFE_INTEGER) : restart.fileSize);
   const have = log.length - (log.length % pageSize);
   const logEnd = logSize - (logSize % pageSize);
-  let bytes = log;
 
-  const homeLastLsn = (home: number): bigint | null => {
-    const info = home + pageSize <= bytes.length ? peekCopy(bytes, home, pageSize, dataOffset) : null;
-    return info ? info.lastField : null;
-  };
-  const applied: AppliedCopy[] = [];
   const copies: Array<{ from: number; to: number; order: bigint }> = [];
   for (let i = 0; i < (applyCopies ? copyCount : 0); i++) {
     const from = copiesFrom + i * pageSize;
-    const info = from + pageSize <= bytes.length ? peekCopy(bytes, from, pageSize, dataOffset) : null;
+    const info = from + pageSize <= log.length ? fixPage(log.subarray(from, from + pageSize), from, pageSize, dataOffset) : null;
     if (!info) continue;
-    const to = v2 ? info.fastHome : Number(info.lastField > BigInt(Number.MAX_SAFE_INTEGER) ? -1n : info.lastField);
+    const fastHome = RecordPageHeaderStruct.decode(info.bytes, 0).fastFileOffset;
+    const to = v2 ? fastHome : Number(info.lastLsn > BigInt(Number.MAX_SAFE_INTEGER) ? -1n : info.lastLsn);
     // A copy may name a home past the end of a truncated copy of the log: it is placed there anyway.
     if (to < firstDataOffset || to % pageSize || to + pageSize > logEnd) continue;
     // 1.1 copies name their home at 8, so their recency is the last end LSN; 2.0 copies keep the last LSN at 8.
-    copies.push({ from, to, order: v2 ? info.lastField : info.lastEndLsn });
+    copies.push({ from, to, order: v2 ? info.lastLsn : info.lastEndLsn });
   }
   const olderTail = !v2 && copies.length === 2 ? copies.splice(copies[0].order >= copies[1].order ? 1 : 0, 1)[0] : null;
   copies.sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
   const endOffset = Math.max(Math.min(logEnd, have), ...copies.map((c) => c.to + pageSize));
-  bytes = new Uint8Array(Math.max(endOffset, log.length));
-  bytes.set(log);
+
+  const sources = new Map<number, Uint8Array>();
   const unapplied: AppliedCopy[] = olderTail ? [{ from: olderTail.from, to: olderTail.to, lastLsn: olderTail.order, kind: 'tail' }] : [];
+  const applied: AppliedCopy[] = [];
   for (const c of copies) {
-    const home = homeLastLsn(c.to);
-    if (home !== null && home > c.order) {
+    const current = sources.get(c.to / pageSize) ?? (c.to + pageSize <= log.length ? log.subarray(c.to, c.to + pageSize) : null);
+    const home = current ? fixPage(current, c.to, pageSize, dataOffset) : null;
+    if (home && home.lastLsn > c.order) {
       unapplied.push({ from: c.from, to: c.to, lastLsn: c.order, kind: v2 ? 'fast' : 'tail' });
       continue;
     }
-    bytes.set(log.subarray(c.from, c.from + pageSize), c.to);
+    sources.set(c.to / pageSize, log.subarray(c.from, c.from + pageSize));
     applied.push({ from: c.from, to: c.to, lastLsn: c.order, kind: v2 ? 'fast' : 'tail' });
   }
-
-  const pages = new Map<number, PageInfo>();
-  const damaged: number[] = [];
-  for (let at = firstDataOffset; at + pageSize <= endOffset; at += pageSize) {
-    const info = fixPage(bytes, at, pageSize, dataOffset);
-    if (info) pages.set(at / pageSize, info);
-    else if (bytes[at] === 0x52 && bytes[at + 1] === 0x43) damaged.push(at);
-  }
-  return { bytes, pageSize, firstDataOffset, endOffset, truncated: endOffset < logEnd, pages, applied, unapplied, damaged };
+  const indexes = function* (): Generator<number> { for (let i = firstDataOffset / pageSize; (i + 1) * pageSize <= endOffset; i++) yield i; };
+  const { pages, damaged } = fixPages(log, sources, indexes(), pageSize, dataOffset);
+  return { pageSize, firstDataOffset, endOffset, truncated: endOffset < logEnd, pages, applied, unapplied, damaged };
 }
 
 /**
@@ -126,13 +127,9 @@ export function prepareLogPages(log: Uint8Array, restart: RestartPageInfo, apply
  * one home win.
  */
 export function prepareStaleCopies(log: Uint8Array, restart: RestartPageInfo, live: LogPages): LogPages {
-  const { pageSize, firstDataOffset, endOffset } = live;
-  const bytes = new Uint8Array(endOffset);
-  const pages = new Map<number, PageInfo>();
-  for (const c of [...live.unapplied].sort((a, b) => (a.lastLsn < b.lastLsn ? -1 : 1))) {
-    bytes.set(log.subarray(c.from, c.from + pageSize), c.to);
-    const info = fixPage(bytes, c.to, pageSize, restart.logPageDataOffset);
-    if (info) pages.set(c.to / pageSize, info);
-  }
-  return { bytes, pageSize, firstDataOffset, endOffset, truncated: live.truncated, pages, applied: [], unapplied: [], damaged: [] };
+  const { pageSize } = live;
+  const sources = new Map<number, Uint8Array>();
+  for (const c of [...live.unapplied].sort((a, b) => (a.lastLsn < b.lastLsn ? -1 : 1))) sources.set(c.to / pageSize, log.subarray(c.from, c.from + pageSize));
+  const { pages } = fixPages(new Uint8Array(0), sources, [...sources.keys()], pageSize, restart.logPageDataOffset);
+  return { ...live, pages, applied: [], unapplied: [], damaged: [] };
 }

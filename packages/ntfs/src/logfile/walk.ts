@@ -49,7 +49,8 @@ export function readRecordAt(ctx: WalkContext, lsn: bigint): LfsRecord | null {
   const { pages } = ctx;
   const offset = lsnToOffset(lsn, ctx.geometry);
   if (!validStart(ctx, offset)) return null;
-  const h = LfsRecordHeaderStruct.decode(pages.bytes, offset);
+  let page = pages.pages.get(Math.floor(offset / pages.pageSize))!;
+  const h = LfsRecordHeaderStruct.decode(page.bytes, offset % pages.pageSize);
   if (h.thisLsn !== lsn) return null;
   const length = h.clientDataLength;
   if (length > LogLimits.maxClientDataLength || length > pages.endOffset - pages.firstDataOffset) return null;
@@ -62,14 +63,16 @@ export function readRecordAt(ctx: WalkContext, lsn: bigint): LfsRecord | null {
   for (;;) {
     const room = pageStart + pages.pageSize - at;
     const take = Math.min(room, length - got);
-    data.set(pages.bytes.subarray(at, at + take), got);
+    data.set(page.bytes.subarray(at - pageStart, at - pageStart + take), got);
     got += take;
     at += take;
     if (got === length) break;
     const n = nextPage(ctx, pageStart);
     if (n.wrapped) seq++;
     pageStart = n.start;
-    if (!pages.pages.has(pageStart / pages.pageSize)) return null;
+    const nextPageInfo = pages.pages.get(pageStart / pages.pageSize);
+    if (!nextPageInfo) return null;
+    page = nextPageInfo;
     at = pageStart + ctx.dataOffset;
     if (++span > pages.pages.size + 1) return null;
   }
@@ -103,14 +106,17 @@ export function collectRecords(ctx: WalkContext, seeds: bigint[]): LfsRecord[] {
   const budget = Math.ceil((ctx.pages.endOffset - ctx.pages.firstDataOffset) / 8) + starts.length;
   let steps = 0;
   for (const start of starts) {
-    let lsn = start;
-    while (!found.has(lsn) && steps++ < budget) {
-      const r = readRecordAt(ctx, lsn);
-      if (!r) break;
-      found.set(lsn, r);
-      const next = [r.nextLsn, r.nextPageLsn].find((n) => n > lsn && (found.has(n) || readRecordAt(ctx, n) !== null));
-      if (next === undefined) break;
-      lsn = next;
+    let r = found.has(start) ? null : readRecordAt(ctx, start);
+    while (r && steps++ < budget) {
+      found.set(r.lsn, r);
+      // The next record: at the aligned end, else at the next page (each read once).
+      let next: LfsRecord | null = null;
+      for (const n of [r.nextLsn, r.nextPageLsn]) {
+        if (n <= r.lsn || found.has(n)) break;
+        next = readRecordAt(ctx, n);
+        if (next) break;
+      }
+      r = next;
     }
   }
   return [...found.values()].sort((a, b) => (a.lsn < b.lsn ? -1 : a.lsn > b.lsn ? 1 : 0));
