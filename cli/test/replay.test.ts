@@ -11,7 +11,10 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { realFixturesDir } from '@coldfix/test-images';
+import { FileSource } from '@coldfix/io';
+import { NtfsVolume, applyFixups, decodeLogFile, findAttribute, protectFixups, readVolumeLogFile } from '@coldfix/ntfs';
 
 const cli = fileURLToPath(new URL('../bin/coldfix.js', import.meta.url));
 const gz = join(realFixturesDir(), 'fox-it-dissect.ntfs', 'ntfs-cloud.bin.gz');
@@ -56,6 +59,80 @@ describe.skipIf((!existsSync(gz) || !haveTools) && !strict)('coldfix replay on n
     expect(coldfix(['replay', ours, '--dry-run']).stdout).toMatch(/nothing to replay/);
     expect(coldfix(['rollback', ours]).status).toBe(0);
     expect(same(ours, join(work, 'original.bin'))).toBe(true);
+  }, 300_000);
+
+  it('a journal needing a redo (UpdateResidentValue on MFT record 48) replays byte-identical to ntfsrecover -k', async () => {
+    // Crafted from the real journal: record 48's bytes at the update of LSN 4217080 go back to their undo image with an
+    // older record LSN, the client's oldest LSN moves back to 4217080 (both restart pages, fixups kept), and record 36
+    // (an UpdateFileNameRoot Windows never flushed, which coldfix does not apply) is marked newer so neither tool touches it.
+    const image = copy('craft.bin');
+    const source = await FileSource.open(image);
+    const volume = await NtfsVolume.open(source);
+    const j = decodeLogFile(await readVolumeLogFile(volume));
+    const r48 = j.records.find((r) => r.lsn === 4217080n)!;
+    const r36 = j.records.find((r) => r.lsn === 4217532n)!;
+    expect([r48.update!.redoOperationName, r48.update!.mftRecord, r36.update!.redoOperationName, r36.update!.mftRecord]).toEqual(['UpdateResidentValue', 48, 'UpdateFileNameRoot', 36]);
+    const at = (r: typeof r48): number => Number(r.update!.lcns[0]) * volume.clusterSize + r.update!.clusterBlockOffset * 512;
+    const logAt = findAttribute(await volume.readRecord(2), 0x80, '')!.runs[0].lcn! * volume.clusterSize;
+    expect(logAt).toBe(0x14a88000);
+    await source.close();
+    const fd = openSync(image, 'r+');
+    try {
+      const lsn = Buffer.alloc(8);
+      lsn.writeBigUInt64LE(4217000n);
+      writeSync(fd, lsn, 0, 8, at(r48) + 8);
+      writeSync(fd, r48.update!.undo, 0, r48.update!.undo.length, at(r48) + r48.update!.recordOffset + r48.update!.attributeOffset);
+      lsn.writeBigUInt64LE(4217600n);
+      writeSync(fd, lsn, 0, 8, at(r36) + 8);
+      for (const p of [0, 4096]) {
+        const page = new Uint8Array(4096);
+        readSync(fd, page, 0, 4096, logAt + p);
+        const usn = page[0x1e] | (page[0x1f] << 8);
+        expect(applyFixups(page, 0x1e, 9).ok).toBe(true);
+        new DataView(page.buffer).setBigUint64(0x70, 4217080n, true);
+        protectFixups(page, 0x1e, 9, usn);
+        writeSync(fd, page, 0, 4096, logAt + p);
+      }
+    } finally {
+      closeSync(fd);
+    }
+    const theirs = join(work, 'craft-ntfsrecover.bin');
+    execFileSync('cp', ['--sparse=always', image, theirs]);
+    const nr = spawnSync('ntfsrecover', ['-k', theirs], { encoding: 'utf8' });
+    expect(nr.status).toBe(0);
+    expect(same(image, theirs)).toBe(false);
+    const run = coldfix(['replay', image, '--json']);
+    expect(run.status, run.stdout + run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ result: 'replayed', redoApplied: 1 });
+    expect(same(image, theirs)).toBe(true);
+    expect(spawnSync('ntfs-3g.probe', ['--readwrite', image]).status).toBe(0);
+  }, 300_000);
+
+  it('the same journal with record 36 left unflushed is refused before any write, naming the operation and its LSN', () => {
+    const image = copy('refuse.bin');
+    const before = join(work, 'refuse-before.bin');
+    // Move the oldest LSN back so the UpdateFileNameRoot of LSN 4217532 (record 36 on disk at an older LSN) is in the redo range.
+    const fd = openSync(image, 'r+');
+    try {
+      for (const p of [0, 4096]) {
+        const page = new Uint8Array(4096);
+        const logAt = 0x14a88000; // $LogFile's first cluster on this volume (checked by the test above through the MFT)
+        readSync(fd, page, 0, 4096, logAt + p);
+        const usn = page[0x1e] | (page[0x1f] << 8);
+        expect(applyFixups(page, 0x1e, 9).ok).toBe(true);
+        new DataView(page.buffer).setBigUint64(0x70, 4217080n, true);
+        protectFixups(page, 0x1e, 9, usn);
+        writeSync(fd, page, 0, 4096, logAt + p);
+      }
+    } finally {
+      closeSync(fd);
+    }
+    execFileSync('cp', ['--sparse=always', image, before]);
+    const run = coldfix(['replay', image, '--json']);
+    expect(run.status).toBe(4);
+    expect(JSON.parse(run.stdout)).toMatchObject({ result: 'refused', details: { lsn: '4217532', operation: 'UpdateFileNameRoot', side: 'redo' } });
+    expect(same(image, before)).toBe(true);
+    expect(existsSync(`${image}.coldfix-journal`)).toBe(false);
   }, 300_000);
 
   it('after a committed replay, coldfix rm works with no override (it refused before)', () => {

@@ -45,7 +45,7 @@ export function describeRecord(r: LogRecord, paths: Map<number, string>): string
   if (r.recordType === 2) return `${head}  client restart (checkpoint)`;
   if (!u) return `${head}  record type ${r.recordType}, ${r.clientDataLength} bytes`;
   let target = '';
-  if (u.mftRecord !== null) target = `MFT record ${u.mftRecord}${paths.has(u.mftRecord) ? ` ${safe(paths.get(u.mftRecord)!)}` : ''} +${hex(u.attributeOffset)}+${hex(u.recordOffset)}`;
+  if (u.mftRecord !== null) target = `MFT record ${u.mftRecord}${paths.has(u.mftRecord) ? ` ${safe(paths.get(u.mftRecord)!)}` : ''} attribute @${hex(u.recordOffset)} +${hex(u.attributeOffset)}`;
   else if (r.attribute) target = `record ${r.attribute.fileRecord}${paths.has(r.attribute.fileRecord) ? ` ${safe(paths.get(r.attribute.fileRecord)!)}` : ''} ${attributeTypeName(r.attribute.attributeType)}${r.attribute.name ? `:${safe(r.attribute.name)}` : ''} vcn ${u.targetVcn}`;
   else if (operationTarget(u.redoOperation) === 'attribute' || operationTarget(u.undoOperation) === 'attribute') target = `attribute ${hex(u.targetAttribute)} vcn ${u.targetVcn}`;
   const names = r.names.length ? `  names: ${[...new Set(r.names.map((n) => `${safe(n.name)} (in ${n.parentRecord})`))].join(', ')}` : '';

@@ -80,7 +80,7 @@ function formatReplay(image: string, r: ReplayReport): string {
   const lines = [
     `${image}: $LogFile version ${r.version}, unclean: ${r.recordsAnalysed} update records analysed from LSN ${r.redoFrom} to ${r.endLsn}`,
     `redo: ${r.redoneAlreadyOnDisk} update(s) already on disk, ${r.redoApplied} applied; undo: ${r.losers.length} uncommitted transaction(s) with nothing on disk to undo`,
-    `${r.dryRun ? 'would write' : 'wrote'} clean restart pages (version 1.1, no client in use, clean flag) at ${r.writes.map((w) => `0x${w.offset.toString(16)}+${w.length}`).join(', ')}`,
+    `${r.dryRun ? 'would write' : 'wrote'} ${r.redoApplied ? `${r.redoApplied} redone MFT record update(s) and ` : ''}clean restart pages (version 1.1, no client in use, clean flag): ${r.writes.map((w) => `0x${w.offset.toString(16)}+${w.length}`).join(', ')}`,
   ];
   if (!r.dryRun) lines.push(`journal: ${journalPathFor(image)} (\`coldfix rollback\` restores the original bytes)`);
   return `${lines.join('\n')}\n`;

@@ -10,8 +10,10 @@
  * Otherwise it writes the clean restart pages (clean-restart.ts) through the
  * volume's source (a repair's journaled overlay), and nothing else.
  *
- * Not implemented (refused as above, never guessed): applying redo or undo
- * operations to MFT records, index blocks, bitmaps or data. See
+ * Applied: UpdateResidentValue on an MFT record whose LSN is older (the
+ * record then carries the log record's LSN and a raised update sequence
+ * number, as ntfs-3g writes it). Not implemented (refused as above, never
+ * guessed): every other redo operation, and every undo. See
  * docs/formats/ntfs-logfile.md "Replay".
  */
 import { isWritable, PreconditionError, UnsupportedError, type ByteSource } from '@coldfix/io';
@@ -23,6 +25,9 @@ import { LogLimits, logLimit, LOGFILE_LAYER } from '../errors.js';
 import { operationName, operationTarget } from '../operations.js';
 import { analyseJournal, changesDisk, describeOperation, neverReplayable } from './analyse.js';
 import { encodeCleanRestartPage } from './clean-restart.js';
+import { nextUsn, redoUpdateResidentValue } from './redo-resident.js';
+import { applyFixups, protectFixups } from '../../codec/fixup.js';
+import { NtfsLogOperation } from '../operations.js';
 
 export interface ReplayReport {
   /** 'clean': nothing to do; 'replayed': restart pages rewritten clean (or would be, in a dry run). */
@@ -33,7 +38,7 @@ export interface ReplayReport {
   recordsAnalysed: number;
   /** Redo candidates found already on disk (page LSN >= record LSN). */
   redoneAlreadyOnDisk: number;
-  /** Redo operations applied (always 0: see the module header). */
+  /** Redo operations applied (UpdateResidentValue on MFT records; see the module header). */
   redoApplied: number;
   losers: number[];
   undoApplied: number;
@@ -77,40 +82,73 @@ export async function replayLogFile(volume: NtfsVolume, options: { dryRun?: bool
   const dryRun = options.dryRun ?? false;
   const log = await readVolumeLogFile(volume);
   const j: LogFileJournal = decodeLogFile(log, { clusterSize: volume.clusterSize });
-  const base = { dryRun, version: j.version, redoApplied: 0, undoApplied: 0, writes: [] as ReplayReport['writes'] };
-  if (j.empty || j.clean) return { ...base, result: 'clean', redoFrom: null, endLsn: null, recordsAnalysed: 0, redoneAlreadyOnDisk: 0, losers: [] };
+  const base = { dryRun, version: j.version, undoApplied: 0, writes: [] as ReplayReport['writes'] };
+  if (j.empty || j.clean) return { ...base, redoApplied: 0, result: 'clean', redoFrom: null, endLsn: null, recordsAnalysed: 0, redoneAlreadyOnDisk: 0, losers: [] };
   const a = analyseJournal(j);
 
-  // Pass 1, reads only: every redo must already be on disk, every loser's undo must change nothing.
+  // Pass 1, reads only: every redo is on disk or applicable in memory; every loser's undo changes nothing.
   let onDisk = 0;
+  let redoApplied = 0;
+  const touched = new Map<number, { bytes: Uint8Array; usaOffset: number; usaCount: number; usn: number }>();
   for (const r of a.records) if (neverReplayable(r.update!.redoOperation)) throw refuse(r, 'redo', 'is not replayable');
   for (const r of a.redo) {
-    if (operationTarget(r.update!.redoOperation) === 'none') throw refuse(r, 'redo', 'has no target coldfix can check');
+    const u = r.update!;
+    if (operationTarget(u.redoOperation) === 'none') throw refuse(r, 'redo', 'has no target coldfix can check');
     const lsn = await targetPageLsn(volume, r);
-    if (lsn === null) throw refuse(r, 'redo', 'targets a page without an LSN (it cannot be shown to be on disk) and coldfix does not apply redo operations');
-    if (lsn < r.lsn) throw refuse(r, 'redo', `is not on disk (target page LSN ${lsn}) and coldfix does not apply redo operations`);
-    onDisk++;
+    if (lsn === null) throw refuse(r, 'redo', 'targets a page without an LSN (it cannot be shown to be on disk) and coldfix does not apply that operation');
+    const offset = Number(u.lcns[0]) * volume.clusterSize + u.clusterBlockOffset * 512;
+    const held = touched.get(offset);
+    const current = held ? viewOfLsn(held.bytes) : lsn;
+    if (current >= r.lsn) { onDisk++; continue; }
+    if (u.redoOperation !== NtfsLogOperation.UpdateResidentValue) throw refuse(r, 'redo', `is not on disk (target page LSN ${current}) and coldfix does not apply that operation`);
+    const page = held ?? (await loadRecord(volume, r, offset));
+    const done = redoUpdateResidentValue(page.bytes, r);
+    if (done.problem) throw refuse(r, 'redo', done.problem);
+    if (!done.changed) { onDisk++; continue; }
+    touched.set(offset, page);
+    redoApplied++;
   }
   for (const t of a.losers) for (const r of t.undo) if (changesDisk(r.update!.undoOperation)) throw refuse(r, 'undo', `of uncommitted transaction 0x${t.id.toString(16)} changes disk and coldfix does not apply undo operations`);
 
   // Pass 2: the clean restart page over both copies, at their device offsets.
   const page = encodeCleanRestartPage(log, j.current!, a.endLsn);
   const record = await volumeRecord(volume);
-  const writes = devicePieces(record.runs, volume.clusterSize, 0, 2 * page.length);
+  const writes = [...[...touched].map(([offset, p]) => ({ offset, length: p.bytes.length })), ...devicePieces(record.runs, volume.clusterSize, 0, 2 * page.length)];
+  const restartWrites = writes.slice(touched.size);
   if (!dryRun) {
     const source: ByteSource = volume.source;
     if (!isWritable(source)) throw new PreconditionError('the volume was opened read-only', { code: 'NTFS_NOT_WRITABLE', layer: LOGFILE_LAYER });
     const both = new Uint8Array(2 * page.length);
     both.set(page, 0);
     both.set(page, page.length);
+    for (const [offset, page] of touched) {
+      protectFixups(page.bytes, page.usaOffset, page.usaCount, nextUsn(page.usn));
+      await source.write(offset, page.bytes);
+    }
     let at = 0;
-    for (const w of writes) { await source.write(w.offset, both.subarray(at, at + w.length)); at += w.length; }
+    for (const w of restartWrites) { await source.write(w.offset, both.subarray(at, at + w.length)); at += w.length; }
     await source.flush();
   }
   return {
-    ...base, result: 'replayed', redoFrom: a.redoFrom.toString(), endLsn: a.endLsn.toString(), recordsAnalysed: a.records.length,
+    ...base, redoApplied, result: 'replayed', redoFrom: a.redoFrom.toString(), endLsn: a.endLsn.toString(), recordsAnalysed: a.records.length,
     redoneAlreadyOnDisk: onDisk, losers: a.losers.map((t) => t.id), writes,
   };
+}
+
+const viewOfLsn = (b: Uint8Array): bigint => new DataView(b.buffer, b.byteOffset, 16).getBigUint64(8, true);
+
+/** The MFT record `r` targets, fixed up, with what writing it back needs. */
+async function loadRecord(volume: NtfsVolume, r: LogRecord, offset: number): Promise<{ bytes: Uint8Array; usaOffset: number; usaCount: number; usn: number }> {
+  const u = r.update!;
+  const size = u.targetBlockSize > 0 ? u.targetBlockSize * 512 : volume.recordSize;
+  if (size !== volume.recordSize || offset + size > volume.source.size) throw refuse(r, 'redo', `targets a ${size}-byte block, not an MFT record of ${volume.recordSize} bytes`);
+  const bytes = (await volume.source.read(offset, size)).slice();
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const usaOffset = v.getUint16(4, true);
+  const usaCount = v.getUint16(6, true);
+  const fix = applyFixups(bytes, usaOffset, usaCount);
+  if (!fix.ok) throw refuse(r, 'redo', `targets an MFT record whose fixups fail (${fix.problem})`);
+  return { bytes, usaOffset, usaCount, usn: fix.updateSequenceNumber };
 }
 
 async function volumeRecord(volume: NtfsVolume): Promise<{ runs: Array<{ vcn: number; lcn: number | null; length: number }> }> {
