@@ -12,6 +12,8 @@ import { registerRepairCommand } from './repair.js';
 import { registerVerifyCommand } from './verify.js';
 import { registerBatchCommand } from './batch.js';
 import { registerWorkerCommand } from './worker.js';
+import { registerLogCommand } from './log.js';
+import { registerReplayCommand } from './replay.js';
 
 export type SetExit = (code: number) => void;
 
@@ -30,4 +32,6 @@ export function registerCommands(program: Command, setExit: SetExit): void {
   registerVerifyCommand(program, setExit);
   registerBatchCommand(program, setExit);
   registerWorkerCommand(program, setExit);
+  registerLogCommand(program, setExit);
+  registerReplayCommand(program, setExit);
 }

@@ -32,3 +32,4 @@ export { inspectLogFile, decodeRestartPage, type LogFileState, type RestartPage 
 export { checkVolume, type CheckFinding } from './check/check-volume.js';
 export { encodeUsnRecordV2, decodeUsnRecordV2, UsnReason } from './write/usn-record.js';
 export { checkScope, scopeClaims, type CheckScope } from './check/check-scope.js';
+export * from './logfile/index.js';

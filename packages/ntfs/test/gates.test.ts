@@ -142,13 +142,17 @@ describe('write gates', () => {
     expect(ntfs3gStderr(work.path)).toMatch(/unclean file system/);
   });
 
-  it('refuses a version 2.0 restart page (fast startup) as hibernated; ntfs-3g says metadata is kept in the Windows cache', async () => {
+  it('does not take a version 2.0 restart page for hibernation: clean it passes, unclean it is logfile-unclean (ntfs-3g refuses both: "Metadata kept in Windows cache")', async () => {
     work = copyVolume(base);
-    const page = encodeRestartPage({ currentLsn: 0x1234n, clientInUseList: 0, flags: 2, major: 2, minor: 0 });
-    await writeLog(work.path, [page, page]);
+    const clean = encodeRestartPage({ currentLsn: 0x1234n, clientInUseList: 0, flags: 2, major: 2, minor: 0 });
+    await writeLog(work.path, [clean, clean]);
     expect(ntfs3gStderr(work.path)).toMatch(/Metadata kept in Windows cache/);
-    const err = await withSource(work.path, (s) => assertWritable(s, { forceUncleanLog: true })).catch((e) => e);
-    expect(err.code).toBe('NTFS_GATE_HIBERNATED');
+    expect(await withSource(work.path, (s) => checkWriteGates(s))).toEqual([]);
+    const unclean = encodeRestartPage({ currentLsn: 0x1234n, clientInUseList: 0, flags: 0, major: 2, minor: 0 });
+    await writeLog(work.path, [unclean, unclean]);
+    expect((await withSource(work.path, (s) => checkWriteGates(s))).map((f) => f.gate)).toEqual(['logfile-unclean']);
+    const err = await withSource(work.path, (s) => assertWritable(s)).catch((e) => e);
+    expect(err.code).toBe('NTFS_GATE_LOGFILE_UNCLEAN');
   });
 
   it('refuses the dirty flag with NTFS_GATE_VOLUME_DIRTY', async () => {

@@ -6,9 +6,11 @@
  *    writing beside them and letting Windows replay the log later can undo or
  *    scramble our changes and its own;
  *  - volume-dirty: VOLUME_IS_DIRTY in $VOLUME_INFORMATION (chkdsk pending);
- *  - hibernated: hiberfil.sys holds a hibernation image, or the restart page is
- *    version 2.0 (fast startup kept metadata cached): on resume Windows writes
- *    its cached view back over ours;
+ *  - hibernated: hiberfil.sys holds a hibernation image (its header says a
+ *    hibernated session is held): on resume Windows writes its cached view back
+ *    over ours. A version 2.0 restart page is not hibernation: Windows 8 and
+ *    later run every mounted volume at 2.0, so a crashed one (the CrowdStrike
+ *    boot loop) carries it; an unclean 2.0 journal is the logfile-unclean gate's;
  *  - unknown-version: an NTFS version other than 3.0/3.1.
  */
 import { PreconditionError, isWritable, type WritableByteSource } from '@coldfix/io';
@@ -57,7 +59,6 @@ export async function checkWriteGates(volume: VolumeInput): Promise<GateFinding[
   const log = attributeData(vol, await vol.extents(2), AttrType.data);
   const state = await inspectLogFile((o, l) => log.read(o, l), log.size);
   if (!state.clean) add('logfile-unclean', `$LogFile is unclean: ${state.reason}`);
-  if (state.cachedMetadata) add('hibernated', `$LogFile restart page is version 2.0 (Windows fast startup kept metadata cached): ${state.reason}`);
 
   // /hiberfil.sys.
   const txn = new WriteTxn(vol);
