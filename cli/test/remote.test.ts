@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureImages, type CatalogEntry } from '@coldfix/test-images';
-import { startRangeServer, type RangeServer } from '../../packages/io/test/remote/range-server.js';
+import { startRangeServer, type RangeServer } from '@coldfix/test-images';
 
 const repo = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const bin = join(repo, 'cli/bin/coldfix.js');

@@ -26,3 +26,4 @@ export { unmountAllNow, withNtfsMount, assertFuseAvailable } from './ntfs/mount.
 export { realFixturesDir } from './real-fixtures.js';
 export { withFileLock, type FileLockOptions } from './util/file-lock.js';
 export { encryptToBitLocker, type BitLockerMethod, type EncryptOptions } from './bitlocker/index.js';
+export { startRangeServer, type RangeServer, type RangeServerFaults } from './remote/range-server.js';

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { HttpRangeSource, isColdfixError, maskUrl, openRemoteImageSource, scrubUrl, type ColdfixError } from '../src/index.js';
 import { runSourceContract } from './source-contract.js';
-import { startRangeServer, type RangeServer } from './remote/range-server.js';
+import { startRangeServer, type RangeServer } from '@coldfix/test-images';
 
 const random = (size: number) => new Uint8Array(randomBytes(size));
 const fast = { retryBaseMs: 1, retryMaxMs: 5 };
