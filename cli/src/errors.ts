@@ -1,4 +1,4 @@
-import { ColdfixError } from '@coldfix/io';
+import { ColdfixError, isRemoteUrl, maskUrl, scrubUrl } from '@coldfix/io';
 import { ExitCode } from './exit-codes.js';
 
 /** A bad command line (invalid option value): exit 2 like any other bad input. */
@@ -13,6 +13,13 @@ export class UsageError extends Error {
  * message does not already name it.
  */
 export function classifyError(error: unknown, image?: string): { exitCode: ExitCode; line: string; json: unknown } {
+  const classified = classifyUnmasked(error, image && isRemoteUrl(image) ? maskUrl(image) : image);
+  // A remote image's URL carries its credentials (SAS, presigned signature): no line or JSON holds it.
+  if (!image || !isRemoteUrl(image)) return classified;
+  return { ...classified, line: scrubUrl(classified.line, image), json: JSON.parse(scrubUrl(JSON.stringify(classified.json), image)) as unknown };
+}
+
+function classifyUnmasked(error: unknown, image?: string): { exitCode: ExitCode; line: string; json: unknown } {
   if (error instanceof ColdfixError) {
     const exitCode = error.kind === 'precondition' ? ExitCode.refused : ExitCode.badInput;
     const where = image && !error.message.includes(image) ? `${image}: ` : '';

@@ -27,3 +27,4 @@ export { realFixturesDir } from './real-fixtures.js';
 export { withFileLock, type FileLockOptions } from './util/file-lock.js';
 export { encryptToBitLocker, type BitLockerMethod, type EncryptOptions } from './bitlocker/index.js';
 export { writeVhdx, readVhdxDataWriteGuid, type WriteVhdxOptions, type VhdxParentSpec } from './vhdx/avhdx-writer.js';
+export { startRangeServer, type RangeServer, type RangeServerFaults } from './remote/range-server.js';

@@ -30,7 +30,7 @@ export function registerVerifyCommand(program: Command, setExit: SetExit): void 
     if (options.json) {
       printJson({ ...report, seconds });
     } else {
-      process.stdout.write(`coldfix verify: ${report.result}  ${image}\n`);
+      process.stdout.write(`coldfix verify: ${report.result}  ${report.image}\n`);
       for (const volume of report.volumes) {
         process.stdout.write(`  partition ${volume.partition}: Windows ${volume.windows.join(', ') || 'none found'}; check ${volume.check?.clean ? 'clean' : `${volume.check?.findings.length ?? '?'} finding(s)`}\n`);
         for (const m of volume.matches) process.stdout.write(`    ${m.action === 'none' ? 'kept' : 'MATCH'} ${m.path} (${m.classification}, last write ${m.modified})\n`);

@@ -5,7 +5,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { CorruptError, FileSource, LimitExceededError, WritableFileSource, type ByteSource, type FileOpener } from '@coldfix/io';
+import { CorruptError, FileSource, LimitExceededError, UnsupportedError, WritableFileSource, isRemoteUrl, maskUrl, openRemoteImageSource, type ByteSource, type FileOpener } from '@coldfix/io';
 import { isBlockDevice, RawImage } from './raw/raw-image.js';
 import { imageDrivers, registerImageDriver, type ResolvedOpenOptions } from './registry.js';
 import type { DiskImage, ImageFormat, ImageVariant, OpenDiskImageOptions, WritableDiskImage } from './types.js';
@@ -17,8 +17,22 @@ registerImageDriver(vhdxDriver);
 
 export const DEFAULT_MAX_CHAIN_DEPTH = 64;
 
-const defaultOpener = (async (path: string, writable: boolean) =>
-  writable ? WritableFileSource.openWritable(path) : FileSource.open(path)) as unknown as FileOpener;
+const defaultOpener = (async (path: string, writable: boolean) => {
+  if (isRemoteUrl(path)) {
+    if (writable) throw remoteWriteRefused(path);
+    return openRemoteImageSource(path);
+  }
+  return writable ? WritableFileSource.openWritable(path) : FileSource.open(path);
+}) as unknown as FileOpener;
+
+/** A remote image is read-only here: a repair writes a local copy (`--output`) or overlay instead. */
+export function remoteWriteRefused(url: string): UnsupportedError {
+  return new UnsupportedError(`${maskUrl(url)}: remote images are opened read-only; write a repaired local copy with --output`, {
+    code: 'REMOTE_READ_ONLY',
+    layer: 'disk-image',
+    details: { url: maskUrl(url) },
+  });
+}
 
 /**
  * Detects the container format of `file` by content (never by extension).
@@ -49,7 +63,7 @@ export async function openDiskImage(path: string, options: OpenDiskImageOptions 
     maxChainDepth: options.maxChainDepth ?? DEFAULT_MAX_CHAIN_DEPTH,
     allowParentMismatch: options.allowParentMismatch ?? false,
   };
-  return openMember(resolve(path), resolved, 1, []);
+  return openMember(isRemoteUrl(path) ? path : resolve(path), resolved, 1, []);
 }
 
 async function openMember(path: string, options: ResolvedOpenOptions, depth: number, seen: string[]): Promise<DiskImage> {
@@ -70,12 +84,14 @@ async function openMember(path: string, options: ResolvedOpenOptions, depth: num
   }
   const writable = depth === 1 && options.writable;
   const file = await options.openFile(path, writable);
+  // A remote member is named by its masked URL from here on: reports and errors never hold its credentials.
+  const shownPath = isRemoteUrl(path) ? maskUrl(path) : path;
   try {
     const { format, variant } = await detectImageFormat(file);
-    if (format === 'raw') return new RawImage(path, file, variant === 'block-device' ? 'block-device' : 'raw');
+    if (format === 'raw') return new RawImage(shownPath, file, variant === 'block-device' ? 'block-device' : 'raw');
     const driver = imageDrivers().find((d) => d.format === format)!;
     return await driver.open({
-      path,
+      path: shownPath,
       file,
       options,
       depth,
@@ -89,6 +105,7 @@ async function openMember(path: string, options: ResolvedOpenOptions, depth: num
 
 /** Device and inode when the path exists on this filesystem (two names for one file are one member). */
 async function fileIdentity(path: string): Promise<string> {
+  if (isRemoteUrl(path)) return path;
   try {
     const info = await stat(path);
     return `${info.dev}:${info.ino}`;

@@ -12,3 +12,4 @@ export * from './crc32.js';
 export * from './journal/index.js';
 export * from './concurrency.js';
 export * from './zero.js';
+export * from './remote/index.js';

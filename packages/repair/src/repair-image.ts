@@ -9,7 +9,7 @@
  * read-only, and writes a copy. Verification always reopens from scratch.
  */
 import { performance } from 'node:perf_hooks';
-import { allSettledOrThrow, DryRunOverlay, isColdfixError, journalPathFor, mapLimit, rollbackImage, commitImage } from '@coldfix/io';
+import { allSettledOrThrow, DryRunOverlay, isColdfixError, isRemoteUrl, journalPathFor, mapLimit, maskUrl, rollbackImage, commitImage } from '@coldfix/io';
 import { assertWritable, checkScope, checkVolume, checkWriteGates, deleteFiles, resetLogFile, scopeClaims } from '@coldfix/ntfs';
 import { openImage, type OpenedImage, type OpenImageOptions } from '@coldfix/volumes';
 import { clearPhases, phase } from './phases.js';
@@ -105,7 +105,7 @@ export async function repairImage(image: string, options: RepairOptions): Promis
     }
     const summary = planned.summary;
     report = {
-      image,
+      image: isRemoteUrl(image) ? maskUrl(image) : image,
       format: summary.format,
       variant: summary.variant,
       mode: options.dryRun ? 'dry-run' : options.output ? 'output' : 'in-place',

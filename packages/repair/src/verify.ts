@@ -87,7 +87,7 @@ export async function verifyImage(path: string, open: OpenImageOptions, scan: Sc
     }
     const affected = scanned.some(({ report }) => actionable(report.matches).length > 0);
     return {
-      image: path,
+      image: opened.path,
       result: inconsistent ? 'inconsistent' : affected ? 'affected' : 'clean',
       volumes: scanned.map((s) => s.report),
       details,

@@ -10,11 +10,15 @@ import {
   RangeSource,
   UnlockError,
   isColdfixError,
+  isRemoteUrl,
+  maskUrl,
+  openRemoteImageSource,
   type ByteSource,
   type FileOpener,
   type ResizableByteSource,
+  type RemoteImageSource,
 } from '@coldfix/io';
-import { openDiskImage, type DiskImage } from '@coldfix/disk-image';
+import { openDiskImage, remoteWriteRefused, type DiskImage } from '@coldfix/disk-image';
 import { probeContent, readPartitionTable, type PartitionTable } from '@coldfix/partitions';
 import { isBitLocker, readBitLockerInfo, unlockBitLocker } from '@coldfix/bitlocker';
 import { NtfsVolume } from '@coldfix/ntfs';
@@ -30,14 +34,20 @@ export class OpenedImage {
     readonly cached: CachedSource,
     readonly table: PartitionTable,
     readonly volumes: VolumeEntry[],
-    private readonly files: FileSource[],
+    private readonly files: ByteSource[],
     readonly journal: JournaledFile | null,
   ) {}
 
   static async open(path: string, options: OpenImageOptions = {}): Promise<OpenedImage> {
-    const files: FileSource[] = [];
+    const files: ByteSource[] = [];
     let journal: JournaledFile | null = null;
     const openFile = (async (filePath: string, writable: boolean) => {
+      if (isRemoteUrl(filePath)) {
+        if (writable) throw remoteWriteRefused(filePath);
+        const remote = await openRemoteImageSource(filePath, options.remote);
+        files.push(remote);
+        return remote;
+      }
       if (writable) {
         journal = await JournaledFile.open(filePath, { journalDir: options.journalDir });
         return journal as ResizableByteSource;
@@ -55,7 +65,7 @@ export class OpenedImage {
       const cached = new CachedSource(disk, { cacheBlockSize: 32 * 1024, maxBytes: 32 << 20 });
       const table = await readPartitionTable(cached, { sectorSize: options.sectorSize });
       const volumes = await describeVolumes(cached, table, options);
-      return new OpenedImage(path, disk, cached, table, volumes, files, journal);
+      return new OpenedImage(isRemoteUrl(path) ? maskUrl(path) : path, disk, cached, table, volumes, files, journal);
     } catch (error) {
       await disk?.close().catch(() => undefined);
       for (const file of files) await file.close().catch(() => undefined);
@@ -135,7 +145,7 @@ export class OpenedImage {
   ioStats(): { bytesRead: number; bytesWritten: number } {
     let bytesRead = 0;
     let bytesWritten = 0;
-    for (const file of this.files) bytesRead += file.stats.bytesRead;
+    for (const file of this.files) bytesRead += 'remote' in file ? (file as RemoteImageSource).remote.stats.bytesReceived : (file as FileSource).stats.bytesRead;
     if (this.journal) {
       bytesRead += this.journal.stats.bytesRead;
       bytesWritten += this.journal.stats.bytesWritten;

@@ -1,4 +1,4 @@
-import type { ByteSource } from '@coldfix/io';
+import type { ByteSource, RemoteImageOptions } from '@coldfix/io';
 import type { BitLockerInfo, KeyMaterial } from '@coldfix/bitlocker';
 import type { ContentKind, PartitionScheme } from '@coldfix/partitions';
 import type { ChainEntry, ImageFormat, ImageVariant } from '@coldfix/disk-image';
@@ -16,6 +16,8 @@ export interface OpenImageOptions {
   allowParentMismatch?: boolean;
   /** Sector size override for partition tables (default: detected). */
   sectorSize?: 512 | 4096;
+  /** Tuning of remote (http/https) images: cache, parallel requests, retries, extra headers. */
+  remote?: RemoteImageOptions;
 }
 
 export interface BitLockerState {

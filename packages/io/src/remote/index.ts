@@ -1,0 +1,3 @@
+export * from './mask-url.js';
+export * from './http-range-source.js';
+export * from './open-remote.js';
