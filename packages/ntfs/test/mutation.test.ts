@@ -89,8 +89,8 @@ describe.skipIf(!haveFixtures())('mutated real volume (dissect ntfs.bin)', () =>
         for (const e of edits) bytes[r.start + (e.at % r.length)] = e.value;
         await exercise(bytes);
       }),
-      { numRuns: 30, interruptAfterTimeLimit: 45_000, seed: 20261124 },
+      { numRuns: 30, seed: 20261124 },
     );
     expect(regions.length).toBeGreaterThan(10);
-  }, 120_000);
+  }, 600_000);
 });
