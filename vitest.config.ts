@@ -22,6 +22,8 @@ export default defineConfig({
     // and the reporter prints how many passing tests made none, and every skipped test with its reason.
     expect: { requireAssertions: true },
     setupFiles: [`${root}test-support/setup.ts`],
+    // Tests that run compiled code (cli/dist, workers in dist/) see the current sources.
+    globalSetup: [`${root}test-support/global-setup.ts`],
     reporters: ['default', `${root}test-support/assertion-reporter.ts`],
   },
 });

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import type { ByteSource } from '@coldfix/io';
 import { realFixturesDir } from '@coldfix/test-images';
+import { privateTmp, publishOnce, verifiedFixtureCopy } from '@coldfix/test-support';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const CACHE = join(here, '../../../test-images/cache/disk-image');
@@ -103,21 +104,24 @@ export function makeRawContent(size: number, seed = 1): Uint8Array {
   return bytes;
 }
 
-/** Writes `bytes` to `path` unless it exists (the cache). */
+/**
+ * Writes `bytes` to `path` unless it exists (the cache): written under a private name and published
+ * once, so a reader never sees a half-written file and a path's bytes never change once it exists.
+ */
 export function ensureFile(path: string, make: () => Uint8Array): string {
-  if (!existsSync(path)) writeFileSync(path, make());
-  return path;
+  if (existsSync(path)) return path;
+  const tmp = privateTmp(path);
+  writeFileSync(tmp, make());
+  return publishOnce(tmp, path);
 }
 
-/** Gunzips a real fixture into the cache (never into the repo). */
+/**
+ * Gunzips a real fixture into the cache (never into the repo); the copy is re-verified against the
+ * fixture's sha256 before every use (test-support/fixture-cache.ts).
+ */
 export function realFixture(relative: string): string {
   const name = relative.replace(/\//g, '__').replace(/\.gz$/, '');
-  const out = join(cacheDir(), `real-${name}`);
-  if (!existsSync(out)) {
-    const data = readFileSync(join(REAL, relative));
-    writeFileSync(out, relative.endsWith('.gz') ? gunzipSync(data) : data);
-  }
-  return out;
+  return verifiedFixtureCopy(relative, join(cacheDir(), `real-${name}`), relative.endsWith('.gz') ? 'gunzip' : 'copy');
 }
 
 /**
