@@ -18,7 +18,10 @@ export default class AssertionCounter implements Reporter {
           passed++;
           const calls = (test.meta() as Record<string, unknown>).assertionCalls;
           if (calls === 0) zero.push(name);
-        } else if (state === 'skipped') skipped.push(name);
+        } else if (state === 'skipped') {
+          const note = (test.result() as { note?: string }).note;
+          skipped.push(note ? `${name} (${note})` : name);
+        }
       }
     }
     const out = [`\nassertion counter: ${passed} passed tests, ${zero.length} of them with 0 assertions, ${skipped.length} skipped`];
