@@ -6,7 +6,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, renameSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { privateTmp } from '@coldfix/test-support';
 import { gunzipSync } from 'node:zlib';
 import { FileSource, RangeSource, type ByteSource } from '@coldfix/io';
 import { NtfsVolume, decodeBootSector, decodeRecord, fileNames, filetimeToIso, joinedAttributes, type WalkEntry } from '../src/index.js';
