@@ -8,8 +8,8 @@ cd "$(dirname "$0")/.."
 
 debian_packages=(
   qemu-utils      # qemu-img: VHD conversions and the image oracle
-  ntfs-3g         # mkntfs, FUSE driver, ntfsls/ntfscat/ntfsinfo/ntfsfix: builds and checks NTFS volumes
-  sleuthkit       # mmls, fls, icat, istat: the independent NTFS and partition oracle
+  ntfs-3g         # mkntfs, FUSE driver, ntfsls/ntfscat/ntfsinfo/ntfsfix/ntfsrecover/ntfs-3g.probe: builds and checks NTFS volumes
+  sleuthkit       # mmls, fls, icat, istat, ifind, tsk_recover, usnjls: the independent NTFS, USN and partition oracle
   gdisk           # sgdisk: builds GPT disks
   fdisk           # sfdisk: builds MBR disks, `sfdisk --json` oracle
   dosfstools      # mkfs.vfat: EFI system partitions in test disks
@@ -22,6 +22,13 @@ debian_packages=(
   xxd
   attr            # setfattr: named streams (ADS) on ntfs-3g test volumes
   redis-server    # a throwaway Redis for the BullMQ fleet tests (coldfix itself needs none)
+  mount           # losetup: loop devices (block-device journal and 4 KiB-sector GPT tests)
+  util-linux      # setpriv (the unprivileged JOURNAL_DIR_NOT_WRITABLE check), blkid, mountpoint
+  bzip2           # bunzip2: the Velocidex fixture
+  gzip            # gunzip/zcat: the real fixtures
+  python3-minimal # setxattr for ADS in the ntfs write-test volumes
+  gcc             # cc: the native key-stretch addon (scripts/build-native.sh); the official run requires it
+  libc6-dev       # C headers for that addon
 )
 missing=()
 for pkg in "${debian_packages[@]}"; do

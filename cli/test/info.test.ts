@@ -7,6 +7,7 @@
  * Exit codes per docs/cli.md: 0 success, 2 bad input with one line naming the structure and offset.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { describeWith, itWith, missingFixtures } from '@coldfix/test-support';
 import { execFile } from 'node:child_process';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { copyFile, chmod, mkdtemp, open, rm, stat } from 'node:fs/promises';
@@ -160,6 +161,7 @@ describe('coldfix info --json on the catalog disk images', { timeout: 300_000 },
     // Content as the generator wrote it.
     for (const fact of e.partitionTable.partitions) {
       const mine = got.partitions.find((p) => p.index === fact.number);
+      expect(mine, `partition ${fact.number} listed`).toBeDefined();
       if (!mine) continue;
       if (fact.content === 'ntfs') expect(mine.content).toBe('ntfs');
       if (fact.content === 'fat16' || fact.content === 'fat32') expect(mine.content).toBe('fat');
@@ -177,7 +179,7 @@ describe('a reader that goes away (EPIPE)', { timeout: 300_000 }, () => {
   });
 });
 
-describe('coldfix info --json on real fixtures', { timeout: 300_000 }, () => {
+describeWith(missingFixtures())('coldfix info --json on real fixtures', { timeout: 300_000 }, () => {
   it.each(['mbr.bin', 'gpt.bin', 'gpt_esxi.bin', 'gpt_no_name_xff.bin', 'gpt_hybrid.bin'])('fox-it-dissect.volume/%s: partitions as sfdisk reads them', async (name) => {
     const path = join(REAL, 'fox-it-dissect.volume', name);
     const got = await info(path);
@@ -284,7 +286,7 @@ describe('coldfix info --json on real fixtures', { timeout: 300_000 }, () => {
   });
 });
 
-describe('corrupt images: exit 2, one line naming the structure and the offset', { timeout: 300_000 }, () => {
+describeWith(missingFixtures())('corrupt images: exit 2, one line naming the structure and the offset', { timeout: 300_000 }, () => {
   let dynamic: string;
   const cases: { name: string; make: (path: string) => Promise<void>; structure: RegExp }[] = [
     {

@@ -9,7 +9,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Writable } from 'node:stream';
 import { FileSource } from '@coldfix/io';
 import { NtfsVolume, type WalkEntry } from '@coldfix/ntfs';
-import { fixture, haveFixtures } from '../../packages/ntfs/test/helpers/fixtures.js';
+import { fixture, fixturesMissing } from '../../packages/ntfs/test/helpers/fixtures.js';
+import { describeWith, itWith } from '@coldfix/test-support';
 import { entryJsonLine, entryLines } from '../src/commands/ls.js';
 import { batchBody, batchCsv, bodyLines, csvLines } from '../src/commands/timeline.js';
 import { ByteOutput, writeJsonLines, writeLsLines } from '../src/listing-format.js';
@@ -22,7 +23,7 @@ afterAll(async () => {
   await Promise.all(opened.splice(0).map((f) => f.close()));
 });
 
-describe.skipIf(!haveFixtures())('listing formatters: list() batches = walk() entries', () => {
+describeWith(fixturesMissing)('listing formatters: list() batches = walk() entries', () => {
   it.each(files)('%s', async (file) => {
     const image = fixture(file);
     const open = async () => {

@@ -95,10 +95,10 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-/** Removes `.build-*` / `.tmp-*` folders and empty `.mnt/*` points left by builders that died. */
+/** Removes `.build-*` / `.tmp-*` / `.old-*` folders and empty `.mnt/*` points left by builders that died. */
 async function removeStaleScratch(dir: string): Promise<void> {
   for (const name of await readdir(dir).catch(() => [] as string[])) {
-    const m = /^\.(?:build|tmp)-.+-(\d+)-\d+$/.exec(name);
+    const m = /^\.(?:build|tmp|old)-.+-(\d+)-\d+$/.exec(name);
     if (m && !pidAlive(Number(m[1]))) await rm(join(dir, name), { recursive: true, force: true });
   }
   const mnt = join(dir, '.mnt');
@@ -205,8 +205,14 @@ async function buildOne(s: Scenario, key: string, built: Map<string, CatalogEntr
       createdAt: new Date().toISOString(),
     };
     await writeFile(join(outDir, 'entry.json'), `${JSON.stringify(entry, null, 1)}\n`);
-    await rm(final, { recursive: true, force: true });
+    // Swap the complete build in (under the lock): an old folder is renamed aside first, so `final` is
+    // only ever absent between two renames, never half-written or half-removed, then the old one goes.
+    const old = join(root, `.old-${tag}`);
+    await rename(final, old).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
     await rename(outDir, final);
+    await rm(old, { recursive: true, force: true });
     log(`${s.name}: done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     return absolutize(entry, root);
   } catch (e) {

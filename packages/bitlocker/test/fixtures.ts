@@ -3,42 +3,25 @@
  * (AGPL test data: read from there, never copied into the repo), gunzipped
  * sparsely into a cache folder under the OS temp dir, and oracle-tool runners.
  */
-import { createReadStream, existsSync } from 'node:fs';
-import { mkdir, open, readFile, rename, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createGunzip } from 'node:zlib';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { realFixturesDir } from '@coldfix/test-images';
+import { hasTool, missingFixtures, verifiedFixtureCopy } from '@coldfix/test-support';
 
 export const FIXTURE_DIR = join(realFixturesDir(), 'fox-it-dissect.fve');
 export const CACHE_DIR = join(tmpdir(), 'coldfix-bitlocker-fixtures');
-export const fixturesAvailable = existsSync(FIXTURE_DIR);
+/** Why the real BitLocker volumes cannot be used here, or undefined (gate with describeWith/itWith). */
+export const fixturesMissing = missingFixtures('fox-it-dissect.fve');
 
-/** Gunzips `<name>.bin.gz` once into the cache (zero blocks left sparse); returns the path. */
+/**
+ * Gunzips `<name>.bin.gz` into the cache (sparse) once; the copy is re-verified against the fixture's
+ * sha256 before every use (test-support/fixture-cache.ts). Returns the path.
+ */
 export async function fixture(name: string): Promise<string> {
-  const out = join(CACHE_DIR, `${name}.bin`);
-  if (existsSync(out)) return out;
-  await mkdir(CACHE_DIR, { recursive: true });
-  const partial = `${out}.${process.pid}.part`;
-  const handle = await open(partial, 'w');
-  let position = 0;
-  try {
-    const stream = createReadStream(join(FIXTURE_DIR, `${name}.bin.gz`)).pipe(createGunzip());
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      for (let at = 0; at < chunk.length; at += 65536) {
-        const piece = chunk.subarray(at, Math.min(chunk.length, at + 65536));
-        if (piece.some((b) => b !== 0)) await handle.write(piece, 0, piece.length, position);
-        position += piece.length;
-      }
-    }
-    await handle.truncate(position);
-  } finally {
-    await handle.close();
-  }
-  await rename(partial, out);
-  return out;
+  return verifiedFixtureCopy(`fox-it-dissect.fve/${name}.bin.gz`, join(CACHE_DIR, `${name}.bin`));
 }
 
 export async function bekFile(name: string): Promise<Uint8Array> {
@@ -49,9 +32,7 @@ export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-export function hasTool(tool: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
-}
+export { hasTool };
 
 /** Runs dislocker-file and returns the plaintext path. Its -u/-p options take the secret attached (-uSECRET). */
 export function dislockerDecrypt(image: string, args: string[], out: string): string {

@@ -6,7 +6,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileSource, isColdfixError, type ByteSource, type SourceInfo } from '@coldfix/io';
 import { parseBekFile, readBitLockerInfo, unlockBitLocker } from '../src/index.js';
-import { bekFile, fixture, fixturesAvailable, sha256 } from './fixtures.js';
+import { bekFile, fixture, fixturesMissing, sha256 } from './fixtures.js';
+import { describeWith } from '@coldfix/test-support';
 import { readFveMetadata } from '../src/metadata.js';
 import { eowStateAt } from '../src/layout/eow.js';
 
@@ -24,7 +25,7 @@ class PatchedSource implements ByteSource {
   describe(): SourceInfo { return { kind: 'patched' }; }
 }
 
-const suite = fixturesAvailable ? describe : describe.skip;
+const suite = describeWith(fixturesMissing);
 const SUSPENDED_SHA32K = '1bb44bc68c1674c2ef60dce605af73ee7cbb352c4bb61b64bf3eb15d8ca2653e';
 const BLOCKS = [0x21f0000, 0x2946000, 0x309b000];
 
@@ -78,9 +79,9 @@ suite('damaged FVE metadata', () => {
           if (!isColdfixError(error)) throw error;
         }
       }),
-      { numRuns: 300, interruptAfterTimeLimit: 40_000 },
+      { numRuns: 300 },
     );
-  }, 60_000);
+  }, 600_000);
 
   it('random mutations of the encrypt-on-write structures give a map or a typed error (fast-check)', async () => {
     const eow = await FileSource.open(await fixture('eow_partial'));
@@ -104,12 +105,12 @@ suite('damaged FVE metadata', () => {
             if (!isColdfixError(error)) throw error;
           }
         }),
-        { numRuns: 200, interruptAfterTimeLimit: 30_000 },
+        { numRuns: 200 },
       );
     } finally {
       await eow.close();
     }
-  }, 60_000);
+  }, 600_000);
 
   it('random mutations of a .BEK file give a key or a typed error', async () => {
     const bek = await bekFile('startup_key.bek');

@@ -13,10 +13,11 @@ import { deriveFvek } from '../src/unlock.js';
 import { readFveMetadata } from '../src/metadata.js';
 import { buildInfo } from '../src/info.js';
 import {
-  PASSWORD, bekFile, cryptsetupVolumeKey, dislockerDecrypt, fixture, fixturesAvailable, hasTool, sha256, volumes,
+  PASSWORD, bekFile, cryptsetupVolumeKey, dislockerDecrypt, fixture, fixturesMissing, sha256, volumes,
 } from './fixtures.js';
+import { describeWith, itWith, missingTools } from '@coldfix/test-support';
 
-const suite = fixturesAvailable ? describe : describe.skip;
+const suite = describeWith(fixturesMissing);
 const work = mkdtempSync(join(tmpdir(), 'coldfix-bitlocker-real-'));
 const opened: ByteSource[] = [];
 afterAll(async () => {
@@ -82,26 +83,28 @@ suite('real BitLocker volumes (password protector, every cipher)', () => {
         expect(Buffer.from(head.subarray(0x2000, 0x2008)).toString('latin1')).toBe('FILE0\x00\x03\x00');
       });
 
-      it('recovers the FVEK the manifest (and cryptsetup, run here) states', async () => {
+      it('recovers the whole FVEK the manifest states', async () => {
         const metadata = await readFveMetadata(source);
         const { fvek } = deriveFvek(metadata, buildInfo(metadata, source.size), { passwords: [PASSWORD] });
-        expect(hex(fvek!.key).startsWith(facts.fvek.slice(0, 32)) || hex(fvek!.key) === facts.fvek).toBe(true);
-        expect(hex(fvek!.key)).toContain(facts.fvek.slice(0, 32));
-        if (hasTool('cryptsetup')) {
-          const dumped = cryptsetupVolumeKey(await fixture(name), { passphrase: PASSWORD });
-          if (dumped) {
-            // cryptsetup shows FVEK[0:n] (and tweak[0:n] for the diffuser methods).
-            const expected = 'cryptsetupKey' in facts ? facts.cryptsetupKey : facts.fvek;
-            expect(dumped).toBe(expected);
-            expect(hex(fvek!.key).startsWith(dumped.slice(0, 32))).toBe(true);
-          }
-        }
+        expect(hex(fvek!.key)).toBe(facts.fvek); // every byte (FVEK, or FVEK‖tweak for the diffuser methods)
+      });
+
+      itWith(missingTools('cryptsetup'))('cryptsetup bitlkDump (run here) dumps the key we derive', async () => {
+        const metadata = await readFveMetadata(source);
+        const { fvek } = deriveFvek(metadata, buildInfo(metadata, source.size), { passwords: [PASSWORD] });
+        const dumped = cryptsetupVolumeKey(await fixture(name), { passphrase: PASSWORD });
+        // cryptsetup shows the key it uses: the FVEK, or FVEK[0:16]‖tweak[0:16] for the 128-bit diffuser
+        // method (MANIFEST §1); compared whole against our derived key laid out the same way.
+        const ours = hex(fvek!.key);
+        const laidOut = 'cryptsetupKey' in facts ? ours.slice(0, 32) + ours.slice(64, 96) : ours;
+        expect(dumped).toBe('cryptsetupKey' in facts ? facts.cryptsetupKey : facts.fvek);
+        expect(dumped).toBe(laidOut);
       });
 
       // dislocker-file (run here) on one volume per cipher family; the manifest hashes, which
       // dislocker and libbde agree on, cover the rest.
       // Registered only where compared (a skip would read as an untested case).
-      if (DISLOCKER_COMPARED.has(name)) it('reads what dislocker-file decrypts (whole volume)', async () => {
+      if (DISLOCKER_COMPARED.has(name)) itWith(missingTools('dislocker-file'))('reads what dislocker-file decrypts (whole volume)', async () => {
         const out = dislockerDecrypt(await fixture(name), [`-u${PASSWORD}`], join(work, `${name}.raw`));
         const theirs = new Uint8Array(readFileSync(out));
         expect(theirs.length).toBe(volume.size);
@@ -263,20 +266,22 @@ suite('real BitLocker volumes (other protectors and states)', () => {
     expect(wrong).toBeInstanceOf(UnlockError);
   });
 
-  it('eow_partial: password; the encrypt-on-write bitmap gives chunk-aligned runs (dissect.fve, modulo its mid-chunk count)', async () => {
+  it('eow_partial: password; the encrypt-on-write bitmap gives chunk-aligned runs (one boundary disputed with dissect.fve, unconfirmed)', async () => {
     const source = await openFixture('eow_partial');
     const info = await readBitLockerInfo(source);
     expect(info.volumeSize).toBe(1_072_627_712);
     const volume = await unlockBitLocker(source, { passwords: [PASSWORD] });
     const metadata = await readFveMetadata(source);
-    expect(hex(deriveFvek(metadata, info, { passwords: [PASSWORD] }).fvek!.key).slice(0, 32)).toBe('95d18661652ec2af841a384979fa3232');
+    expect(hex(deriveFvek(metadata, info, { passwords: [PASSWORD] }).fvek!.key)).toBe('95d18661652ec2af841a384979fa3232'); // MANIFEST (cryptsetup), whole
     const runs = (volume as unknown as { mapRange(o: number, l: number): { kind: string; offset: number; length: number }[] })
       .mapRange(0x2202000, 0x800000 * 33)
       .map((r) => [r.kind, r.offset / 512, r.length / 512]);
-    // dissect.fve's test lists plain 303104+98304 then encrypted from 401408: it counts whole
-    // 8 MiB chunks from sector 303104, which lies a quarter into chunk 14 of the region starting
-    // at 0x2202000. Bit 20 (first encrypted chunk) starts at 69648 + 20 × 16384 = 397328, so the
-    // boundary is there; every other run matches dissect exactly.
+    // NOT CONFIRMED by an independent source. dissect.fve's test (the only one: dislocker and libbde
+    // do not read EOW) lists plain 303104+98304 then encrypted from 401408; we put that boundary at
+    // 397328 = 69648 + 20 × 16384 (bit 20, the first encrypted chunk, counted from the region start;
+    // dissect seems to count whole chunks from sector 303104, a quarter into chunk 14). The 4080
+    // disputed sectors are all zeros in the image (checked below), so their content cannot decide.
+    // Every other run equals dissect's. This asserts our own reading of the bitmap, nothing more.
     expect(runs).toEqual([
       ['plain', 69648, 233328],
       ['zero', 302976, 128],
@@ -285,6 +290,7 @@ suite('real BitLocker volumes (other protectors and states)', () => {
       ['zero', 536448, 128],
       ['cipher', 536576, 73744],
     ]);
+    expect((await source.read(397328 * 512, 4080 * 512)).every((b) => b === 0)).toBe(true); // the disputed sectors
     const boot = await volume.read(0, 512);
     expect(Buffer.from(boot.subarray(3, 11)).toString('latin1')).toBe('NTFS    ');
     // Across plain → metadata (zeros) → plain → cipher → zeros → cipher runs.

@@ -15,11 +15,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { WritableFileSource, isWritable } from '@coldfix/io';
 import { readBitLockerInfo, unlockBitLocker, type KeyMaterial } from '../src/index.js';
 import { encryptToBitLocker, type EncryptOptions } from '../../../test-images/src/bitlocker/index.js';
-import { dislockerDecrypt, hasTool } from './fixtures.js';
+import { dislockerDecrypt } from './fixtures.js';
+import { describeWith, missingTools } from '@coldfix/test-support';
 
 const SIZE = 8 << 20;
-const tools = hasTool('mkntfs') && hasTool('dislocker-file') && existsSync(join(import.meta.dirname, '../../../test-images/src/bitlocker/index.ts'));
-const suite = tools ? describe : describe.skip;
+const suite = describeWith(missingTools('mkntfs', 'dislocker-file'));
 const work = mkdtempSync(join(tmpdir(), 'coldfix-bitlocker-rt-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 

@@ -4,12 +4,13 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import type { ByteSource } from '@coldfix/io';
 import { realFixturesDir } from '@coldfix/test-images';
+import { privateTmp, publishOnce, verifiedFixtureCopy } from '@coldfix/test-support';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const CACHE = join(here, '../../../test-images/cache/disk-image');
@@ -103,21 +104,24 @@ export function makeRawContent(size: number, seed = 1): Uint8Array {
   return bytes;
 }
 
-/** Writes `bytes` to `path` unless it exists (the cache). */
+/**
+ * Writes `bytes` to `path` unless it exists (the cache): written under a private name and published
+ * once, so a reader never sees a half-written file and a path's bytes never change once it exists.
+ */
 export function ensureFile(path: string, make: () => Uint8Array): string {
-  if (!existsSync(path)) writeFileSync(path, make());
-  return path;
+  if (existsSync(path)) return path;
+  const tmp = privateTmp(path);
+  writeFileSync(tmp, make());
+  return publishOnce(tmp, path);
 }
 
-/** Gunzips a real fixture into the cache (never into the repo). */
+/**
+ * Gunzips a real fixture into the cache (never into the repo); the copy is re-verified against the
+ * fixture's sha256 before every use (test-support/fixture-cache.ts).
+ */
 export function realFixture(relative: string): string {
   const name = relative.replace(/\//g, '__').replace(/\.gz$/, '');
-  const out = join(cacheDir(), `real-${name}`);
-  if (!existsSync(out)) {
-    const data = readFileSync(join(REAL, relative));
-    writeFileSync(out, relative.endsWith('.gz') ? gunzipSync(data) : data);
-  }
-  return out;
+  return verifiedFixtureCopy(relative, join(cacheDir(), `real-${name}`), relative.endsWith('.gz') ? 'gunzip' : 'copy');
 }
 
 /**
@@ -126,37 +130,64 @@ export function realFixture(relative: string): string {
  * footer at the end equals the copy at 0, both checksums valid, every BAT entry
  * inside the file, after the BAT, and no two blocks overlapping.
  */
+/**
+ * Structural check of a VHD file, independent of our reader (Microsoft's VHD spec): footer checksum,
+ * disk type, and for a dynamic/differencing disk the header copy of the footer at offset 0, the header
+ * checksum and every BAT block inside the file, after the BAT and not overlapping. Reads with a file
+ * descriptor (multi-GB images are not loaded whole). Returns the problems found (empty = sound).
+ */
 export function checkVhdStructure(path: string): string[] {
-  const b = readFileSync(path);
   const problems: string[] = [];
-  const sum = (buf: Uint8Array, skip: number) => {
-    let s = 0;
-    for (let i = 0; i < buf.length; i++) if (i < skip || i >= skip + 4) s += buf[i];
-    return ~s >>> 0;
-  };
-  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  if (b.length % 512) problems.push('size not a multiple of 512');
-  const tail = b.subarray(b.length - 512);
-  const head = b.subarray(0, 512);
-  if (Buffer.compare(Buffer.from(tail), Buffer.from(head)) !== 0) problems.push('footer copy differs');
-  if (sum(tail, 64) !== dv.getUint32(b.length - 512 + 64)) problems.push('footer checksum');
-  const hdr = Number(dv.getBigUint64(16));
-  if (sum(b.subarray(hdr, hdr + 1024), 36) !== dv.getUint32(hdr + 36)) problems.push('header checksum');
-  const table = Number(dv.getBigUint64(hdr + 16));
-  const entries = dv.getUint32(hdr + 28);
-  const blockSize = dv.getUint32(hdr + 32);
-  const bitmap = Math.ceil(blockSize / 4096 / 512) * 512;
-  const spans: Array<[number, number]> = [];
-  for (let i = 0; i < entries; i++) {
-    const e = dv.getUint32(table + i * 4);
-    if (e === 0xffffffff) continue;
-    const start = e * 512;
-    const end = start + bitmap + blockSize;
-    if (start < table + entries * 4) problems.push(`block ${i} before the BAT end`);
-    if (end > b.length - 512) problems.push(`block ${i} past the footer`);
-    spans.push([start, end]);
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const read = (at: number, length: number): Buffer => {
+      const buf = Buffer.alloc(length);
+      const got = readSync(fd, buf, 0, length, at);
+      if (got !== length) problems.push(`short read at ${at}`);
+      return buf;
+    };
+    const sum = (buf: Uint8Array, skip: number) => {
+      let s = 0;
+      for (let i = 0; i < buf.length; i++) if (i < skip || i >= skip + 4) s += buf[i];
+      return ~s >>> 0;
+    };
+    if (size < 512) return ['file shorter than a footer'];
+    if (size % 512) problems.push('size not a multiple of 512');
+    const tail = read(size - 512, 512);
+    if (tail.toString('latin1', 0, 8) !== 'conectix') problems.push('footer cookie');
+    if (sum(tail, 64) !== tail.readUInt32BE(64)) problems.push('footer checksum');
+    const type = tail.readUInt32BE(60);
+    if (type === 2) {
+      if (Number(tail.readBigUInt64BE(48)) + 512 !== size) problems.push('fixed disk: current size + footer != file size');
+      return problems;
+    }
+    if (type !== 3 && type !== 4) return [...problems, `disk type ${type}`];
+    const head = read(0, 512);
+    if (Buffer.compare(tail, head) !== 0) problems.push('footer copy differs');
+    const hdr = Number(tail.readBigUInt64BE(16));
+    const header = read(hdr, 1024);
+    if (header.toString('latin1', 0, 8) !== 'cxsparse') problems.push('header cookie');
+    if (sum(header, 36) !== header.readUInt32BE(36)) problems.push('header checksum');
+    const table = Number(header.readBigUInt64BE(16));
+    const entries = header.readUInt32BE(28);
+    const blockSize = header.readUInt32BE(32);
+    const bitmap = Math.ceil(blockSize / 4096 / 512) * 512;
+    const bat = read(table, entries * 4);
+    const spans: Array<[number, number]> = [];
+    for (let i = 0; i < entries; i++) {
+      const e = bat.readUInt32BE(i * 4);
+      if (e === 0xffffffff) continue;
+      const start = e * 512;
+      const end = start + bitmap + blockSize;
+      if (start < table + entries * 4) problems.push(`block ${i} before the BAT end`);
+      if (end > size - 512) problems.push(`block ${i} past the footer`);
+      spans.push([start, end]);
+    }
+    spans.sort((x, y) => x[0] - y[0]);
+    for (let i = 1; i < spans.length; i++) if (spans[i][0] < spans[i - 1][1]) problems.push(`blocks overlap at ${spans[i][0]}`);
+    return problems;
+  } finally {
+    closeSync(fd);
   }
-  spans.sort((x, y) => x[0] - y[0]);
-  for (let i = 1; i < spans.length; i++) if (spans[i][0] < spans[i - 1][1]) problems.push(`blocks overlap at ${spans[i][0]}`);
-  return problems;
 }

@@ -5,13 +5,12 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { describeWith, itWith, missingFixtures } from '@coldfix/test-support';
 import { FileSource } from '@coldfix/io';
 import { detectImageFormat, openDiskImage, VhdImage } from '@coldfix/disk-image';
 import { cacheDir, REAL, realFixture, sha256Source } from './helpers.js';
 
-const available = existsSync(REAL);
-
-describe.skipIf(!available)('real fixtures (MANIFEST facts)', () => {
+describeWith(missingFixtures())('real fixtures (MANIFEST facts)', () => {
   it('fox-it fixed.vhd (Windows): current size, not CHS; MBR; 0xFF sector; virtual sha256', async () => {
     const path = realFixture('fox-it-dissect.hypervisor/fixed.vhd.gz');
     const file = await FileSource.open(path);

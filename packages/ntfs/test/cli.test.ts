@@ -8,23 +8,46 @@ import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { fixture, haveFixtures } from './helpers/fixtures.js';
+import { fixture, fixturesMissing } from './helpers/fixtures.js';
+import { catalogImages, describeWith, itWith, whyNot } from '@coldfix/test-support';
 import { fls, rowKey } from './helpers/oracle.js';
-import { loadCatalog } from '@coldfix/test-images';
 
 const cli = fileURLToPath(new URL('../../../cli/bin/coldfix.js', import.meta.url));
-const built = existsSync(fileURLToPath(new URL('../../../cli/dist/commands/ls.js', import.meta.url)));
-/** Catalog images (built by the test set-up) with their NTFS volume's offset for fls. */
-const catalog = await loadCatalog().catch(() => null);
-const catalogImages = ['ntfs-basic', 'windows-sample'].flatMap((name) => {
-  const entry = catalog?.entries[name];
-  const volume = entry?.volumes.find((v) => v.fs === 'ntfs');
-  if (!entry || entry.format !== 'raw' || !volume) return [];
-  return [{ file: entry.image, offset: volume.offset ? ['-o', String(volume.offset / 512)] : [] }];
+// The CLI runs from cli/dist (built by `npx tsc -b`, which scripts/test.sh and `npm test` run first).
+const unbuilt = existsSync(fileURLToPath(new URL('../../../cli/dist/commands/ls.js', import.meta.url))) ? undefined : 'cli/dist not built (run npx tsc -b)';
+/** Catalog images (built or waited for now, never dropped) with their NTFS volume's offset for fls. */
+const catalogNames = ['ntfs-basic', 'windows-sample'];
+const { entries: catalogEntries, missing: catalogMissing } = await catalogImages(catalogNames);
+const catalogCases = catalogNames.map((name) => {
+  const entry = catalogEntries[name];
+  if (!entry) return { file: `/${name} (not built)`, offset: [] as string[] }; // skipped below
+  const volume = entry.volumes.find((v) => v.fs === 'ntfs');
+  if (entry.format !== 'raw' || !volume) throw new Error(`catalog image ${name}: expected a raw image with an NTFS volume`);
+  return { file: entry.image, offset: volume.offset ? ['-o', String(volume.offset / 512)] : [] };
 });
 const run = (args: string[]): Buffer => execFileSync(process.execPath, [cli, ...args], { maxBuffer: 1 << 28 });
 
-describe.skipIf(!haveFixtures() || !built)('coldfix ls / cat / stat / timeline', () => {
+/** `coldfix ls -r` (text), with and without --deleted, prints exactly the rows of `fls -r -p`. */
+function lsEqualsFls(image: string, offset: string[]): void {
+  for (const deleted of [false, true]) {
+    const ours = run(['ls', image, '-r', ...(deleted ? ['--deleted'] : [])]).toString('utf8').trim().split('\n').map((line) => {
+      const [head, path, size] = line.split('\t');
+      return `${path.replace(/^\//, '')}\t${head.split(' ').pop()!.split('-')[0]}\t${size}\t${head.includes(' * ')}`;
+    });
+    // fls names its virtual orphan folder V/V with no size; ours is a d/d row of size 0.
+    const theirs = fls(image, deleted ? 'all' : 'allocated', offset).map((r) => `${r.path}\t${r.record}\t${r.path === '$OrphanFiles' ? 0 : r.size}\t${r.deleted}`);
+    expect(ours.length, 'no row printed twice').toBe(new Set(ours).size);
+    expect(new Set(ours)).toEqual(new Set(theirs));
+  }
+}
+
+describeWith(catalogMissing, unbuilt)('coldfix ls on the generated catalog images', () => {
+  it.each(catalogCases)('ls -r (text) prints exactly the rows of fls -r -p (with and without --deleted): $file', ({ file, offset }) => {
+    lsEqualsFls(file, offset);
+  }, 300_000);
+});
+
+describeWith(fixturesMissing, unbuilt)('coldfix ls / cat / stat / timeline', () => {
   it('ls -r --deleted --json on an MBR disk (partition chosen automatically) lists what fls -o 128 -r -p lists', () => {
     const image = fixture('msuhanov-ntfs-samples/ntfs-lastaccess.raw.gz');
     const lines = run(['ls', image, '-r', '--deleted', '--json']).toString('utf8').trim().split('\n').map((l) => JSON.parse(l));
@@ -48,19 +71,8 @@ describe.skipIf(!haveFixtures() || !built)('coldfix ls / cat / stat / timeline',
     { file: 'fox-it-dissect.ntfs/ntfs-cloud.bin.gz', offset: [] as string[] },
     { file: 'fox-it-dissect.ntfs/ntfs.bin.gz', offset: [] as string[] },
     { file: 'msuhanov-ntfs-samples/ntfs-lastaccess.raw.gz', offset: ['-o', '128'] },
-    ...catalogImages,
   ])('ls -r (text) prints exactly the rows of fls -r -p (path, record, size, deleted; with and without --deleted): $file', ({ file, offset }) => {
-    const image = file.startsWith('/') ? file : fixture(file);
-    for (const deleted of [false, true]) {
-      const ours = run(['ls', image, '-r', ...(deleted ? ['--deleted'] : [])]).toString('utf8').trim().split('\n').map((line) => {
-        const [head, path, size] = line.split('\t');
-        return `${path.replace(/^\//, '')}\t${head.split(' ').pop()!.split('-')[0]}\t${size}\t${head.includes(' * ')}`;
-      });
-      // fls names its virtual orphan folder V/V with no size; ours is a d/d row of size 0.
-      const theirs = fls(image, deleted ? 'all' : 'allocated', offset).map((r) => `${r.path}\t${r.record}\t${r.path === '$OrphanFiles' ? 0 : r.size}\t${r.deleted}`);
-      expect(ours.length, 'no row printed twice').toBe(new Set(ours).size);
-      expect(new Set(ours)).toEqual(new Set(theirs));
-    }
+    lsEqualsFls(fixture(file), offset);
   });
 
   it('cat PATH, PATH:STREAM (ADS on a directory) and --record equal icat; a missing path exits 2 naming it', () => {

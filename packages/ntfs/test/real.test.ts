@@ -6,12 +6,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, renameSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { privateTmp } from '@coldfix/test-support';
 import { gunzipSync } from 'node:zlib';
 import { FileSource, RangeSource, type ByteSource } from '@coldfix/io';
 import { NtfsVolume, decodeBootSector, decodeRecord, fileNames, filetimeToIso, joinedAttributes, type WalkEntry } from '../src/index.js';
 import { fls, forEachTskStream, ourRows, rowKey } from './helpers/oracle.js';
-import { fixture, fixturesRoot, haveFixtures } from './helpers/fixtures.js';
+import { fixture, fixturesRoot, fixturesMissing } from './helpers/fixtures.js';
+import { describeWith, itWith } from '@coldfix/test-support';
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
@@ -59,7 +61,7 @@ const tskCases: Case[] = [
   { name: 'msuhanov ntfs-si-vs-fn', file: 'msuhanov-ntfs-samples/ntfs-si-vs-fn.raw.gz', offset: 128, label: 'SI-vs-FN', serial: 'C6C0D671C0D66769' },
 ];
 
-describe.skipIf(!haveFixtures())('real NTFS fixtures against The Sleuth Kit', () => {
+describeWith(fixturesMissing)('real NTFS fixtures against The Sleuth Kit', () => {
   describe.each(tskCases)('$name', ({ file, offset, label, serial }) => {
     it('opens with the MANIFEST label and serial, and lists exactly what fls -r -p lists (deleted included)', async () => {
       const image = fixture(file);
@@ -92,7 +94,7 @@ describe.skipIf(!haveFixtures())('real NTFS fixtures against The Sleuth Kit', ()
   });
 });
 
-describe.skipIf(!haveFixtures())('real NTFS fixtures: MANIFEST facts', () => {
+describeWith(fixturesMissing)('real NTFS fixtures: MANIFEST facts', () => {
   it('dissect ntfs.bin: geometry, files, compressed files, 2048-entry directory looked up by name', async () => {
     const volume = await openAt(fixture('fox-it-dissect.ntfs/ntfs.bin.gz'));
     expect([volume.sectorSize, volume.clusterSize, volume.recordSize, volume.indexBlockSize]).toEqual([512, 4096, 1024, 4096]);
@@ -165,9 +167,14 @@ describe.skipIf(!haveFixtures())('real NTFS fixtures: MANIFEST facts', () => {
     const names: string[] = [];
     for await (const e of volume.readdir(5)) if (e.namespace !== 'dos') names.push(e.name);
     // ntfsls takes only a volume file: cut the partition out (sparse).
-    const part = `${image}.part`;
-    if (!existsSync(part)) execFileSync('dd', [`if=${image}`, `of=${part}.tmp`, 'bs=1M', `skip=${128 * 512}`, 'iflag=skip_bytes', 'conv=sparse', 'status=none']), renameSync(`${part}.tmp`, part);
-    const theirs = execFileSync('ntfsls', ['-a', '-s', part], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    const part = privateTmp(`${image}.part`); // cut from the verified copy each time, removed after
+    let theirs: string[];
+    try {
+      execFileSync('dd', [`if=${image}`, `of=${part}`, 'bs=1M', `skip=${128 * 512}`, 'iflag=skip_bytes', 'conv=sparse', 'status=none']);
+      theirs = execFileSync('ntfsls', ['-a', '-s', part], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    } finally {
+      rmSync(part, { force: true });
+    }
     expect(names.filter((n) => n !== '.').sort()).toEqual(theirs.filter((n) => n !== '.' && n !== '..').sort());
     expect(names).toContain('System Volume Information');
   });

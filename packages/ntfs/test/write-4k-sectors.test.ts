@@ -102,5 +102,5 @@ describe('deleteFile on 4096-byte-sector volumes', () => {
     } finally {
       work.dispose();
     }
-  }, 300_000);
+  }, 900_000); // builds its volume (mkntfs + FUSE) inside the test: slow on a loaded 2-core machine
 });

@@ -10,6 +10,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { privateTmp, publishOnce } from '@coldfix/test-support';
 
 const repo = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 export const cache = join(repo, 'test-images/cache/ntfs-write');
@@ -76,11 +77,16 @@ export function buildVolume(name: string, o: { clusterSize?: number; sectorSize?
   mkdirSync(cache, { recursive: true });
   const out = join(cache, `${name}-${key}.img`);
   if (existsSync(out)) return out;
-  const tmp = `${out}.tmp${process.pid}`;
-  bash(`truncate -s ${size}M "${tmp}" && mkntfs -F -Q -q -T -s ${sector} -c ${cluster} -L wtest "${tmp}" >/dev/null 2>&1`);
-  bash(`export BIG=${o.big ?? 4000}; ` + mountScript(tmp, tree));
-  renameSync(tmp, out);
-  return out;
+  // Built under a private name; the first build published wins and `out` never changes afterwards, so
+  // every test file using this volume sees the same bytes (test-support/publish.ts).
+  const tmp = privateTmp(out);
+  try {
+    bash(`truncate -s ${size}M "${tmp}" && mkntfs -F -Q -q -T -s ${sector} -c ${cluster} -L wtest "${tmp}" >/dev/null 2>&1`);
+    bash(`export BIG=${o.big ?? 4000}; ` + mountScript(tmp, tree));
+    return publishOnce(tmp, out);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
 }
 
 /** A private sparse copy of a cached volume in a temp folder. */

@@ -55,8 +55,8 @@ describe('mutated volumes give typed errors', () => {
           }
         },
       ),
-      { numRuns: Number(process.env.MUT_RUNS ?? 60), interruptAfterTimeLimit: Number(process.env.MUT_MS ?? 30_000) },
+      { numRuns: Number(process.env.MUT_RUNS ?? 60) },
     );
     expect(regions.length).toBeGreaterThan(2);
-  }, 120_000);
+  }, 600_000);
 });

@@ -12,7 +12,8 @@ import { buildVolume, copyVolume, flsAllocated, ntfsfixDry, ntfslsAll } from './
 const N = 50_000;
 const TREE = String.raw`mkdir huge; cd huge; seq -w 1 ${N} | sed 's/^/entry with a longish name /; s/$/.bin/' | tr '\n' '\0' | xargs -0 touch`;
 
-describe.runIf(process.env.COLDFIX_SWEEP === '1')('sweep: 50,000-entry directory', () => {
+// Opt-in (not an oracle): reported as skipped with the reason when COLDFIX_SWEEP is unset.
+(process.env.COLDFIX_SWEEP === '1' ? describe : describe.skip)(`sweep: 50,000-entry directory${process.env.COLDFIX_SWEEP === '1' ? '' : ' (skipped: opt-in, set COLDFIX_SWEEP=1)'}`, () => {
   it('keeps every tool and check() consistent over 700 deletes', async () => {
     const t0 = Date.now();
     const base = buildVolume('sweep', { sizeMiB: 256, tree: TREE });

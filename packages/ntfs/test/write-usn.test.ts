@@ -7,8 +7,6 @@
  * record to $UsnJrnl:$J; fls, ntfsls and check() agree afterwards.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WritableFileSource } from '@coldfix/io';
 import { assertWritable, checkWriteGates, resetLogFile } from '../src/gates/write-gates.js';
@@ -20,10 +18,23 @@ import { resolvePath } from '../src/write/resolve-path.js';
 import { attributeData } from '../src/record/attribute-data.js';
 import { AttrType } from '../src/record/record-bytes.js';
 import { decodeUsnRecordV2 } from '../src/write/usn-record.js';
-import { cache, copyVolume, flsAllocated } from './write-fixtures.js';
-import { realFixturesDir } from '@coldfix/test-images';
+import { copyVolume, flsAllocated } from './write-fixtures.js';
+import { fixture } from './helpers/fixtures.js';
+import { describeWith, itWith, missingFixtures, missingTools } from '@coldfix/test-support';
 
-const fixture = `${realFixturesDir()}/fox-it-dissect.ntfs/ntfs-cloud.bin.gz`;
+const CLOUD = 'fox-it-dissect.ntfs/ntfs-cloud.bin.gz';
+/** The verified decompressed copy of ntfs-cloud.bin (each test copies it again: no order between tests). */
+const cloudImage = () => fixture(CLOUD);
+
+/** One `usnjls` row (The Sleuth Kit, independent of our USN decoder): `file-seq parent-seq secs.ns REASONS\tname`. */
+interface UsnRow { record: number; parent: number; seconds: number; reasons: string[]; name: string }
+function usnjls(image: string): UsnRow[] {
+  return execFileSync('usnjls', [image], { encoding: 'utf8', maxBuffer: 1 << 26 }).split('\n').filter(Boolean).map((line) => {
+    const m = /^(\d+)-\d+\t(\d+)-\d+\t(\d+)\.\d+\t(.*?)\s*\t(.*)$/.exec(line);
+    if (!m) throw new Error(`usnjls row not understood: ${JSON.stringify(line)}`);
+    return { record: Number(m[1]), parent: Number(m[2]), seconds: Number(m[3]), reasons: m[4].trim().split(/\s+/).sort(), name: m[5] };
+  });
+}
 
 /**
  * The fixture stops one sector short of its partition: the last sector, where Windows keeps the
@@ -43,15 +54,15 @@ async function journalTail(s: WritableFileSource): Promise<{ size: number; bytes
   return { size: j.size, bytes: await j.read(from, j.size - from) };
 }
 
-describe.runIf(existsSync(fixture))('delete on a Windows-made volume with $UsnJrnl, $ObjId and $Reparse', () => {
-  it('refuses, then after the reset deletes cloud files, appends USN records, and stays consistent', async () => {
-    const dir = join(cache, 'real');
-    mkdirSync(dir, { recursive: true });
-    const img = join(dir, 'ntfs-cloud.bin');
-    if (!existsSync(img)) execFileSync('bash', ['-c', `gunzip -c "${fixture}" | cp --sparse=always /dev/stdin "${img}.tmp" && mv "${img}.tmp" "${img}"`]);
-    const work = withBackupBoot(copyVolume(img));
+describeWith(missingFixtures(CLOUD))('delete on a Windows-made volume with $UsnJrnl, $ObjId and $Reparse', () => {
+  itWith(missingTools('usnjls', 'fls', 'ifind', 'ntfsls'))('refuses, then after the reset deletes cloud files, appends USN records (read back by usnjls too), and stays consistent', async () => {
+    const work = withBackupBoot(copyVolume(cloudImage()));
     try {
       const before = flsAllocated(work.path);
+      // Independent of our code: the records (ifind) and the USN rows already there (usnjls).
+      const ifind = (p: string) => Number(execFileSync('ifind', ['-n', p, work.path], { encoding: 'utf8' }).trim().split('-')[0]);
+      const [rec1, rec2] = [ifind('/OneDrive/example.txt'), ifind('/OneDrive/always-keep-on-device.txt')];
+      const usnBefore = usnjls(work.path);
       const s = await WritableFileSource.openWritable(work.path);
       try {
         expect((await checkWriteGates(s)).map((g) => g.gate).sort()).toEqual(['logfile-unclean']);
@@ -93,13 +104,22 @@ describe.runIf(existsSync(fixture))('delete on a Windows-made volume with $UsnJr
       expect(ls).not.toContain('always-keep-on-device.txt');
       expect(ls).toContain('created-online.txt');
       expect(execFileSync('fls', ['-r', '-p', '-d', work.path], { encoding: 'utf8' })).toMatch(/OneDrive\/example\.txt/);
+      // The Sleuth Kit's usnjls reads the journal: exactly two rows added, after the ones already there,
+      // each FILE_DELETE|CLOSE (0x80000200) for the file's record under its parent (38, /OneDrive).
+      const usnAfter = usnjls(work.path);
+      expect(usnAfter.slice(0, usnBefore.length)).toEqual(usnBefore);
+      expect(usnAfter.slice(usnBefore.length).map((r) => [r.name, r.reasons, r.record, r.parent])).toEqual([
+        ['example.txt', ['CLOSE', 'FILE_DELETE'], rec1, 38],
+        ['always-keep-on-device.txt', ['CLOSE', 'FILE_DELETE'], rec2, 38],
+      ]);
+      expect(usnAfter[usnBefore.length].seconds).toBe(Date.parse('2026-01-02T03:04:05Z') / 1000);
     } finally {
       work.dispose();
     }
   }, 180_000);
 
   it('one batch (deleteFiles) deleting both files: each USN record after the other, one write per structure, consistent', async () => {
-    const work = withBackupBoot(copyVolume(join(cache, 'real', 'ntfs-cloud.bin')));
+    const work = withBackupBoot(copyVolume(cloudImage()));
     try {
       const before = flsAllocated(work.path);
       const s = await WritableFileSource.openWritable(work.path);
@@ -137,7 +157,7 @@ describe.runIf(existsSync(fixture))('delete on a Windows-made volume with $UsnJr
   }, 120_000);
 
   it('check() flags the $Reparse entry of a record freed without cleaning it', async () => {
-    const work = withBackupBoot(copyVolume(join(cache, 'real', 'ntfs-cloud.bin')));
+    const work = withBackupBoot(copyVolume(cloudImage()));
     try {
       const s = await WritableFileSource.openWritable(work.path);
       try {

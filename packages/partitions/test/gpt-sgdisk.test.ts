@@ -5,6 +5,7 @@
  * array / both copies are damaged and checked against `sgdisk -v`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeWith, missingLoopDevice } from '@coldfix/test-support';
 import { CorruptError, WritableFileSource } from '@coldfix/io';
 import { readPartitionTable, type PartitionTable } from '@coldfix/partitions';
 import { loopAvailable, mmlsPartitions, nodeIndex, run, runAll, scratchDir, sfdiskJson, sparseFile, withFile, type SfdiskTable } from './helpers.js';
@@ -147,7 +148,7 @@ describe('GPT written by sgdisk (512-byte sectors)', () => {
   });
 });
 
-describe.skipIf(!loopAvailable())('GPT written by sgdisk on a 4 KiB-sector loop device', () => {
+describeWith(missingLoopDevice())('GPT written by sgdisk on a 4 KiB-sector loop device', () => {
   const disk = scratch.path('gpt4k.img');
   let oracle: SfdiskTable;
   beforeAll(() => {

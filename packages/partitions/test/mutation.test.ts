@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { describeWith, itWith, missingFixtures } from '@coldfix/test-support';
 import { ColdfixError, MemorySource, crc32 } from '@coldfix/io';
 import { readPartitionTable } from '@coldfix/partitions';
 import { REAL } from './helpers.js';
@@ -104,7 +105,7 @@ describe('mutated partition tables give a table or a typed error', () => {
     await fc.assert(mutated(disk, [[12, 4], [ss + 24, 68], [ss + 24, 68], [2 * ss, 256], [last + 24, 68]].map(([a, n]) => [a < ss ? ss + a : a, n] as [number, number]), (d) => fixCrcs(d, ss)), { numRuns: RUNS });
   });
 
-  it.each(['gpt.bin', 'gpt_esxi.bin', 'gpt_hybrid.bin', 'gpt_4k.bin', 'mbr.bin'])('real fixture %s', async (name) => {
+  for (const name of ['gpt.bin', 'gpt_esxi.bin', 'gpt_hybrid.bin', 'gpt_4k.bin', 'mbr.bin']) itWith(missingFixtures(`fox-it-dissect.volume/${name}`))(`real fixture ${name}`, async () => {
     const disk = new Uint8Array(readFileSync(join(REAL, 'fox-it-dissect.volume', name)));
     const regions: Array<[number, number]> = [[446, 66], [0, disk.length]];
     if (disk.length > 4096 + 92) regions.push([512, 92], [1024, 512], [4096, 92], [8192, 512]);

@@ -7,6 +7,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeWith, itWith, missingFixtures } from '@coldfix/test-support';
 import { MemorySource, parseGuid } from '@coldfix/io';
 import { probeContent, readPartitionTable } from '@coldfix/partitions';
 import { REAL, gunzipHead, run, runAll, scratchDir, sparseFile, withFile } from './helpers.js';
@@ -49,20 +50,20 @@ describe('probeContent on volumes made by real tools', () => {
     expect(await probeFile(p)).toBe('fat');
   });
 
-  it('BitLocker (Windows 10, aes_128.bin) → bitlocker (blkid: BitLocker)', async () => {
+  itWith(missingFixtures('fox-it-dissect.fve'))('BitLocker (Windows 10, aes_128.bin) → bitlocker (blkid: BitLocker)', async () => {
     const p = aes128Whole();
     expect(blkidType(p)).toBe('BitLocker');
     expect(await probeFile(p)).toBe('bitlocker');
   });
 
-  it('BitLocker Vista (vista.bin, EB 52 90 -FVE-FS-) → bitlocker (blkid: BitLocker)', async () => {
+  itWith(missingFixtures('fox-it-dissect.fve'))('BitLocker Vista (vista.bin, EB 52 90 -FVE-FS-) → bitlocker (blkid: BitLocker)', async () => {
     const p = scratch.path('vista.bin');
     gunzipHead(join(FVE, 'vista.bin.gz'), p, 65536);
     expect(blkidType(p)).toBe('BitLocker');
     expect(await probeFile(p)).toBe('bitlocker');
   });
 
-  it('every dissect.fve volume (all BitLocker per the MANIFEST) → bitlocker', async () => {
+  itWith(missingFixtures('fox-it-dissect.fve'))('every dissect.fve volume (all BitLocker per the MANIFEST) → bitlocker', async () => {
     for (const f of readdirSync(FVE).filter((n) => n.endsWith('.bin.gz'))) {
       const p = scratch.path(`head-${f}.bin`);
       gunzipHead(join(FVE, f), p, 4096);
@@ -103,7 +104,7 @@ describe('probeContent on volumes made by real tools', () => {
   });
 });
 
-describe('content column of readPartitionTable on whole disks', () => {
+describeWith(missingFixtures('fox-it-dissect.fve'))('content column of readPartitionTable on whole disks', () => {
   const ntfs = scratch.path('part-ntfs.img');
   let fve: string;
   beforeAll(() => {

@@ -10,6 +10,7 @@
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { describeWith, itWith, missingFixtures } from '@coldfix/test-support';
 import { CorruptError } from '@coldfix/io';
 import { readPartitionTable, type PartitionTable } from '@coldfix/partitions';
 import { REAL, gunzipHead, mmlsPartitions, nodeIndex, run, runAll, scratchDir, sfdiskJson, withFile } from './helpers.js';
@@ -43,7 +44,7 @@ function sameAsSfdisk(ours: PartitionTable, path: string): void {
   }
 }
 
-describe('fox-it dissect.volume fixtures (MANIFEST §4)', () => {
+describeWith(missingFixtures('fox-it-dissect.volume'))('fox-it dissect.volume fixtures (MANIFEST §4)', () => {
   it('mbr.bin: two 0x07 partitions at 1 MiB alignment; partitions past the 512-byte cut kept with anomalies', async () => {
     const t = await read(join(VOL, 'mbr.bin'));
     expect(t.scheme).toBe('mbr');
@@ -151,7 +152,7 @@ describe('fox-it dissect.volume fixtures (MANIFEST §4)', () => {
   });
 });
 
-describe('MBRs of disks made by Windows', () => {
+describeWith(missingFixtures('msuhanov-ntfs-samples', 'fox-it-dissect.hypervisor'))('MBRs of disks made by Windows', () => {
   const samples = ['ntfs-2m', 'ntfs-lastaccess', 'ntfs-ptrn', 'ntfs-ramslack', 'ntfs-si-vs-fn'];
   it.each(samples)('msuhanov %s.raw.gz (first MiB): agrees with sfdisk --json; the partition holds NTFS', async (name) => {
     const out = scratch.path(`${name}.raw`);

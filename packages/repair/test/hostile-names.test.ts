@@ -238,17 +238,19 @@ describe('keys never appear in output, reports or manifests', { timeout: 300_000
 
     // The CLI: info, and the key options once they are wired (secrets through argv, env and stdin).
     captured.push(...Object.values(await coldfix(['info', image, '--json'])));
+    // Always run (the options are part of the CLI): each run's exit code shows the secret was really used.
     const help = await coldfix(['repair', '--help']);
-    if (help.stdout.includes('--recovery-password')) {
-      const runs = [
-        await coldfix(['verify', image, '--recovery-password', recovery]),
-        await coldfix(['verify', image, '--password', password, '--json']),
-        await coldfix(['repair', image, '--dry-run', '--json', '--recovery-password', wrong]),
-        await coldfix(['info', image, '--json', '--recovery-password', 'env:CF_SECRET'], { env: { ...process.env, CF_SECRET: recovery } }),
-        await coldfix(['verify', image, '--password', '-'], { input: `${password}\n` }),
-      ];
-      for (const r of runs) captured.push(r.stdout, r.stderr);
-    }
+    expect(help.stdout).toContain('--recovery-password');
+    expect(help.stdout).toContain('--password');
+    const runs = [
+      await coldfix(['verify', image, '--recovery-password', recovery]),
+      await coldfix(['verify', image, '--password', password, '--json']),
+      await coldfix(['repair', image, '--dry-run', '--json', '--recovery-password', wrong]),
+      await coldfix(['info', image, '--json', '--recovery-password', 'env:CF_SECRET'], { env: { ...process.env, CF_SECRET: recovery } }),
+      await coldfix(['verify', image, '--password', '-'], { input: `${password}\n` }),
+    ];
+    expect(runs.map((r) => r.code), runs.map((r) => r.stderr).join('\n')).toEqual([0, 0, 2, 0, 0]);
+    for (const r of runs) captured.push(r.stdout, r.stderr);
     for (const file of await walk(join(work, 'q'))) {
       if ((await lstat(file)).isFile()) captured.push((await readFile(file)).toString('latin1'));
     }

@@ -7,7 +7,7 @@
  * region, whether that chunk is encrypted (1) or still plaintext (0).
  *
  * References: dissect.fve `bde/eow.py` and `c_bde.py` (names: FVE_EOW_*;
- * derived from fvevol.sys); layout confirmed on the eow_partial fixture.
+ * derived from fvevol.sys); layout read on the eow_partial fixture (its chunk-boundary rule is not confirmed by an independent tool: docs/formats/bitlocker.md §6).
  * Not in libbde or dislocker (both refuse such volumes).
  *
  * FVE_EOW_INFORMATION                      FVE_EOW_BITMAP (0x3c bytes)

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { privateTmp, publishOnce } from '@coldfix/test-support';
 
 export const cacheRoot = join(tmpdir(), 'coldfix-ntfs-test');
 
@@ -125,12 +126,19 @@ export function buildVolume(name: string, script: string, size = '64M', cluster 
   mkdirSync(cacheRoot, { recursive: true });
   const path = join(cacheRoot, `${name}-${key}.img`);
   if (existsSync(path)) return { path };
-  const work = join(cacheRoot, `${name}-${key}.work`);
-  const scriptPath = join(cacheRoot, `${name}-${key}.sh`);
+  // Private names for this build (test files in parallel may build the same volume); the first build
+  // published wins and the path's bytes never change afterwards (test-support/publish.ts).
+  const tmp = privateTmp(path);
+  const work = `${tmp}.work`;
+  const scriptPath = `${tmp}.sh`;
   writeFileSync(scriptPath, prologue + script + epilogue);
-  const tmp = `${path}.tmp`;
-  execFileSync('bash', [scriptPath, tmp, size, String(cluster), work], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 600_000 });
-  renameSync(tmp, path);
-  rmSync(work, { recursive: true, force: true });
+  try {
+    execFileSync('bash', [scriptPath, tmp, size, String(cluster), work], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 600_000 });
+    publishOnce(tmp, path);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+    rmSync(scriptPath, { force: true });
+    rmSync(tmp, { force: true });
+  }
   return { path };
 }

@@ -28,7 +28,7 @@ describe('matchWildcard', () => {
         const pattern = p.join('');
         const name = n.join('');
         const regex = new RegExp(`^${pattern.replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 's');
-        return matchWildcard(pattern, name, ascii) === regex.test(name);
+        expect(matchWildcard(pattern, name, ascii), `${JSON.stringify(pattern)} vs ${JSON.stringify(name)}`).toBe(regex.test(name));
       }),
     );
   });

@@ -106,12 +106,12 @@ export async function ensureE2eImages(): Promise<E2eImages> {
     await rm(build, { recursive: true, force: true });
     await mkdir(build, { recursive: true });
     const facts = await buildAll(build);
-    await writeFile(join(build, 'facts.json'), JSON.stringify(facts));
+    // Paths were built in the scratch folder: point them at the final one before publishing, so the
+    // facts file is complete whenever it exists (readers above check it without the lock).
+    const text = JSON.stringify(facts).split(build).join(dir);
+    await writeFile(join(build, 'facts.json'), text);
     await rm(dir, { recursive: true, force: true });
     await rename(build, dir);
-    // Paths were built in the scratch folder: point them at the final one.
-    const text = (await readFile(factsPath, 'utf8')).split(build).join(dir);
-    await writeFile(factsPath, text);
     return JSON.parse(text) as E2eImages;
   });
 }
