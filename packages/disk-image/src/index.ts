@@ -4,3 +4,5 @@ export { registerImageDriver, type ImageDriver, type OpenContext } from './regis
 export { createDifferencingVhd, type CreateDifferencingOptions } from './vhd/create-differencing.js';
 export { VhdImage } from './vhd/vhd-image.js';
 export { RawImage } from './raw/raw-image.js';
+export { Qcow2Image } from './qcow2/qcow2-image.js';
+export type { ImageSnapshot } from './types.js';
