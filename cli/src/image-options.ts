@@ -7,6 +7,7 @@ import { addKeyOptions, collectKeys, type KeyOptions } from './key-options.js';
 export interface ImageCliOptions extends KeyOptions {
   parentDir?: string[];
   sectorSize?: string;
+  snapshot?: string;
   journalDir?: string;
 }
 
@@ -14,7 +15,8 @@ export function addImageOptions(command: Command): Command {
   addKeyOptions(command);
   return command
     .option('--parent-dir <dir...>', 'folders searched for differencing-disk parents')
-    .option('--sector-size <bytes>', 'partition-table sector size: 512 or 4096 (default: detected)');
+    .option('--sector-size <bytes>', 'partition-table sector size: 512 or 4096 (default: detected)')
+    .option('--snapshot <id-or-name>', 'qcow2: read this internal snapshot instead of the active state (read-only)');
 }
 
 /** Options of commands that write an image (always through the undo journal). */
@@ -32,5 +34,6 @@ export async function imageOptionsFrom(options: ImageCliOptions): Promise<OpenIm
     parentDirs: options.parentDir,
     journalDir: options.journalDir,
     sectorSize: sectorSize as 512 | 4096 | undefined,
+    ...(options.snapshot !== undefined ? { snapshot: options.snapshot } : {}),
   };
 }

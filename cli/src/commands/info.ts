@@ -10,7 +10,7 @@ export function registerInfoCommand(program: Command, setExit: SetExit): void {
   const command = program
     .command('info')
     .description('describe an image: container format and chain, partition table, each volume (BitLocker protectors, file system)')
-    .argument('<image>', 'disk image file (raw, VHD) or block device')
+    .argument('<image>', 'disk image file (raw, VHD, qcow2) or block device')
     .option('--json', 'print one JSON document');
   addImageOptions(command);
   command.action(async (image: string, options: ImageCliOptions & { json?: boolean }) => {
@@ -33,7 +33,17 @@ export function infoDocument(opened: OpenedImage) {
     format: summary.format,
     variant: summary.variant,
     virtualSize: summary.virtualSize,
-    chain: summary.chain.map((entry) => ({ path: entry.path, format: entry.format, variant: entry.variant, virtualSize: entry.virtualSize })),
+    chain: summary.chain.map((entry) => ({
+      path: entry.path,
+      format: entry.format,
+      variant: entry.variant,
+      virtualSize: entry.virtualSize,
+      ...(entry.flags ? { flags: entry.flags } : {}),
+      ...(entry.snapshots ? { snapshots: entry.snapshots } : {}),
+      ...(entry.snapshot !== undefined ? { snapshot: entry.snapshot } : {}),
+      ...(entry.backingFile !== undefined ? { backingFile: entry.backingFile, backingFormat: entry.backingFormat ?? null } : {}),
+      ...(entry.dataFile !== undefined ? { dataFile: entry.dataFile } : {}),
+    })),
     partitionScheme: summary.partitionScheme,
     sectorSize: summary.sectorSize,
     partitions: opened.volumes.filter((v) => v.partition !== 0).map(partitionDocument),
@@ -77,9 +87,15 @@ function printInfo(doc: InfoDocument): void {
     `image:      ${doc.image}`,
     `format:     ${doc.format} (${doc.variant}), virtual size ${formatBytes(doc.virtualSize)} (${doc.virtualSize} bytes)`,
   ];
-  if (doc.chain.length > 1) {
+  if (doc.chain.length > 1 || doc.chain.some((e) => e.flags || e.snapshots?.length)) {
     lines.push('chain:');
-    for (const [depth, entry] of doc.chain.entries()) lines.push(`  ${'  '.repeat(depth)}${depth ? '└ ' : ''}${entry.path} (${entry.format} ${entry.variant})`);
+    for (const [depth, entry] of doc.chain.entries()) {
+      const pad = `  ${'  '.repeat(depth)}`;
+      lines.push(`${pad}${depth ? '└ ' : ''}${entry.path} (${entry.format} ${entry.variant})${entry.flags ? ` [${entry.flags.join(', ')}]` : ''}`);
+      if (entry.dataFile !== undefined) lines.push(`${pad}    data file: ${JSON.stringify(entry.dataFile)}`);
+      if (entry.snapshot !== undefined) lines.push(`${pad}    reading snapshot ${entry.snapshot}`);
+      for (const s of entry.snapshots ?? []) lines.push(`${pad}    snapshot ${s.id} ${JSON.stringify(s.name)} ${s.date} ${formatBytes(s.virtualSize)}`);
+    }
   }
   lines.push(`partitions: ${doc.partitionScheme}${doc.partitionScheme === 'none' ? '' : `, ${doc.sectorSize}-byte sectors`}`);
   process.stdout.write(`${lines.join('\n')}\n`);

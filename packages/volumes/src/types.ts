@@ -14,6 +14,8 @@ export interface OpenImageOptions {
   parentDirs?: string[];
   /** Sector size override for partition tables (default: detected). */
   sectorSize?: 512 | 4096;
+  /** qcow2: read this internal snapshot (ID or name) instead of the active state; read-only. */
+  snapshot?: string;
 }
 
 export interface BitLockerState {
