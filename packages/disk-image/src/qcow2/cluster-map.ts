@@ -46,7 +46,10 @@ export class ClusterMap {
   private readonly l2Cache = new Map<number, Promise<Uint8Array>>();
   private readonly l2CacheMax: number;
 
+  readonly l1TableOffset: number;
+
   constructor(private readonly init: ClusterMapInit) {
+    this.l1TableOffset = init.l1TableOffset;
     const h = init.header;
     this.clusterSize = h.clusterSize;
     this.entryBytes = h.extendedL2 ? 16 : 8;
@@ -130,6 +133,31 @@ export class ClusterMap {
       throw qcow2Corrupt('QCOW2_BAD_L2_ENTRY', `qcow2 L2 entry for guest cluster ${cluster} at ${hex(at)}: ${decoded.problem}`, at, { entry: hex(entry), bitmap: hex(bitmap) });
     }
     return decoded;
+  }
+
+  /** Raw L1 entry `index` (for the writer). */
+  async l1Entry(index: number): Promise<bigint> {
+    await this.load();
+    const l1 = this.l1!;
+    if ((index + 1) * 8 > l1.length) return 0n;
+    return new DataView(l1.buffer, l1.byteOffset + index * 8, 8).getBigUint64(0);
+  }
+
+  /** Updates the in-memory copy of L1 entry `index` after the writer has written it to disk. */
+  setL1Entry(index: number, entry: bigint): void {
+    const l1 = this.l1!;
+    new DataView(l1.buffer, l1.byteOffset + index * 8, 8).setBigUint64(0, entry);
+  }
+
+  /** The L2 table at `l2Offset` (the cached copy, which the writer keeps in step with the disk). */
+  l2Table(l2Offset: number, l1Index: number): Promise<Uint8Array> {
+    return this.readL2(l2Offset, l1Index);
+  }
+
+  /** Puts a freshly written L2 table in the cache. */
+  cacheL2(l2Offset: number, table: Uint8Array): void {
+    this.l2Cache.set(l2Offset, Promise.resolve(table));
+    while (this.l2Cache.size > this.l2CacheMax) this.l2Cache.delete(this.l2Cache.keys().next().value!);
   }
 
   private readL2(l2Offset: number, l1Index: number): Promise<Uint8Array> {

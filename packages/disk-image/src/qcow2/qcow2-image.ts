@@ -8,13 +8,14 @@
  *
  * References: qemu docs/interop/qcow2.txt; libyal libqcow documentation.
  */
-import { checkRange, readInto, type ByteSource, type SourceInfo } from '@coldfix/io';
-import type { ChainEntry, DiskImage, ImageSnapshot } from '../types.js';
+import { checkRange, isWritable, readInto, UnsupportedError, type ByteSource, type ResizableByteSource, type SourceInfo } from '@coldfix/io';
+import type { ChainEntry, DiskImage, ImageSnapshot, WritableDiskImage } from '../types.js';
 import { ClusterMap, type Qcow2Run } from './cluster-map.js';
 import { decompressCluster } from './codec/decompress.js';
 import type { Qcow2Header } from './header-reader.js';
 import { QCOW2_LAYER } from './qcow2-errors.js';
 import type { Qcow2Snapshot } from './snapshot-table.js';
+import { writeQcow2 } from './write/qcow2-writer.js';
 
 /** Decompressed clusters kept (at most 8 × 2 MiB). */
 const COMPRESSED_CACHE_ENTRIES = 8;
@@ -31,8 +32,10 @@ export interface Qcow2ImageInit {
   anomalies: string[];
 }
 
-export class Qcow2Image implements DiskImage {
+export class Qcow2Image implements WritableDiskImage {
   readonly format = 'qcow2' as const;
+  /** Present (true) only when the file was opened writable, so `isWritable(image)` tells the truth. */
+  declare readonly writable: true;
   readonly blockSize = 512;
   readonly size: number;
   readonly variant: 'v2' | 'v3';
@@ -47,6 +50,8 @@ export class Qcow2Image implements DiskImage {
   readonly parent: DiskImage | undefined;
   readonly map: ClusterMap;
   private readonly compressed = new Map<number, Uint8Array>();
+  /** Writes are serialised: two writes into one unallocated cluster must not allocate it twice. */
+  private writeQueue: Promise<unknown> = Promise.resolve();
 
   constructor(init: Qcow2ImageInit) {
     this.path = init.path;
@@ -82,6 +87,7 @@ export class Qcow2Image implements DiskImage {
       ...(h.dataFile !== undefined ? { dataFile: h.dataFile } : {}),
     };
     this.chain = [self, ...(init.parent?.chain ?? [])];
+    if (isWritable(init.file) && !init.snapshot) Object.defineProperty(this, 'writable', { value: true, enumerable: true });
   }
 
   /** Reads virtual-disk bytes. Throws OutOfRangeError, CorruptError (bad table entry or compressed cluster), IoError. */
@@ -143,7 +149,29 @@ export class Qcow2Image implements DiskImage {
     target.fill(0, inParent);
   }
 
+  /**
+   * Writes virtual-disk bytes into this image (never the backing file), in qemu's safe order (write/qcow2-writer.ts).
+   * Throws UnsupportedError (opened read-only; features the writer does not handle), PreconditionError (dirty or
+   * corrupt image), CorruptError.
+   */
+  async write(offset: number, data: Uint8Array): Promise<void> {
+    checkRange(offset, data.length, this.size, QCOW2_LAYER);
+    const file = this.file;
+    if (!this.writable || !isWritable(file) || typeof (file as ResizableByteSource).resize !== 'function') {
+      throw new UnsupportedError(`${this.path}: opened read-only`, { code: 'READ_ONLY', layer: QCOW2_LAYER });
+    }
+    const job = this.writeQueue.then(() => writeQcow2(this, file as ResizableByteSource, offset, data));
+    this.writeQueue = job.catch(() => undefined);
+    return job;
+  }
+
+  async flush(): Promise<void> {
+    await this.writeQueue;
+    if (isWritable(this.file)) await this.file.flush();
+  }
+
   async close(): Promise<void> {
+    await this.writeQueue.catch(() => undefined);
     await this.file.close();
     await this.dataFile?.close();
     await this.parent?.close();
