@@ -4,7 +4,8 @@
  * Oracles: `qemu-img info --output=json` (virtual size, backing file, format
  * version), The Sleuth Kit's `fls -p` on the raw disk (the CrowdStrike folder's
  * names and MFT records), and the catalog's CrowdStrike facts (sha256, class)
- * written by the generator.
+ * written by the generator. After a real repair: `qemu-img check` (exit 0),
+ * `fls` on `qemu-img convert -O raw` of the repaired chain, the base's SHA-256.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -103,4 +104,35 @@ describe.skipIf(skip)(`coldfix over a qcow2 chain${skip ? ' (skipped: windows-sa
     expect(verify.code, verify.stderr).toBe(3);
     expect(execFileSync('sha256sum', [top, base], { encoding: 'utf8' })).toBe(before);
   }, 300_000);
+
+  it('repair writes into the overlay only: qemu-img check 0, fls on the converted chain lacks exactly the C-00000291 files, base unchanged; rollback restores the overlay', async () => {
+    const overlay = join(dir, 'repair-top.qcow2');
+    execFileSync('qemu-img', ['create', '-f', 'qcow2', '-b', 'base.qcow2', '-F', 'qcow2', overlay]);
+    const sha = (p: string) => execFileSync('sha256sum', [p], { encoding: 'utf8' }).split(' ')[0];
+    const baseSha = sha(base);
+    const overlaySha = sha(overlay);
+    const listing = (image: string) => {
+      const flat = join(dir, 'flat.raw');
+      execFileSync('qemu-img', ['convert', '-O', 'raw', image, flat]);
+      try {
+        const out = execFileSync('fls', ['-r', '-p', '-o', String(entry!.extra.windowsPartition.startLba), flat], { encoding: 'utf8', maxBuffer: 256 << 20 });
+        return new Set(out.split('\n').filter((l) => l && !l.includes(' * ')).map((l) => l.split('\t')[1]));
+      } finally {
+        rmSync(flat, { force: true });
+      }
+    };
+    const before = listing(overlay);
+    const r = await coldfix(['repair', overlay, '--quarantine-dir', join(dir, 'quarantine')]);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    execFileSync('qemu-img', ['check', '-f', 'qcow2', overlay], { stdio: 'pipe' });
+    expect(sha(base)).toBe(baseSha);
+    const after = listing(overlay);
+    const removed = [...before].filter((p) => !after.has(p)).sort();
+    const expected = entry!.extra.crowdstrike.filter((f) => /\/C-00000291[^/]*\.sys$/.test(f.path)).map((f) => f.path.slice(1)).sort();
+    expect(removed).toEqual(expected);
+    expect([...after].filter((p) => !before.has(p))).toEqual([]);
+    const rollback = await coldfix(['rollback', overlay]);
+    expect(rollback.code, rollback.stderr).toBe(0);
+    expect(sha(overlay)).toBe(overlaySha);
+  }, 600_000);
 });

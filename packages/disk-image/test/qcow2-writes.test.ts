@@ -10,7 +10,7 @@ import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { journaledFileOpener, rollbackImage } from '@coldfix/io';
-import { openDiskImage } from '@coldfix/disk-image';
+import { openDiskImage, type Qcow2Image } from '@coldfix/disk-image';
 import { makeRawContent, qemuRaw, run, scratchDir, sha256, sha256File } from './helpers.js';
 import { hasTool, qemuIo, skipWithout } from './qcow2-helpers.js';
 
@@ -37,8 +37,14 @@ function check(path: string): void {
   execFileSync('qemu-img', ['check', '-f', 'qcow2', path], { stdio: 'pipe' });
 }
 
-async function writeAndVerify(name: string, backing?: string): Promise<void> {
+/** `kind`: a run kind some write must land on (so the case really exercises it). */
+async function writeAndVerify(name: string, kind: 'data' | 'compressed' | 'unallocated', backing?: string): Promise<void> {
   const path = img(name);
+  const before = (await openDiskImage(path)) as Qcow2Image;
+  const kinds = new Set<string>();
+  for (const [offset, data] of writes()) for (const run of await before.plan(offset, data.length)) kinds.add(run.kind);
+  await before.close();
+  expect([...kinds]).toContain(kind);
   const model = qemuRaw(path);
   const backingSha = backing ? sha256File(backing) : '';
   const image = await openDiskImage(path, { writable: true });
@@ -73,13 +79,13 @@ describe.skipIf(skip)(`qcow2 writes${skip ? ' (skipped: qemu-img/qemu-io missing
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('standalone v3 (in place): qemu-img check 0, compare identical', () => writeAndVerify('v3.qcow2'), 120_000);
-  it('standalone v2 (compat 0.10)', () => writeAndVerify('v2.qcow2'), 120_000);
-  it('zlib-compressed (copy-on-write from compressed clusters, their refcounts released)', () => writeAndVerify('zlib.qcow2'), 120_000);
-  it('lazy refcounts image (not dirty)', () => writeAndVerify('lazy.qcow2'), 120_000);
-  it('empty overlay over a qcow2 base (new L2 tables, copy-on-write from the backing file); base unchanged', () => writeAndVerify('overlay.qcow2', img('base.qcow2')), 120_000);
-  it('empty image without backing (zeros copied)', () => writeAndVerify('empty.qcow2'), 120_000);
-  it('v2 overlay over a raw backing file; raw unchanged', () => writeAndVerify('v2-over-raw.qcow2', img('content.raw')), 120_000);
+  it('standalone v3 (in place): qemu-img check 0, compare identical', () => writeAndVerify('v3.qcow2', 'data'), 120_000);
+  it('standalone v2 (compat 0.10)', () => writeAndVerify('v2.qcow2', 'data'), 120_000);
+  it('zlib-compressed (copy-on-write from compressed clusters, their refcounts released)', () => writeAndVerify('zlib.qcow2', 'compressed'), 120_000);
+  it('lazy refcounts image (not dirty)', () => writeAndVerify('lazy.qcow2', 'data'), 120_000);
+  it('empty overlay over a qcow2 base (new L2 tables, copy-on-write from the backing file); base unchanged', () => writeAndVerify('overlay.qcow2', 'unallocated', img('base.qcow2')), 120_000);
+  it('empty image without backing (zeros copied)', () => writeAndVerify('empty.qcow2', 'unallocated'), 120_000);
+  it('v2 overlay over a raw backing file; raw unchanged', () => writeAndVerify('v2-over-raw.qcow2', 'unallocated', img('content.raw')), 120_000);
 
   it('refuses a dirty image (PreconditionError) and an image with snapshots (UnsupportedError), writing nothing', async () => {
     run('qemu-img', ['create', '-f', 'qcow2', '-o', 'lazy_refcounts=on', img('dirty.qcow2'), '8M']);
