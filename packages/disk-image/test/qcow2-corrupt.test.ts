@@ -75,6 +75,11 @@ describe.skipIf(skip)(`damaged qcow2${skip ? ' (skipped: qemu-img/qemu-io missin
     for (const name of ['plain.qcow2', 'zlib.qcow2', 'zstd.qcow2', 'ext-l2.qcow2', 'snap.qcow2']) expect(await outcome(images[name]), name).toBeUndefined();
   });
 
+  it('the snapshot option on a format without snapshots is an UnsupportedError', async () => {
+    const openFile = (async () => new MemorySource(new Uint8Array(1 << 20), { identity: '/mem/disk.raw' })) as unknown as FileOpener;
+    await expect(openDiskImage('/mem/disk.raw', { openFile, snapshot: '1' })).rejects.toMatchObject({ kind: 'unsupported', code: 'SNAPSHOTS_UNSUPPORTED' });
+  });
+
   it('an encrypted (LUKS) qcow2 made by qemu-img: UnsupportedError QCOW2_ENCRYPTED', async () => {
     await expect(openBytes(images['luks.qcow2'])).rejects.toMatchObject({ kind: 'unsupported', code: 'QCOW2_ENCRYPTED' });
   });
