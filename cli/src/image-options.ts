@@ -8,6 +8,7 @@ export interface ImageCliOptions extends KeyOptions {
   parentDir?: string[];
   allowParentMismatch?: boolean;
   sectorSize?: string;
+  snapshot?: string;
   journalDir?: string;
 }
 
@@ -16,7 +17,8 @@ export function addImageOptions(command: Command): Command {
   return command
     .option('--parent-dir <dir...>', 'folders searched for differencing-disk parents')
     .option('--allow-parent-mismatch', 'read a VHDX chain whose parent DataWriteGuid differs from the child\'s parent_linkage (reported as an anomaly)')
-    .option('--sector-size <bytes>', 'partition-table sector size: 512 or 4096 (default: detected)');
+    .option('--sector-size <bytes>', 'partition-table sector size: 512 or 4096 (default: detected)')
+    .option('--snapshot <id-or-name>', 'qcow2: read this internal snapshot instead of the active state (read-only)');
 }
 
 /** Options of commands that write an image (always through the undo journal). */
@@ -35,5 +37,6 @@ export async function imageOptionsFrom(options: ImageCliOptions): Promise<OpenIm
     ...(options.allowParentMismatch ? { allowParentMismatch: true } : {}),
     journalDir: options.journalDir,
     sectorSize: sectorSize as 512 | 4096 | undefined,
+    ...(options.snapshot !== undefined ? { snapshot: options.snapshot } : {}),
   };
 }

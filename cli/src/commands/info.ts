@@ -10,7 +10,7 @@ export function registerInfoCommand(program: Command, setExit: SetExit): void {
   const command = program
     .command('info')
     .description('describe an image: container format and chain, partition table, each volume (BitLocker protectors, file system)')
-    .argument('<image>', 'disk image file (raw, VHD, VHDX/AVHDX) or block device')
+    .argument('<image>', 'disk image file (raw, VHD, VHDX/AVHDX, qcow2, VMDK), http(s) URL, or block device')
     .option('--json', 'print one JSON document');
   addImageOptions(command);
   command.action(async (image: string, options: ImageCliOptions & { json?: boolean }) => {
@@ -49,6 +49,11 @@ export function infoDocument(opened: OpenedImage) {
             logState: entry.logState,
           }
         : {}),
+      ...(entry.flags ? { flags: entry.flags } : {}),
+      ...(entry.snapshots ? { snapshots: entry.snapshots } : {}),
+      ...(entry.snapshot !== undefined ? { snapshot: entry.snapshot } : {}),
+      ...(entry.backingFile !== undefined ? { backingFile: entry.backingFile, backingFormat: entry.backingFormat ?? null } : {}),
+      ...(entry.dataFile !== undefined ? { dataFile: entry.dataFile } : {}),
     })),
     partitionScheme: summary.partitionScheme,
     sectorSize: summary.sectorSize,
@@ -93,13 +98,17 @@ function printInfo(doc: InfoDocument): void {
     `image:      ${doc.image}`,
     `format:     ${doc.format} (${doc.variant}), virtual size ${formatBytes(doc.virtualSize)} (${doc.virtualSize} bytes)`,
   ];
-  if (doc.chain.length > 1 || doc.chain[0]?.dataWriteGuid) {
+  if (doc.chain.length > 1 || doc.chain.some((e) => e.dataWriteGuid || e.flags || e.snapshots?.length)) {
     lines.push('chain:');
     for (const [depth, entry] of doc.chain.entries()) {
+      const pad = `  ${'  '.repeat(depth)}`;
       const vhdx = entry.dataWriteGuid
         ? `, block ${formatBytes(entry.blockSize ?? 0)}, ${entry.logicalSectorSize}-byte sectors, log ${entry.logState}, DataWriteGuid ${entry.dataWriteGuid}${entry.parentLinkage ? `, parent_linkage ${entry.parentLinkage}` : ''}`
         : '';
-      lines.push(`  ${'  '.repeat(depth)}${depth ? '└ ' : ''}${entry.path} (${entry.format} ${entry.variant}${vhdx})`);
+      lines.push(`${pad}${depth ? '└ ' : ''}${entry.path} (${entry.format} ${entry.variant}${vhdx})${entry.flags ? ` [${entry.flags.join(', ')}]` : ''}`);
+      if (entry.dataFile !== undefined) lines.push(`${pad}    data file: ${JSON.stringify(entry.dataFile)}`);
+      if (entry.snapshot !== undefined) lines.push(`${pad}    reading snapshot ${entry.snapshot}`);
+      for (const s of entry.snapshots ?? []) lines.push(`${pad}    snapshot ${s.id} ${JSON.stringify(s.name)} ${s.date} ${formatBytes(s.virtualSize)}`);
     }
   }
   lines.push(`partitions: ${doc.partitionScheme}${doc.partitionScheme === 'none' ? '' : `, ${doc.sectorSize}-byte sectors`}`);

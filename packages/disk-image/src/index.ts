@@ -5,3 +5,5 @@ export { createDifferencingVhd, type CreateDifferencingOptions } from './vhd/cre
 export { VhdImage } from './vhd/vhd-image.js';
 export { RawImage } from './raw/raw-image.js';
 export { VhdxImage } from './vhdx/vhdx-image.js';
+export { Qcow2Image } from './qcow2/qcow2-image.js';
+export type { ImageSnapshot } from './types.js';

@@ -5,15 +5,17 @@
  */
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { CorruptError, FileSource, LimitExceededError, UnsupportedError, WritableFileSource, isRemoteUrl, maskUrl, openRemoteImageSource, type ByteSource, type FileOpener } from '@coldfix/io';
+import { CorruptError, FileSource, LimitExceededError, PreconditionError, UnsupportedError, WritableFileSource, isRemoteUrl, maskUrl, openRemoteImageSource, type ByteSource, type FileOpener } from '@coldfix/io';
 import { isBlockDevice, RawImage } from './raw/raw-image.js';
 import { imageDrivers, registerImageDriver, type ResolvedOpenOptions } from './registry.js';
 import type { DiskImage, ImageFormat, ImageVariant, OpenDiskImageOptions, WritableDiskImage } from './types.js';
 import { vhdDriver } from './vhd/open-vhd.js';
 import { vhdxDriver } from './vhdx/open-vhdx.js';
+import { qcow2Driver } from './qcow2/open-qcow2.js';
 
 registerImageDriver(vhdDriver);
 registerImageDriver(vhdxDriver);
+registerImageDriver(qcow2Driver);
 
 export const DEFAULT_MAX_CHAIN_DEPTH = 64;
 
@@ -62,7 +64,11 @@ export async function openDiskImage(path: string, options: OpenDiskImageOptions 
     parentDirs: (options.parentDirs ?? []).map((d) => resolve(d)),
     maxChainDepth: options.maxChainDepth ?? DEFAULT_MAX_CHAIN_DEPTH,
     allowParentMismatch: options.allowParentMismatch ?? false,
+    snapshot: options.snapshot,
   };
+  if (resolved.snapshot !== undefined && resolved.writable) {
+    throw new PreconditionError(`${path}: a snapshot is read-only; open it without writable`, { code: 'SNAPSHOT_READ_ONLY', layer: 'disk-image', details: { path, snapshot: resolved.snapshot } });
+  }
   return openMember(isRemoteUrl(path) ? path : resolve(path), resolved, 1, []);
 }
 
@@ -88,6 +94,9 @@ async function openMember(path: string, options: ResolvedOpenOptions, depth: num
   const shownPath = isRemoteUrl(path) ? maskUrl(path) : path;
   try {
     const { format, variant } = await detectImageFormat(file);
+    if (depth === 1 && options.snapshot !== undefined && format !== 'qcow2') {
+      throw new UnsupportedError(`${shownPath}: ${format} images have no internal snapshots (asked for ${JSON.stringify(options.snapshot)})`, { code: 'SNAPSHOTS_UNSUPPORTED', layer: 'disk-image', details: { path: shownPath, format } });
+    }
     if (format === 'raw') return new RawImage(shownPath, file, variant === 'block-device' ? 'block-device' : 'raw');
     const driver = imageDrivers().find((d) => d.format === format)!;
     return await driver.open({

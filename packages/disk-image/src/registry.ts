@@ -6,8 +6,9 @@
 import type { ByteSource } from '@coldfix/io';
 import type { DiskImage, ImageFormat, ImageVariant, OpenDiskImageOptions } from './types.js';
 
-export interface ResolvedOpenOptions extends Required<Omit<OpenDiskImageOptions, 'writable'>> {
+export interface ResolvedOpenOptions extends Required<Omit<OpenDiskImageOptions, 'writable' | 'snapshot'>> {
   writable: boolean;
+  snapshot?: string;
 }
 
 /** What a driver gets to open one member of a chain. */

@@ -5,10 +5,10 @@
 import type { ByteSource, FileOpener, WritableByteSource } from '@coldfix/io';
 
 /** Container formats recognised by content. */
-export type ImageFormat = 'raw' | 'vhd' | 'vhdx';
+export type ImageFormat = 'raw' | 'vhd' | 'vhdx' | 'qcow2';
 
-/** `raw` / `block-device` for flat images; `fixed` / `dynamic` / `differencing` for VHD and VHDX. */
-export type ImageVariant = 'raw' | 'block-device' | 'fixed' | 'dynamic' | 'differencing';
+/** `raw` / `block-device` for flat images; `fixed` / `dynamic` / `differencing` for VHD and VHDX; `v2` / `v3` for qcow2. */
+export type ImageVariant = 'raw' | 'block-device' | 'fixed' | 'dynamic' | 'differencing' | 'v2' | 'v3';
 
 /** One member of a chain (child first, then its parents). */
 export interface ChainEntry {
@@ -33,6 +33,26 @@ export interface ChainEntry {
   logicalSectorSize?: number;
   /** VHDX: `clean` (empty log), `replayed-in-memory` (a pending log laid over the file in memory, read-only opens) or `replayed-into-file` (writable opens). */
   logState?: 'clean' | 'replayed-in-memory' | 'replayed-into-file';
+  /** qcow2: header flags (dirty, corrupt, lazy_refcounts, extended_l2, external_data_file, compression=zstd, …). */
+  flags?: string[];
+  /** qcow2: internal snapshots of this member. */
+  snapshots?: ImageSnapshot[];
+  /** qcow2: the snapshot read instead of the active state (its ID). */
+  snapshot?: string;
+  /** qcow2: backing file name and format as stored in the header; external data file name. */
+  backingFile?: string;
+  backingFormat?: string;
+  dataFile?: string;
+}
+
+/** An internal snapshot (qcow2). */
+export interface ImageSnapshot {
+  id: string;
+  name: string;
+  /** ISO 8601 UTC. */
+  date: string;
+  virtualSize: number;
+  vmStateSize: number;
 }
 
 /** A virtual disk: `read` returns virtual-disk bytes, whatever the container. */
@@ -62,4 +82,6 @@ export interface OpenDiskImageOptions {
    * ParentMismatchError. Only ever for reading: such a chain's content may be inconsistent.
    */
   allowParentMismatch?: boolean;
+  /** qcow2: read this internal snapshot (ID, else name) of the image asked for; read-only. */
+  snapshot?: string;
 }

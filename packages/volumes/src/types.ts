@@ -18,6 +18,8 @@ export interface OpenImageOptions {
   sectorSize?: 512 | 4096;
   /** Tuning of remote (http/https) images: cache, parallel requests, retries, extra headers. */
   remote?: RemoteImageOptions;
+  /** qcow2: read this internal snapshot (ID or name) instead of the active state; read-only. */
+  snapshot?: string;
 }
 
 export interface BitLockerState {
