@@ -4,3 +4,4 @@ export { registerImageDriver, type ImageDriver, type OpenContext } from './regis
 export { createDifferencingVhd, type CreateDifferencingOptions } from './vhd/create-differencing.js';
 export { VhdImage } from './vhd/vhd-image.js';
 export { RawImage } from './raw/raw-image.js';
+export { detectUnsupportedContainer, unsupportedFormatError, type UnsupportedContainer } from './unsupported.js';

@@ -10,6 +10,7 @@ import { isBlockDevice, RawImage } from './raw/raw-image.js';
 import { imageDrivers, registerImageDriver, type ResolvedOpenOptions } from './registry.js';
 import type { DiskImage, ImageFormat, ImageVariant, OpenDiskImageOptions, WritableDiskImage } from './types.js';
 import { vhdDriver } from './vhd/open-vhd.js';
+import { detectUnsupportedContainer, unsupportedFormatError } from './unsupported.js';
 
 registerImageDriver(vhdDriver);
 
@@ -69,7 +70,12 @@ async function openMember(path: string, options: ResolvedOpenOptions, depth: num
   const file = await options.openFile(path, writable);
   try {
     const { format, variant } = await detectImageFormat(file);
-    if (format === 'raw') return new RawImage(path, file, variant === 'block-device' ? 'block-device' : 'raw');
+    if (format === 'raw') {
+      // Only what no registered driver claimed: a known container we do not read is an error, never raw.
+      const unsupported = variant === 'raw' ? await detectUnsupportedContainer(file) : undefined;
+      if (unsupported) throw unsupportedFormatError(path, unsupported);
+      return new RawImage(path, file, variant === 'block-device' ? 'block-device' : 'raw');
+    }
     const driver = imageDrivers().find((d) => d.format === format)!;
     return await driver.open({
       path,
