@@ -161,7 +161,7 @@ export async function* listVolume(volume: NtfsVolume, options: ListOptions): Asy
   try {
     yield* listScanned(volume, options, scan, rootRecord, rootPath);
   } finally {
-    scan.close();
+    await scan.close();
   }
 }
 
