@@ -32,6 +32,14 @@ export function registerCatCommand(program: Command, setExit: SetExit): void {
     const { volume, close } = await openNtfs(image, options);
     try {
       const { recordNumber, stream } = await target(volume, path, options);
+      if (stream === '' && (await volume.readRecord(recordNumber)).isDirectory) {
+        // A directory has no unnamed $DATA: say what it is (its named streams stay readable as DIR:STREAM).
+        throw new NotFoundError(`${path ?? `record ${recordNumber}`}: is a directory (list it with \`coldfix ls\`)`, {
+          code: 'CAT_IS_DIRECTORY',
+          layer: 'cli',
+          details: { record: recordNumber },
+        });
+      }
       const source = await volume.openStream(recordNumber, stream);
       for (let offset = 0; offset < source.size; offset += PIECE) {
         const bytes = await source.read(offset, Math.min(PIECE, source.size - offset));
