@@ -70,8 +70,8 @@ function outcomeExit(outcome: BatchOutcome): number {
   return kind === 'internal' ? ExitCode.internal : kind === 'precondition' ? ExitCode.refused : ExitCode.badInput;
 }
 
-// Exit code of a batch: the most serious outcome (internal > bad input > refused > affected > ok).
-const order = [ExitCode.ok, ExitCode.affected, ExitCode.refused, ExitCode.badInput, ExitCode.internal] as number[];
+// Exit code of a batch: the most serious outcome (internal > bad input > refused > incomplete > affected > ok).
+const order = [ExitCode.ok, ExitCode.affected, ExitCode.incomplete, ExitCode.refused, ExitCode.badInput, ExitCode.internal] as number[];
 const severity = (code: number) => Math.max(0, order.indexOf(code));
 const fromSeverity = (rank: number) => order[rank];
 

@@ -13,6 +13,7 @@ import { filetimeToIso, ListBatch, type NtfsVolume, type WalkEntry } from '@cold
 import { ByteOutput, hasPlainRow, writeJsonLines, writeLsLines } from '../listing-format.js';
 import type { SetExit } from './index.js';
 import { ExitCode } from '../exit-codes.js';
+import { skippedJsonLine, warnSkipped } from '../skipped.js';
 import { addNtfsOptions, jsonReplacer, openNtfs, type NtfsCliOptions } from '../open-ntfs.js';
 
 interface LsOptions extends NtfsCliOptions {
@@ -34,6 +35,7 @@ export function registerLsCommand(program: Command, setExit: SetExit): void {
   command.action(async (image: string, path: string, options: LsOptions) => {
     const { volume, close } = await openNtfs(image, options);
     const out = new ByteOutput();
+    const skippedBefore = volume.skippedCount;
     try {
       const json = options.json === true;
       // COLDFIX_LIST_PARALLEL=1: the $MFT decoded in a worker thread (off by default; bench/ls-vs-fls measures both).
@@ -48,8 +50,10 @@ export function registerLsCommand(program: Command, setExit: SetExit): void {
         else writeLsLines(out, batch);
         await out.drain();
       }
+      const skipped = warnSkipped(volume, skippedBefore);
+      if (skipped && json) out.text(skippedJsonLine(volume, skippedBefore));
       await out.end();
-      setExit(ExitCode.ok);
+      setExit(skipped ? ExitCode.incomplete : ExitCode.ok);
     } finally {
       await close();
     }

@@ -88,6 +88,7 @@ async function scanVolumeWithInstallations(volume: NtfsVolume, entry: VolumeEntr
     gates: [],
     check: null,
   };
+  noteSkipped(volume, report);
   return { report, installations };
 }
 
@@ -100,6 +101,12 @@ async function confirmInstallations(volume: NtfsVolume, known: WindowsInstallati
     if (!entry?.isDirectory || entry.recordNumber !== installation.recordNumber) return null;
   }
   return known;
+}
+
+/** Records in `report` what `volume` could not read so far (the scan's lookups, a check): the answer is then not complete. */
+export function noteSkipped(volume: NtfsVolume, report: VolumeReport): void {
+  if (volume.skippedCount === 0) return;
+  report.skipped = { count: volume.skippedCount, items: volume.skipped.slice(0, 20).map((i) => `${i.kind} (record ${i.record}): ${i.message}`) };
 }
 
 /** No NTFS volume was read: a verify or repair of this image examined nothing, which is not `clean`. */
