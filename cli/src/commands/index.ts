@@ -11,6 +11,7 @@ import { registerRmCommand } from './rm.js';
 import { registerRepairCommand } from './repair.js';
 import { registerVerifyCommand } from './verify.js';
 import { registerBatchCommand } from './batch.js';
+import { registerExportCommand } from './export.js';
 
 export type SetExit = (code: number) => void;
 
@@ -28,4 +29,5 @@ export function registerCommands(program: Command, setExit: SetExit): void {
   registerRepairCommand(program, setExit);
   registerVerifyCommand(program, setExit);
   registerBatchCommand(program, setExit);
+  registerExportCommand(program, setExit);
 }
