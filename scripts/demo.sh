@@ -5,6 +5,9 @@
 # and print the report. Extra arguments go to `coldfix repair` (e.g. --json, --only-bad, --dry-run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Standard output carries the repair's report only (`bash scripts/demo.sh --json | jq`): every other
+# step (install, build, sample) writes to standard error; the repair gets the original stdout (fd 3).
+exec 3>&1 1>&2
 bash scripts/install-deps.sh
 node test-images/dist/sample.js >/dev/null
 work=.cache/demo
@@ -25,7 +28,7 @@ cp --sparse=always "$(cat "$work/image-path")" "$work/sample.vhd"
 sync "$work/sample.vhd"
 echo "coldfix: repairing $work/sample.vhd (keys from $work/keys.json)" >&2
 set +e
-node cli/bin/coldfix.js repair "$work/sample.vhd" --keys "$work/keys.json" --quarantine-dir "$work/quarantine" "$@"
+node cli/bin/coldfix.js repair "$work/sample.vhd" --keys "$work/keys.json" --quarantine-dir "$work/quarantine" "$@" >&3
 status=$?
 set -e
 echo "coldfix: exit code $status; undo with: npx coldfix rollback $work/sample.vhd" >&2

@@ -4,6 +4,19 @@ import { ExitCode } from './exit-codes.js';
 /** A bad command line (invalid option value): exit 2 like any other bad input. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
+  /** Stable code printed in brackets like every other error line (docs/cli.md). */
+  constructor(
+    message: string,
+    readonly code: string = 'USAGE',
+  ) {
+    super(message);
+  }
+}
+
+/** The `[CODE]` of a commander parse error: `commander.unknownOption` -> `USAGE_UNKNOWN_OPTION`. */
+export function usageCode(commanderCode: string): string {
+  const name = commanderCode.replace(/^commander\./, '').replace(/([a-z])([A-Z])/g, '$1_$2');
+  return `USAGE_${name.toUpperCase()}`;
 }
 
 /**
@@ -26,7 +39,7 @@ function classifyUnmasked(error: unknown, image?: string): { exitCode: ExitCode;
     return { exitCode, line: `coldfix: ${where}${error.message} [${error.code}]`, json: { error: error.toJSON(), ...(image ? { image } : {}) } };
   }
   if (error instanceof UsageError) {
-    return { exitCode: ExitCode.badInput, line: `coldfix: ${error.message}`, json: { error: { kind: 'usage', message: error.message } } };
+    return { exitCode: ExitCode.badInput, line: `coldfix: ${error.message} [${error.code}]`, json: { error: { kind: 'usage', code: error.code, message: error.message } } };
   }
   const message = error instanceof Error ? error.stack ?? error.message : String(error);
   return { exitCode: ExitCode.internal, line: `coldfix: internal error: ${message}`, json: { error: { kind: 'internal', message: String((error as Error)?.message ?? error) } } };

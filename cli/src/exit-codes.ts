@@ -6,5 +6,9 @@ export const ExitCode = {
   affected: 3,
   refused: 4,
   inconsistent: 5,
+  /** An answer with parts left out (records, index blocks, directories unreadable: warnings on stderr); for verify/repair, not verified. */
+  incomplete: 6,
+  /** batch: stopped by SIGINT/SIGTERM before every image ran, nothing worse seen; rerun with --resume. */
+  interrupted: 7,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

@@ -3,9 +3,12 @@
  * process.exit; every command lives in commands/ and returns an exit code.
  */
 import { Command, CommanderError } from 'commander';
-import { classifyError } from './errors.js';
+import { classifyError, usageCode } from './errors.js';
 import { ExitCode } from './exit-codes.js';
 import { registerCommands } from './commands/index.js';
+
+/** Commander ends that have already printed what they had to say (help text). */
+const QUIET_COMMANDER_CODES = new Set(['commander.help', 'commander.helpDisplayed', 'commander.version', 'commander.executeSubCommandAsync']);
 
 export async function main(argv: string[]): Promise<void> {
   // A reader that goes away (`coldfix batch … | head`) must not crash a command mid-work: stdout's
@@ -17,7 +20,8 @@ export async function main(argv: string[]): Promise<void> {
     .description('Offline disk-image forensic and repair toolkit: images, partitions, BitLocker, NTFS; no root, FUSE or kernel drivers.')
     .version('0.1.0')
     .exitOverride()
-    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+    // Parse errors are printed below, as one `coldfix: … [USAGE_…]` line like every other error.
+    .configureOutput({ writeErr: (text) => process.stderr.write(text), outputError: () => undefined });
   let exitCode: number = ExitCode.ok;
   const setExit = (code: number) => {
     exitCode = code;
@@ -34,6 +38,9 @@ export async function main(argv: string[]): Promise<void> {
     if (error instanceof CommanderError) {
       // --help and --version end through here with exit code 0.
       exitCode = error.exitCode === 0 ? ExitCode.ok : ExitCode.badInput;
+      if (error.exitCode !== 0 && !QUIET_COMMANDER_CODES.has(error.code)) {
+        process.stderr.write(`coldfix: ${error.message.replace(/^error: /, '')} [${usageCode(error.code)}]\n`);
+      }
     } else {
       const { exitCode: code, line } = classifyError(error, image);
       process.stderr.write(`${line}\n`);

@@ -85,6 +85,8 @@ export function lineExit(line: ResultLine): number {
       return ExitCode.refused;
     case 'inconsistent':
       return ExitCode.inconsistent;
+    case 'incomplete':
+      return ExitCode.incomplete;
     case 'failed':
       return ExitCode.internal;
     default:
@@ -92,8 +94,8 @@ export function lineExit(line: ResultLine): number {
   }
 }
 
-// A batch's code: the most serious outcome (internal > inconsistent > bad input > refused > affected > ok).
-const order: number[] = [ExitCode.ok, ExitCode.affected, ExitCode.refused, ExitCode.badInput, ExitCode.inconsistent, ExitCode.internal];
+// A batch's code: the most serious outcome (internal > inconsistent > bad input > refused > incomplete > affected > ok).
+const order: number[] = [ExitCode.ok, ExitCode.affected, ExitCode.incomplete, ExitCode.refused, ExitCode.badInput, ExitCode.inconsistent, ExitCode.internal];
 export function worstExit(codes: Iterable<number>): number {
   let worst = 0;
   for (const code of codes) worst = Math.max(worst, order.indexOf(code));

@@ -31,7 +31,7 @@ export interface BatchCliOptions extends SharedCliOptions {
 }
 
 /** Exit code of a batch stopped by a signal before every image ran: rerun with --resume. */
-export const INTERRUPTED_EXIT = 6;
+export const INTERRUPTED_EXIT = ExitCode.interrupted;
 
 export function registerBatchCommand(program: Command, setExit: SetExit): void {
   const command = program

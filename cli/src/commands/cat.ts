@@ -8,6 +8,7 @@ import { NotFoundError } from '@coldfix/io';
 import type { NtfsVolume } from '@coldfix/ntfs';
 import type { SetExit } from './index.js';
 import { ExitCode } from '../exit-codes.js';
+import { warnSkipped } from '../skipped.js';
 import { UsageError } from '../errors.js';
 import { addNtfsOptions, openNtfs, type NtfsCliOptions } from '../open-ntfs.js';
 
@@ -30,14 +31,26 @@ export function registerCatCommand(program: Command, setExit: SetExit): void {
   command.action(async (image: string, path: string | undefined, options: CatOptions) => {
     if (path === undefined && options.record === undefined) throw new UsageError('give a PATH or --record N');
     const { volume, close } = await openNtfs(image, options);
+    const skippedBefore = volume.skippedCount;
     try {
       const { recordNumber, stream } = await target(volume, path, options);
+      if (stream === '' && (await volume.readRecord(recordNumber)).isDirectory) {
+        // A directory has no unnamed $DATA: say what it is (its named streams stay readable as DIR:STREAM).
+        throw new NotFoundError(`${path ?? `record ${recordNumber}`}: is a directory (list it with \`coldfix ls\`)`, {
+          code: 'CAT_IS_DIRECTORY',
+          layer: 'cli',
+          details: { record: recordNumber },
+        });
+      }
       const source = await volume.openStream(recordNumber, stream);
       for (let offset = 0; offset < source.size; offset += PIECE) {
         const bytes = await source.read(offset, Math.min(PIECE, source.size - offset));
         if (!process.stdout.write(bytes)) await new Promise((resolve) => process.stdout.once('drain', resolve));
       }
-      setExit(ExitCode.ok);
+      setExit(warnSkipped(volume, skippedBefore) ? ExitCode.incomplete : ExitCode.ok);
+    } catch (error) {
+      warnSkipped(volume, skippedBefore);
+      throw error;
     } finally {
       await close();
     }

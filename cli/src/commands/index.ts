@@ -14,6 +14,7 @@ import { registerBatchCommand } from './batch.js';
 import { registerWorkerCommand } from './worker.js';
 import { registerLogCommand } from './log.js';
 import { registerReplayCommand } from './replay.js';
+import { registerExportCommand } from './export.js';
 
 export type SetExit = (code: number) => void;
 
@@ -34,4 +35,5 @@ export function registerCommands(program: Command, setExit: SetExit): void {
   registerWorkerCommand(program, setExit);
   registerLogCommand(program, setExit);
   registerReplayCommand(program, setExit);
+  registerExportCommand(program, setExit);
 }

@@ -9,10 +9,11 @@
  * format a walk() entry the same way (the reference, for tests).
  */
 import type { Command } from 'commander';
-import { filetimeToIso, type WalkEntry } from '@coldfix/ntfs';
+import { filetimeToIso, ListBatch, type NtfsVolume, type WalkEntry } from '@coldfix/ntfs';
 import { ByteOutput, hasPlainRow, writeJsonLines, writeLsLines } from '../listing-format.js';
 import type { SetExit } from './index.js';
 import { ExitCode } from '../exit-codes.js';
+import { skippedJsonLine, warnSkipped } from '../skipped.js';
 import { addNtfsOptions, jsonReplacer, openNtfs, type NtfsCliOptions } from '../open-ntfs.js';
 
 interface LsOptions extends NtfsCliOptions {
@@ -34,22 +35,47 @@ export function registerLsCommand(program: Command, setExit: SetExit): void {
   command.action(async (image: string, path: string, options: LsOptions) => {
     const { volume, close } = await openNtfs(image, options);
     const out = new ByteOutput();
+    const skippedBefore = volume.skippedCount;
     try {
       const json = options.json === true;
       // COLDFIX_LIST_PARALLEL=1: the $MFT decoded in a worker thread (off by default; bench/ls-vs-fls measures both).
       const parallel = process.env.COLDFIX_LIST_PARALLEL === '1';
-      for await (const batch of volume.list({ root: path, recursive: options.recursive === true, deleted: options.deleted === true, names: json, parallel })) {
+      // A file (not a directory): its own rows, as its parent's listing shows them (`ls -l FILE`).
+      const file = await fileTarget(volume, path);
+      const root = file ? file.parent : path;
+      for await (const listed of volume.list({ root, recursive: file ? false : options.recursive === true, deleted: options.deleted === true, names: json, parallel })) {
         if (out.closed) break;
+        const batch = file ? onlyFile(listed, file.recordNumber, file.name) : listed;
         if (json) writeJsonLines(out, batch);
         else writeLsLines(out, batch);
         await out.drain();
       }
+      const skipped = warnSkipped(volume, skippedBefore);
+      if (skipped && json) out.text(skippedJsonLine(volume, skippedBefore));
       await out.end();
-      setExit(ExitCode.ok);
+      setExit(skipped ? ExitCode.incomplete : ExitCode.ok);
     } finally {
       await close();
     }
   });
+}
+
+/** The record and parent directory of `path` when it names a file, not a directory; null for a directory. */
+async function fileTarget(volume: NtfsVolume, path: string): Promise<{ parent: string; recordNumber: number; name: string } | null> {
+  const entry = await volume.resolve(path);
+  if (entry.isDirectory) return null;
+  const parent = entry.path.slice(0, entry.path.lastIndexOf('/')) || '/';
+  return { parent, recordNumber: entry.recordNumber, name: entry.name };
+}
+
+/** The rows of `batch` for record `recordNumber` (under `name` when that name is among them: one hard link of several). */
+function onlyFile(batch: ListBatch, recordNumber: number, name: string): ListBatch {
+  const rows: number[] = [];
+  for (let i = 0; i < batch.length; i++) if (batch.record[i] === recordNumber) rows.push(i);
+  const named = rows.filter((i) => batch.name[i]!.toUpperCase() === name.toUpperCase());
+  const out = new ListBatch(batch.table, Math.max(1, rows.length));
+  for (const i of named.length ? named : rows) out.push(batch.dir[i]!, batch.name[i]!, batch.namespace[i]!, batch.record[i]!, batch.slot[i]!, batch.parent[i]!, batch.mark[i]!);
+  return out;
 }
 
 const iso = (t: bigint | undefined): string | null => (t === undefined ? null : filetimeToIso(t));

@@ -70,6 +70,8 @@ export function exitCodeFor(report: RepairReport): number {
       return ExitCode.affected;
     case 'refused':
       return ExitCode.refused;
+    case 'incomplete':
+      return ExitCode.incomplete;
     case 'failed':
       return ExitCode.internal;
   }

@@ -12,6 +12,7 @@ import { filetimeToIso, filetimeToUnixSeconds, filetimePartsToIso, filetimeParts
 import { ByteOutput } from '../listing-format.js';
 import type { SetExit } from './index.js';
 import { ExitCode } from '../exit-codes.js';
+import { warnSkipped } from '../skipped.js';
 import { UsageError } from '../errors.js';
 import { addNtfsOptions, openNtfs, type NtfsCliOptions } from '../open-ntfs.js';
 
@@ -31,6 +32,7 @@ export function registerTimelineCommand(program: Command, setExit: SetExit): voi
     if (format !== 'bodyfile' && format !== 'csv') throw new UsageError(`--format must be bodyfile or csv, not ${format}`);
     const { volume, close } = await openNtfs(image, options);
     const out = new ByteOutput();
+    const skippedBefore = volume.skippedCount;
     try {
       if (format === 'csv') out.text('path,record,sequence,deleted,source,name,created,modified,mftModified,accessed,size\n');
       for await (const batch of volume.list({ deleted: true, names: true })) {
@@ -39,7 +41,7 @@ export function registerTimelineCommand(program: Command, setExit: SetExit): voi
         await out.drain();
       }
       await out.end();
-      setExit(ExitCode.ok);
+      setExit(warnSkipped(volume, skippedBefore) ? ExitCode.incomplete : ExitCode.ok);
     } finally {
       await close();
     }

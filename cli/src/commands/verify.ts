@@ -38,6 +38,6 @@ export function registerVerifyCommand(program: Command, setExit: SetExit): void 
       }
       for (const detail of report.details) process.stdout.write(`  ${detail}\n`);
     }
-    setExit(report.result === 'clean' ? ExitCode.ok : report.result === 'affected' ? ExitCode.affected : ExitCode.inconsistent);
+    setExit(report.result === 'clean' ? ExitCode.ok : report.result === 'affected' ? ExitCode.affected : report.result === 'incomplete' ? ExitCode.incomplete : ExitCode.inconsistent);
   });
 }

@@ -7,3 +7,4 @@ export { RawImage } from './raw/raw-image.js';
 export { VhdxImage } from './vhdx/vhdx-image.js';
 export { Qcow2Image } from './qcow2/qcow2-image.js';
 export type { ImageSnapshot } from './types.js';
+export { detectUnsupportedContainer, unsupportedFormatError, type UnsupportedContainer } from './unsupported.js';

@@ -12,6 +12,7 @@ import type { DiskImage, ImageFormat, ImageVariant, OpenDiskImageOptions, Writab
 import { vhdDriver } from './vhd/open-vhd.js';
 import { vhdxDriver } from './vhdx/open-vhdx.js';
 import { qcow2Driver } from './qcow2/open-qcow2.js';
+import { detectUnsupportedContainer, unsupportedFormatError } from './unsupported.js';
 
 registerImageDriver(vhdDriver);
 registerImageDriver(vhdxDriver);
@@ -97,7 +98,12 @@ async function openMember(path: string, options: ResolvedOpenOptions, depth: num
     if (depth === 1 && options.snapshot !== undefined && format !== 'qcow2') {
       throw new UnsupportedError(`${shownPath}: ${format} images have no internal snapshots (asked for ${JSON.stringify(options.snapshot)})`, { code: 'SNAPSHOTS_UNSUPPORTED', layer: 'disk-image', details: { path: shownPath, format } });
     }
-    if (format === 'raw') return new RawImage(shownPath, file, variant === 'block-device' ? 'block-device' : 'raw');
+    if (format === 'raw') {
+      // Only what no registered driver claimed: a known container we do not read is an error, never raw.
+      const unsupported = variant === 'raw' ? await detectUnsupportedContainer(file) : undefined;
+      if (unsupported) throw unsupportedFormatError(shownPath, unsupported);
+      return new RawImage(shownPath, file, variant === 'block-device' ? 'block-device' : 'raw');
+    }
     const driver = imageDrivers().find((d) => d.format === format)!;
     return await driver.open({
       path: shownPath,

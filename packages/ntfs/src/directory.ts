@@ -166,7 +166,7 @@ export class DirectoryIndex {
         bytes = (await this.nodeBytes(vcn)).bytes;
         offsets = scanIndexNode(bytes, decodeNodeHeader(bytes, 0x18));
       } catch (error) {
-        this.volume.note(`record ${where}: ${(error as Error).message}`);
+        this.volume.noteSkipped({ kind: 'index-block', record: where, message: `record ${where}: ${(error as Error).message}` });
         return;
       }
       await visitRaw(bytes, offsets, depth + 1);
@@ -206,7 +206,7 @@ export class DirectoryIndex {
             try {
               child = await this.node(entry.subnodeVcn);
             } catch (error) {
-              this.volume.note(`record ${this.recordNumber}: ${(error as Error).message}`);
+              this.volume.noteSkipped({ kind: 'index-block', record: this.recordNumber, message: `record ${this.recordNumber}: ${(error as Error).message}` });
             }
             if (child) await visit(child, depth + 1);
           }
@@ -233,7 +233,7 @@ export class DirectoryIndex {
             try {
               child = await self.node(entry.subnodeVcn);
             } catch (error) {
-              self.volume.note(`record ${self.recordNumber}: ${(error as Error).message}`);
+              self.volume.noteSkipped({ kind: 'index-block', record: self.recordNumber, message: `record ${self.recordNumber}: ${(error as Error).message}` });
             }
             if (child) yield* visit(child, depth + 1);
           }

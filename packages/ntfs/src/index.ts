@@ -1,4 +1,4 @@
-export { NtfsVolume, ROOT_RECORD, type OpenOptions } from './volume.js';
+export { NtfsVolume, ROOT_RECORD, type OpenOptions, type SkippedItem } from './volume.js';
 export type { DirEntry, NtfsEntry, WalkEntry, RecordDetails, EntryType, StreamSummary } from './types.js';
 export type { WalkOptions } from './walk.js';
 export { ListBatch, ListMark, toWalkEntry, type ListOptions } from './list/list-volume.js';

@@ -30,6 +30,14 @@ export const ROOT_RECORD = 5;
 const RECORD_CACHE_ENTRIES = 4096;
 const MAX_ANOMALIES = 1000;
 
+/** One thing a reader could not read and left out (NtfsVolume.skipped). */
+export interface SkippedItem {
+  kind: 'record' | 'index-block' | 'directory';
+  /** The record skipped, or the directory whose index block or listing was skipped. */
+  record: number;
+  message: string;
+}
+
 export interface OpenOptions {
   /** Turn tolerated oddities (anomalies) into errors. */
   strict?: boolean;
@@ -48,6 +56,13 @@ export class NtfsVolume {
   volumeFlags = 0;
   readonly serial: string;
   readonly anomalies: string[] = [];
+  /**
+   * What a reader had to leave out of an answer (a record, an INDX block, a directory): each is also an
+   * anomaly. A listing or scan that added any is incomplete (the CLI warns and exits non-zero).
+   * At most MAX_ANOMALIES kept; `skippedCount` counts them all.
+   */
+  readonly skipped: SkippedItem[] = [];
+  skippedCount = 0;
   readonly strict: boolean;
   /** @internal */ mft!: Mft;
   private readonly records = new Map<number, FileRecord>();
@@ -101,6 +116,13 @@ export class NtfsVolume {
     await volume.loadVolumeInformation();
     await volume.compareMirror();
     return volume;
+  }
+
+  /** @internal Records something a reader skipped (an anomaly too; throws in strict mode). */
+  noteSkipped(item: SkippedItem): void {
+    this.note(item.message);
+    this.skippedCount++;
+    if (this.skipped.length < MAX_ANOMALIES) this.skipped.push(item);
   }
 
   /** @internal Records an anomaly (throws in strict mode). */

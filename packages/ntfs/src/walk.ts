@@ -276,7 +276,7 @@ function virtualEntry(path: string, recordNumber: number): WalkEntry {
 async function directoryFrame(state: WalkState, dir: number, path: string, depth: number): Promise<Frame | null> {
   const { volume } = state;
   if (depth > Limits.maxPathDepth) {
-    volume.note(`${path}: deeper than ${Limits.maxPathDepth} directories; not descended`);
+    volume.noteSkipped({ kind: 'directory', record: dir, message: `${path}: deeper than ${Limits.maxPathDepth} directories; not descended` });
     return null;
   }
   let dirRecord: FileRecord;
@@ -289,7 +289,7 @@ async function directoryFrame(state: WalkState, dir: number, path: string, depth
     const index = await DirectoryIndex.open(volume, dirRecord);
     entries = (await index.collect()).filter((e) => e.namespace !== 'dos');
   } catch (error) {
-    volume.note(`${path || '/'}: directory unreadable: ${(error as Error).message}`);
+    volume.noteSkipped({ kind: 'directory', record: dir, message: `${path || '/'} (record ${dir}): directory unreadable: ${(error as Error).message}` });
     return null;
   }
   const tail = state.deleted ? deletedItems(state, dir, path, dirRecord.sequence, new Set(entries.map((e) => e.recordNumber))) : null;
@@ -308,7 +308,7 @@ async function refill(state: WalkState, frame: Frame): Promise<boolean> {
     for (const e of slice) {
       const record = batch.get(e.recordNumber);
       if (!record || record instanceof Error) {
-        if (record) volume.note(`${frame.path}: record ${e.recordNumber}: ${record.message}`);
+        if (record) volume.noteSkipped({ kind: 'record', record: e.recordNumber, message: `${frame.path}: record ${e.recordNumber}: ${record.message}` });
         continue;
       }
       const live = record.inUse && record.sequence === e.sequence;

@@ -137,7 +137,15 @@ export async function repairImage(image: string, options: RepairOptions): Promis
     return finish();
   };
   const work = report.volumes.filter((v) => actionable(v.matches).length > 0);
-  if (work.length === 0) return stop();
+  if (work.length === 0) {
+    // Nothing matched, but what could not be read may hold a match: not `clean`.
+    const skipped = report.volumes.filter((v) => v.skipped);
+    if (skipped.length) {
+      report.result = 'incomplete';
+      report.messages.push(...skipped.map((v) => `partition ${v.partition}: ${v.skipped!.count} item(s) could not be read (${v.skipped!.items[0]}); the scan is incomplete`));
+    }
+    return stop();
+  }
   if (predictedFailures.size) {
     report.result = 'refused';
     for (const [partition, findings] of predictedFailures) {

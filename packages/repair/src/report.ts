@@ -1,7 +1,8 @@
 /** The repair / verify report: one JSON document (see docs/repair.md), and its human summary. */
 import type { Match } from './evaluate.js';
 
-export type RepairResult = 'repaired' | 'clean' | 'affected' | 'refused' | 'failed';
+/** `incomplete`: no match found, but parts of a volume could not be read (VolumeReport.skipped): not verified clean. */
+export type RepairResult = 'repaired' | 'clean' | 'affected' | 'refused' | 'failed' | 'incomplete';
 
 export interface VolumeReport {
   partition: number;
@@ -16,6 +17,8 @@ export interface VolumeReport {
    * `scope`: `volume` (checkVolume: the whole volume) or `touched` (checkScope: what the repair touched).
    */
   check: { clean: boolean; scope: 'volume' | 'touched'; findings: { code: string; message: string; records: number[] }[]; preexisting?: number } | null;
+  /** What the scan (and check) could not read and left out (NtfsVolume.skipped); absent when nothing was. */
+  skipped?: { count: number; items: string[] };
 }
 
 export interface RepairReport {
@@ -31,7 +34,7 @@ export interface RepairReport {
   volumes: VolumeReport[];
   quarantineDir: string | null;
   journal: { path: string; state: 'kept' | 'committed' | 'rolled-back' | 'none' } | null;
-  verification: { result: 'clean' | 'affected' | 'inconsistent'; details: string[] } | null;
+  verification: { result: 'clean' | 'affected' | 'inconsistent' | 'incomplete'; details: string[] } | null;
   bytesRead: number;
   bytesWritten: number;
   seconds: number;

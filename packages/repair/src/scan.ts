@@ -2,7 +2,7 @@
  * Scanning an opened image: every readable NTFS volume, its Windows
  * installations, and the files each rule matches there.
  */
-import { mapLimit } from '@coldfix/io';
+import { mapLimit, NotFoundError } from '@coldfix/io';
 import { ROOT_RECORD, type NtfsVolume } from '@coldfix/ntfs';
 import type { OpenedImage, VolumeEntry } from '@coldfix/volumes';
 import { evaluateHit, type Match } from './evaluate.js';
@@ -44,6 +44,9 @@ export function isScannable(entry: VolumeEntry): boolean {
 
 export async function scanImage(opened: OpenedImage, options: ScanOptions): Promise<ScannedVolume[]> {
   const out: ScannedVolume[] = [];
+  // A partition asked for must exist and hold NTFS (the typed errors `ls --partition` gives), or the
+  // loop below would skip it and the caller answer `clean` for a volume nobody read.
+  if (options.partition !== undefined) await opened.ntfs(options.partition);
   for (const entry of opened.volumes) {
     if (options.partition !== undefined && entry.partition !== options.partition) continue;
     // A locked BitLocker volume is an error for the repair: the operator must be told which key to fetch.
@@ -54,6 +57,7 @@ export async function scanImage(opened: OpenedImage, options: ScanOptions): Prom
     const scanned = await scanVolumeWithInstallations(volume, entry, options);
     out.push({ entry, ...scanned });
   }
+  if (out.length === 0) throw nothingToScan(opened);
   return out;
 }
 
@@ -84,6 +88,7 @@ async function scanVolumeWithInstallations(volume: NtfsVolume, entry: VolumeEntr
     gates: [],
     check: null,
   };
+  noteSkipped(volume, report);
   return { report, installations };
 }
 
@@ -96,6 +101,22 @@ async function confirmInstallations(volume: NtfsVolume, known: WindowsInstallati
     if (!entry?.isDirectory || entry.recordNumber !== installation.recordNumber) return null;
   }
   return known;
+}
+
+/** Records in `report` what `volume` could not read so far (the scan's lookups, a check): the answer is then not complete. */
+export function noteSkipped(volume: NtfsVolume, report: VolumeReport): void {
+  if (volume.skippedCount === 0) return;
+  report.skipped = { count: volume.skippedCount, items: volume.skipped.slice(0, 20).map((i) => `${i.kind} (record ${i.record}): ${i.message}`) };
+}
+
+/** No NTFS volume was read: a verify or repair of this image examined nothing, which is not `clean`. */
+function nothingToScan(opened: OpenedImage): NotFoundError {
+  const listing = opened.volumes.map((v) => `${v.partition}:${v.content}`).join(', ');
+  return new NotFoundError(`${opened.path}: no NTFS volume to examine (volumes: ${listing || 'none: no partition table and no file system recognised'}); nothing was verified`, {
+    code: 'VOLUME_NO_NTFS',
+    layer: 'repair',
+    details: { volumes: listing },
+  });
 }
 
 /** Matches the repair acts on (delete or quarantine). */

@@ -9,11 +9,12 @@ import { allSettledOrThrow, RangeSource } from '@coldfix/io';
 import { checkScope, checkVolume, type CheckScope, type NtfsVolume } from '@coldfix/ntfs';
 import { openImage, type OpenImageOptions, type OpenedImage, type VolumeEntry } from '@coldfix/volumes';
 import type { VolumeReport } from './report.js';
-import { actionable, isScannable, scanImage, type ScanOptions } from './scan.js';
+import { actionable, isScannable, noteSkipped, scanImage, type ScanOptions } from './scan.js';
 import { clearPhases, phase } from './phases.js';
 import type { WindowsInstallation } from './find-windows.js';
 
-export type VerifyResult = 'clean' | 'affected' | 'inconsistent';
+/** `incomplete`: no match and no finding, but parts of a volume could not be read: not verified clean. */
+export type VerifyResult = 'clean' | 'affected' | 'inconsistent' | 'incomplete';
 
 export interface VerifyReport {
   image: string;
@@ -86,9 +87,17 @@ export async function verifyImage(path: string, open: OpenImageOptions, scan: Sc
       details.push(`partition ${partition}: written by the repair, but no longer a readable NTFS volume`);
     }
     const affected = scanned.some(({ report }) => actionable(report.matches).length > 0);
+    // A volume read incompletely (records, index blocks or directories skipped, by the scan or the check) is not verified.
+    let incomplete = false;
+    for (const { entry, report } of scanned) {
+      noteSkipped(await opened.ntfs(entry.partition), report);
+      if (!report.skipped) continue;
+      incomplete = true;
+      details.push(`partition ${entry.partition}: ${report.skipped.count} item(s) could not be read (${report.skipped.items[0]}); not verified`);
+    }
     return {
       image: opened.path,
-      result: inconsistent ? 'inconsistent' : affected ? 'affected' : 'clean',
+      result: inconsistent ? 'inconsistent' : affected ? 'affected' : incomplete ? 'incomplete' : 'clean',
       volumes: scanned.map((s) => s.report),
       details,
       bytesRead: opened.ioStats().bytesRead,

@@ -214,13 +214,24 @@ async function unlockInto(entry: VolumeEntry, range: RangeSource, options: OpenI
     entry.content = await probeContent(plaintext);
   } catch (error) {
     if (!isColdfixError(error) || error.kind !== 'unlock-failed') throw error;
-    entry.bitlocker.error = { code: error.code, message: error.message };
+    const tried = Array.isArray(error.details.tried) ? (error.details.tried as { guid: string; type: string }[]) : undefined;
+    entry.bitlocker.error = { code: error.code, message: error.message, ...(tried ? { tried } : {}) };
   }
 }
 
 function lockedError(path: string, entry: VolumeEntry): UnlockError {
   const info = entry.bitlocker!.info;
   const protectors = info.protectors.map((p) => `${p.guid} (${p.type})`).join(', ');
+  const tried = entry.bitlocker!.error?.code === 'BITLOCKER_WRONG_KEY' ? entry.bitlocker!.error.tried ?? [] : [];
+  if (tried.length) {
+    // A key was given and tried: say so, and on which protectors, apart from "no key given" (never the key itself).
+    const triedText = tried.map((t) => `the ${t.type} protector ${t.guid}`).join(', ');
+    return new UnlockError(
+      `${path}: BitLocker volume ${info.volumeGuid} on partition ${entry.partition} is locked: the key given was tried and rejected by ${triedText} (wrong key). ` +
+        `Its protectors: ${protectors}.`,
+      { code: 'BITLOCKER_WRONG_KEY', layer: 'volumes', details: { partition: entry.partition, volumeGuid: info.volumeGuid, tried, protectors: info.protectors.map((p) => ({ guid: p.guid, type: p.type })) } },
+    );
+  }
   return new UnlockError(
     `${path}: BitLocker volume ${info.volumeGuid} on partition ${entry.partition} is locked: no key given fits. ` +
       `Its protectors: ${protectors}. Give --recovery-password, --bek, --password or --keys with the key for one of these key IDs.`,

@@ -27,7 +27,8 @@ export interface BitLockerState {
   unlocked: boolean;
   protectorUsed: { guid: string; type: string } | null;
   /** Why unlocking failed (never contains a secret). */
-  error?: { code: string; message: string };
+  /** Why it stayed locked: BITLOCKER_NO_KEY (nothing given fits a protector) or BITLOCKER_WRONG_KEY (`tried`: the protectors a given key was tried on and rejected by). */
+  error?: { code: string; message: string; tried?: { guid: string; type: string }[] };
 }
 
 /** One volume of the image: a partition, or the whole disk when it has no partition table. */

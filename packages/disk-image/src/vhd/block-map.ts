@@ -66,7 +66,7 @@ export class BlockMap {
     const end = start + this.bitmapSize + Math.ceil(this.blockDataLength(block) / 512) * 512;
     const batEntryOffset = this.meta.tableOffset + block * 4;
     if (end > this.dataEnd) {
-      throw vhdCorrupt('VHD_BAT_ENTRY_OUTSIDE_FILE', `VHD BAT entry ${block} = sector ${hex(entry)}: block [${hex(start)}, ${hex(end)}) runs past the end of data at ${hex(this.dataEnd)}`, batEntryOffset, {
+      throw vhdCorrupt('VHD_BAT_ENTRY_OUTSIDE_FILE', `VHD BAT entry ${block} = sector ${hex(entry)}: block [${hex(start)}, ${hex(end)}) runs past the end of data at ${hex(this.dataEnd)}: the file is truncated (cut short before the block's end) or the BAT entry is corrupt`, batEntryOffset, {
         structure: 'BAT',
         field: `entry ${block}`,
         actual: entry,

@@ -158,8 +158,10 @@ export class FileWorkerScan implements MftScan {
     void this.worker.terminate();
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.closed = true;
     this.stopWorker();
+    // A chunk decoded here reads through the volume's source: it must end before the image is closed.
+    await Promise.allSettled([this.applying, this.worker.terminate()]);
   }
 }

@@ -161,7 +161,7 @@ export async function* listVolume(volume: NtfsVolume, options: ListOptions): Asy
   try {
     yield* listScanned(volume, options, scan, rootRecord, rootPath);
   } finally {
-    scan.close();
+    await scan.close();
   }
 }
 
@@ -262,12 +262,12 @@ async function* listScanned(volume: NtfsVolume, options: ListOptions, scan: MftS
   /** The frame of a live directory; `loading`: its loadIndex() started ahead (see prefetchNext). */
   const directoryFrame = async (dir: number, path: string, depth: number, loading?: Promise<Loaded>): Promise<Frame | null> => {
     if (depth > Limits.maxPathDepth) {
-      volume.note(`${path}: deeper than ${Limits.maxPathDepth} directories; not descended`);
+      volume.noteSkipped({ kind: 'directory', record: dir, message: `${path}: deeper than ${Limits.maxPathDepth} directories; not descended` });
       return null;
     }
     const { frame, dirSequence, error } = await (loading ?? loadIndex(dir, path, depth));
     if (error) {
-      volume.note(`${path || '/'}: directory unreadable: ${error.message}`);
+      volume.noteSkipped({ kind: 'directory', record: dir, message: `${path || '/'} (record ${dir}): directory unreadable: ${error.message}` });
       return null;
     }
     if (deleted) frame.tail = deletedTail(dir, path, dirSequence, new Set(frame.records));
@@ -337,7 +337,7 @@ async function* listScanned(volume: NtfsVolume, options: ListOptions, scan: MftS
         }
         if (n < 0 || n >= count || table.state[n] === RecordState.error) {
           const error = n >= 0 && n < count ? table.errors.get(n)! : corrupt('NTFS_RECORD_NUMBER', `MFT record ${n} is outside the $MFT (${count} records)`);
-          volume.note(`${top.path}: record ${n}: ${error.message}`);
+          volume.noteSkipped({ kind: 'record', record: n, message: `${top.path}: record ${n}: ${error.message}` });
           continue;
         }
         const bits = table.bits[n];

@@ -34,8 +34,11 @@ export interface MftScan {
   readonly ready: number;
   /** Resolves once records [0, upTo) are summarised (throws what the scan threw). */
   ensure(upTo: number): Promise<void>;
-  /** Stops the worker (idempotent; listings that end early call it). */
-  close(): void;
+  /**
+   * Stops the scan (idempotent; listings that end early call it) and resolves once nothing it started
+   * still reads: the caller may close the image then (a read left running fails on a closed file).
+   */
+  close(): Promise<void>;
 }
 
 /** The worker module beside this one, built (a .ts source run by a test runner finds its build in dist/). */
@@ -102,7 +105,7 @@ function localScan(volume: NtfsVolume, options: ScanOptions): MftScan {
     }
     waiters = still;
   };
-  void scanMft(volume, options, table, (upTo) => {
+  const running = scanMft(volume, options, table, (upTo) => {
     ready = upTo;
     wake();
     return !closed;
@@ -129,8 +132,9 @@ function localScan(volume: NtfsVolume, options: ScanOptions): MftScan {
       if (target <= ready) return Promise.resolve();
       return new Promise((resolve, reject) => waiters.push({ upTo: target, resolve, reject }));
     },
-    close: () => {
+    close: async () => {
       closed = true;
+      await running;
     },
   };
 }
@@ -177,8 +181,11 @@ class WorkerScan implements MftScan {
     });
     this.perChunk = tuning.chunkRecords ?? Math.max(1, Math.floor(SCAN_BYTES / volume.recordSize));
     for (let i = 0; i < BUFFERS; i++) this.free.push(new ArrayBuffer(Math.min(this.perChunk, Math.max(1, count)) * volume.recordSize));
-    void this.readAll().catch((error: Error) => this.setFailure(error));
+    this.reading = this.readAll().catch((error: Error) => this.setFailure(error));
   }
+
+  /** The reads this thread runs (readAll, then scanLocally if the worker failed): awaited by close(). */
+  private reading: Promise<void>;
 
   /** Reads the chunks in order, each into a free buffer, and hands them to the worker. */
   private async readAll(): Promise<void> {
@@ -230,10 +237,12 @@ class WorkerScan implements MftScan {
     if (this.local || this.failure || this.ready >= this.table.recordCount) return;
     this.local = true;
     this.stop();
-    void this.applying
+    const previous = this.reading;
+    this.reading = this.applying
       .catch(() => {})
       .then(() => this.scanLocally())
-      .catch((error: Error) => this.setFailure(error));
+      .catch((error: Error) => this.setFailure(error))
+      .then(() => previous);
   }
 
   private async scanLocally(): Promise<void> {
@@ -297,8 +306,10 @@ class WorkerScan implements MftScan {
     void this.worker.terminate();
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.closed = true;
     this.stop();
+    // Settled, never rejected: a chunk's read in flight, the answers being applied (declined records read).
+    await Promise.allSettled([this.reading, this.applying, this.worker.terminate()]);
   }
 }

@@ -60,14 +60,23 @@ export async function scanMft(volume: NtfsVolume, options: ScanOptions, table = 
     return reader.read(first, count, into);
   };
   let pending = read(0, 0);
-  for (let first = 0, k = 0; pending; first += perChunk, k++) {
-    const chunk = await pending;
-    pending = read(first + perChunk, k + 1);
-    const count = Math.floor(chunk.length / size);
-    // Word views need a 4-aligned chunk (ours are; a source's own buffer may not be).
-    const aligned = chunk.byteOffset % 4 === 0 ? chunk : copyInto(buffers[k & 1], chunk);
-    await decodeChunk(volume, table, aligned, first, count, options);
-    if (onChunk && !onChunk(first + count)) break;
+  try {
+    for (let first = 0, k = 0; pending; first += perChunk, k++) {
+      const chunk = await pending;
+      pending = read(first + perChunk, k + 1);
+      const count = Math.floor(chunk.length / size);
+      // Word views need a 4-aligned chunk (ours are; a source's own buffer may not be).
+      const aligned = chunk.byteOffset % 4 === 0 ? chunk : copyInto(buffers[k & 1], chunk);
+      await decodeChunk(volume, table, aligned, first, count, options);
+      if (onChunk && !onChunk(first + count)) break;
+    }
+  } finally {
+    // The chunk read ahead is awaited even when the scan stops early or fails: a read left running
+    // would fail on the closed image (IO_EBADF) with nobody to hear it.
+    if (pending) await pending.then(
+      () => undefined,
+      () => undefined,
+    );
   }
   return table;
 }
