@@ -10,8 +10,10 @@ import { isBlockDevice, RawImage } from './raw/raw-image.js';
 import { imageDrivers, registerImageDriver, type ResolvedOpenOptions } from './registry.js';
 import type { DiskImage, ImageFormat, ImageVariant, OpenDiskImageOptions, WritableDiskImage } from './types.js';
 import { vhdDriver } from './vhd/open-vhd.js';
+import { vmdkDriver } from './vmdk/open-vmdk.js';
 
 registerImageDriver(vhdDriver);
+registerImageDriver(vmdkDriver);
 
 export const DEFAULT_MAX_CHAIN_DEPTH = 64;
 
@@ -45,6 +47,7 @@ export async function openDiskImage(path: string, options: OpenDiskImageOptions 
     openFile: options.openFile ?? defaultOpener,
     parentDirs: (options.parentDirs ?? []).map((d) => resolve(d)),
     maxChainDepth: options.maxChainDepth ?? DEFAULT_MAX_CHAIN_DEPTH,
+    vmdk: options.vmdk ?? {},
   };
   return openMember(resolve(path), resolved, 1, []);
 }

@@ -5,10 +5,15 @@
 import type { ByteSource, FileOpener, WritableByteSource } from '@coldfix/io';
 
 /** Container formats recognised by content. */
-export type ImageFormat = 'raw' | 'vhd';
+export type ImageFormat = 'raw' | 'vhd' | 'vmdk';
 
 /** `raw` / `block-device` for flat images; `fixed` / `dynamic` / `differencing` for VHD. */
-export type ImageVariant = 'raw' | 'block-device' | 'fixed' | 'dynamic' | 'differencing';
+export type ImageVariant = 'raw' | 'block-device' | 'fixed' | 'dynamic' | 'differencing' | VmdkVariant;
+
+/** VMDK: the descriptor's createType (an extent opened on its own is named by its kind). */
+export type VmdkVariant =
+  | 'monolithicSparse' | 'monolithicFlat' | 'twoGbMaxExtentSparse' | 'twoGbMaxExtentFlat' | 'streamOptimized'
+  | 'vmfs' | 'vmfsThin' | 'vmfsSparse' | 'seSparse' | 'vmfsPreallocated' | 'vmfsEagerZeroedThick' | 'custom';
 
 /** One member of a chain (child first, then its parents). */
 export interface ChainEntry {
@@ -21,6 +26,11 @@ export interface ChainEntry {
   uniqueId?: string;
   /** VHD footer timestamp, ISO 8601 UTC. */
   timestamp?: string;
+  /** VMDK descriptor content ID and parent content ID (8 hex digits; ffffffff = no parent). */
+  cid?: string;
+  parentCid?: string;
+  /** VMDK hosted sparse header flag: the image was not closed cleanly. */
+  uncleanShutdown?: boolean;
 }
 
 /** A virtual disk: `read` returns virtual-disk bytes, whatever the container. */
@@ -44,4 +54,6 @@ export interface OpenDiskImageOptions {
   parentDirs?: string[];
   /** Maximum number of images in a chain, child included (default 64). */
   maxChainDepth?: number;
+  /** VMDK: accept a parent whose CID differs from the child's parentCID (an anomaly instead of an error); let extent and parent names point outside the descriptor's folder. */
+  vmdk?: { ignoreParentCid?: boolean; allowOutsidePaths?: boolean };
 }
