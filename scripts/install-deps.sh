@@ -14,6 +14,7 @@ debian_packages=(
   fdisk           # sfdisk: builds MBR disks, `sfdisk --json` oracle
   dosfstools      # mkfs.vfat: EFI system partitions in test disks
   libvhdi-utils   # vhdiinfo/vhdimount: second VHD reader (differencing chains)
+  libvmdk-utils   # vmdkinfo/vmdkmount: second VMDK reader (sparse, split, stream-optimized, delta chains)
   dislocker       # dislocker-file: independent BitLocker reader for our generated volumes
   cryptsetup-bin  # cryptsetup bitlkDump: BitLocker metadata and key oracle
   libbde-utils    # bdeinfo: libbde BitLocker oracle
