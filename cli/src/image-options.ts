@@ -8,13 +8,17 @@ export interface ImageCliOptions extends KeyOptions {
   parentDir?: string[];
   sectorSize?: string;
   journalDir?: string;
+  vmdkIgnoreParentCid?: boolean;
+  vmdkAllowOutsidePaths?: boolean;
 }
 
 export function addImageOptions(command: Command): Command {
   addKeyOptions(command);
   return command
     .option('--parent-dir <dir...>', 'folders searched for differencing-disk parents')
-    .option('--sector-size <bytes>', 'partition-table sector size: 512 or 4096 (default: detected)');
+    .option('--sector-size <bytes>', 'partition-table sector size: 512 or 4096 (default: detected)')
+    .option('--vmdk-ignore-parent-cid', "VMDK: open a delta whose parent's CID differs from its parentCID (reported as an anomaly)")
+    .option('--vmdk-allow-outside-paths', "VMDK: let extent and parent file names point outside the descriptor's folder");
 }
 
 /** Options of commands that write an image (always through the undo journal). */
@@ -32,5 +36,8 @@ export async function imageOptionsFrom(options: ImageCliOptions): Promise<OpenIm
     parentDirs: options.parentDir,
     journalDir: options.journalDir,
     sectorSize: sectorSize as 512 | 4096 | undefined,
+    ...(options.vmdkIgnoreParentCid || options.vmdkAllowOutsidePaths
+      ? { vmdk: { ignoreParentCid: options.vmdkIgnoreParentCid ?? false, allowOutsidePaths: options.vmdkAllowOutsidePaths ?? false } }
+      : {}),
   };
 }

@@ -10,7 +10,7 @@ export function registerInfoCommand(program: Command, setExit: SetExit): void {
   const command = program
     .command('info')
     .description('describe an image: container format and chain, partition table, each volume (BitLocker protectors, file system)')
-    .argument('<image>', 'disk image file (raw, VHD) or block device')
+    .argument('<image>', 'disk image file (raw, VHD, VMDK) or block device')
     .option('--json', 'print one JSON document');
   addImageOptions(command);
   command.action(async (image: string, options: ImageCliOptions & { json?: boolean }) => {
@@ -33,7 +33,16 @@ export function infoDocument(opened: OpenedImage) {
     format: summary.format,
     variant: summary.variant,
     virtualSize: summary.virtualSize,
-    chain: summary.chain.map((entry) => ({ path: entry.path, format: entry.format, variant: entry.variant, virtualSize: entry.virtualSize })),
+    chain: summary.chain.map((entry) => ({
+      path: entry.path,
+      format: entry.format,
+      variant: entry.variant,
+      virtualSize: entry.virtualSize,
+      ...(entry.uniqueId !== undefined ? { uniqueId: entry.uniqueId } : {}),
+      ...(entry.cid !== undefined ? { cid: entry.cid } : {}),
+      ...(entry.parentCid !== undefined ? { parentCid: entry.parentCid } : {}),
+      ...(entry.uncleanShutdown !== undefined ? { uncleanShutdown: entry.uncleanShutdown } : {}),
+    })),
     partitionScheme: summary.partitionScheme,
     sectorSize: summary.sectorSize,
     partitions: opened.volumes.filter((v) => v.partition !== 0).map(partitionDocument),
@@ -72,14 +81,23 @@ function partitionDocument(volume: VolumeEntry) {
 
 type InfoDocument = ReturnType<typeof infoDocument>;
 
+/** VMDK content IDs and the unclean-shutdown flag, for the chain lines. */
+function chainIds(entry: InfoDocument['chain'][number]): string {
+  let out = '';
+  if (entry.cid !== undefined) out += `, CID ${entry.cid}`;
+  if (entry.parentCid !== undefined && entry.parentCid !== 'ffffffff') out += `, parent CID ${entry.parentCid}`;
+  if (entry.uncleanShutdown) out += ', UNCLEAN SHUTDOWN';
+  return out;
+}
+
 function printInfo(doc: InfoDocument): void {
   const lines = [
     `image:      ${doc.image}`,
     `format:     ${doc.format} (${doc.variant}), virtual size ${formatBytes(doc.virtualSize)} (${doc.virtualSize} bytes)`,
   ];
-  if (doc.chain.length > 1) {
+  if (doc.chain.length > 1 || doc.chain.some((e) => e.cid !== undefined)) {
     lines.push('chain:');
-    for (const [depth, entry] of doc.chain.entries()) lines.push(`  ${'  '.repeat(depth)}${depth ? '└ ' : ''}${entry.path} (${entry.format} ${entry.variant})`);
+    for (const [depth, entry] of doc.chain.entries()) lines.push(`  ${'  '.repeat(depth)}${depth ? '└ ' : ''}${entry.path} (${entry.format} ${entry.variant}${chainIds(entry)})`);
   }
   lines.push(`partitions: ${doc.partitionScheme}${doc.partitionScheme === 'none' ? '' : `, ${doc.sectorSize}-byte sectors`}`);
   process.stdout.write(`${lines.join('\n')}\n`);

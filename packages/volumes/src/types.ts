@@ -1,7 +1,7 @@
 import type { ByteSource } from '@coldfix/io';
 import type { BitLockerInfo, KeyMaterial } from '@coldfix/bitlocker';
 import type { ContentKind, PartitionScheme } from '@coldfix/partitions';
-import type { ChainEntry, ImageFormat, ImageVariant } from '@coldfix/disk-image';
+import type { ChainEntry, ImageFormat, ImageVariant, OpenDiskImageOptions } from '@coldfix/disk-image';
 
 export interface OpenImageOptions {
   /** Keys for BitLocker volumes; a volume with a clear key opens without any. */
@@ -14,6 +14,8 @@ export interface OpenImageOptions {
   parentDirs?: string[];
   /** Sector size override for partition tables (default: detected). */
   sectorSize?: 512 | 4096;
+  /** VMDK overrides: accept a parent CID mismatch, allow extent/parent names outside the descriptor's folder. */
+  vmdk?: OpenDiskImageOptions['vmdk'];
 }
 
 export interface BitLockerState {
