@@ -9,7 +9,7 @@
  *
  * References: VMware "Virtual Disk Format 5.0"; libyal libvmdk format document; qemu block/vmdk.c.
  */
-import type { ByteSource } from '@coldfix/io';
+import { isWritable, type ByteSource, type ResizableByteSource } from '@coldfix/io';
 import type { ImageDriver, OpenContext } from '../registry.js';
 import type { DiskImage, VmdkVariant } from '../types.js';
 import { decodeDescriptorBytes, parseDescriptor, variantOf, type Descriptor, type ExtentLine } from './descriptor.js';
@@ -22,7 +22,7 @@ import { SparseFlags } from './layout/sparse-header.js';
 import { openVmdkParent } from './parent.js';
 import { probeVmdk, vmdkFileKind } from './probe.js';
 import { vmdkCorrupt, vmdkUnsupported } from './vmdk-errors.js';
-import { VmdkImage } from './vmdk-image.js';
+import { VmdkImage, type VmdkImageInit } from './vmdk-image.js';
 
 export const vmdkDriver: ImageDriver = {
   format: 'vmdk',
@@ -65,12 +65,24 @@ async function openVmdk(context: OpenContext): Promise<DiskImage> {
     }
     if (descriptor?.parentFileNameHint) parent = await openVmdkParent(context, descriptor, anomalies);
     else if (descriptor?.parentCid && descriptor.parentCid !== 'ffffffff') anomalies.push(`${path}: parentCID ${descriptor.parentCid} but no parentFileNameHint: read without a parent`);
-    return new VmdkImage({ path, file, variant, descriptor, extents, extentFiles, parent, anomalies });
+    const writing = writePlan(file, kind, extents, descriptor);
+    return new VmdkImage({ path, file, variant, descriptor, extents, extentFiles, parent, anomalies, ...writing });
   } catch (error) {
     await Promise.all(extentFiles.map((f) => f.close()));
     await parent?.close();
     throw error;
   }
+}
+
+/** Writes go only into one uncompressed hosted sparse file with an embedded descriptor (one undo journal per image). */
+function writePlan(file: ByteSource, kind: string | undefined, extents: Extent[], descriptor: Descriptor | undefined): Pick<VmdkImageInit, 'writeTarget' | 'writeRefusal'> {
+  if (!isWritable(file)) return {};
+  const extent = extents[0];
+  if (kind !== 'sparse' || !(extent instanceof SparseExtent)) return { writeRefusal: 'only single-file hosted sparse VMDKs (monolithicSparse) are written; descriptor-based, vmfsSparse and seSparse images are read-only' };
+  if (extent.compressed) return { writeRefusal: 'streamOptimized (compressed) VMDKs are read-only' };
+  if (!descriptor?.cid) return { writeRefusal: 'the embedded descriptor has no CID to update' };
+  if (typeof (file as ResizableByteSource).resize !== 'function') return { writeRefusal: 'the file cannot grow' };
+  return { writeTarget: { extent, file: file as ResizableByteSource } };
 }
 
 async function openExtent(context: OpenContext, line: ExtentLine, files: ByteSource[], anomalies: string[]): Promise<Extent> {

@@ -6,15 +6,20 @@
  *   virtual disk ──▶ extent 0 [0, s0) │ extent 1 [s0, s0+s1) │ …
  *                      └ grain not here ──▶ parent.read(same virtual offset)
  *
- * Writes are not implemented yet: `write` throws UnsupportedError
- * (VMDK_WRITE_UNSUPPORTED) and the image never claims to be writable.
+ * Writes (write-sparse.ts, write-cid.ts): only into an image that is one
+ * uncompressed hosted sparse file (monolithicSparse, a delta included), never
+ * into a parent; a new CID on the first write. Every other kind throws
+ * UnsupportedError (VMDK_WRITE_UNSUPPORTED) and does not claim to be writable.
  * References: VMware "Virtual Disk Format 5.0"; qemu block/vmdk.c (vmdk_co_preadv).
  */
-import { checkRange, readInto, type ByteSource, type JsonValue, type SourceInfo } from '@coldfix/io';
+import { checkRange, isWritable, readInto, UnsupportedError, type ByteSource, type JsonValue, type ResizableByteSource, type SourceInfo } from '@coldfix/io';
 import type { ChainEntry, DiskImage, VmdkVariant, WritableDiskImage } from '../types.js';
 import type { Descriptor } from './descriptor.js';
 import type { Extent } from './extents/extent.js';
+import type { SparseExtent } from './extents/sparse-extent.js';
 import { VMDK_LAYER, vmdkUnsupported } from './vmdk-errors.js';
+import { writeEmbeddedCid } from './write-cid.js';
+import { writeSparse } from './write-sparse.js';
 
 export interface VmdkImageInit {
   path: string;
@@ -27,11 +32,15 @@ export interface VmdkImageInit {
   extentFiles: ByteSource[];
   parent?: DiskImage;
   anomalies: string[];
+  /** Set when the image may be written: its single hosted sparse extent in the (writable) file. */
+  writeTarget?: { extent: SparseExtent; file: ResizableByteSource };
+  /** Why writes are refused (when there is no write target). */
+  writeRefusal?: string;
 }
 
 export class VmdkImage implements WritableDiskImage {
   readonly format = 'vmdk' as const;
-  /** Never set: VMDK writes are not implemented, so `isWritable(image)` is false. */
+  /** Present (true) only when writes are possible (see writeTarget), so `isWritable(image)` tells the truth. */
   declare readonly writable: true;
   readonly blockSize = 512;
   readonly size: number;
@@ -45,6 +54,10 @@ export class VmdkImage implements WritableDiskImage {
   private readonly starts: number[] = [];
   private readonly file: ByteSource;
   private readonly extentFiles: ByteSource[];
+  private readonly writeTarget: VmdkImageInit['writeTarget'];
+  private readonly writeRefusal: string | undefined;
+  private cidUpdated = false;
+  private writeQueue: Promise<unknown> = Promise.resolve();
 
   constructor(init: VmdkImageInit) {
     this.path = init.path;
@@ -73,6 +86,9 @@ export class VmdkImage implements WritableDiskImage {
       uncleanShutdown: unclean,
     };
     this.chain = [self, ...(init.parent?.chain ?? [])];
+    this.writeTarget = init.writeTarget;
+    this.writeRefusal = init.writeRefusal;
+    if (this.writeTarget) Object.defineProperty(this, 'writable', { value: true, enumerable: true });
   }
 
   async read(offset: number, length: number): Promise<Uint8Array> {
@@ -118,14 +134,39 @@ export class VmdkImage implements WritableDiskImage {
     target.fill(0, inParent);
   }
 
-  /** Not implemented for VMDK: throws UnsupportedError (VMDK_WRITE_UNSUPPORTED). Use `repair --output` for a flattened copy. */
-  async write(): Promise<void> {
-    throw vmdkUnsupported('VMDK_WRITE_UNSUPPORTED', `${this.path}: writing VMDK (${this.variant}) is not supported; write a flattened copy instead`, { path: this.path, variant: this.variant });
+  /**
+   * Writes virtual-disk bytes into this image's own file (never a parent). Throws UnsupportedError
+   * READ_ONLY (opened read-only) or VMDK_WRITE_UNSUPPORTED (a kind we do not write), PreconditionError
+   * (grain table not allocated, descriptor without a CID), and the file's IoError.
+   */
+  async write(offset: number, data: Uint8Array): Promise<void> {
+    checkRange(offset, data.length, this.size, VMDK_LAYER);
+    const target = this.writeTarget;
+    if (!target) {
+      if (!isWritable(this.file)) throw new UnsupportedError(`${this.path}: opened read-only`, { code: 'READ_ONLY', layer: VMDK_LAYER });
+      throw vmdkUnsupported('VMDK_WRITE_UNSUPPORTED', `${this.path}: ${this.writeRefusal ?? `writing ${this.variant} is not supported`}; write a flattened copy instead`, { path: this.path, variant: this.variant });
+    }
+    const job = this.writeQueue.then(async () => {
+      if (data.length === 0) return;
+      if (!this.cidUpdated) {
+        const cid = await writeEmbeddedCid(target.file, target.extent.header, this.path, this.descriptor?.cid);
+        this.cidUpdated = true;
+        if (this.descriptor) this.descriptor.cid = cid;
+        this.chain[0].cid = cid;
+      }
+      await writeSparse(target.extent, target.file, offset, data, (o, t) => this.readParentInto(o, t));
+    });
+    this.writeQueue = job.catch(() => undefined);
+    return job;
   }
 
-  async flush(): Promise<void> {}
+  async flush(): Promise<void> {
+    await this.writeQueue;
+    if (this.writeTarget) await this.writeTarget.file.flush();
+  }
 
   async close(): Promise<void> {
+    await this.writeQueue;
     const files = new Set<ByteSource>([this.file, ...this.extentFiles]);
     await Promise.all([...files].map((f) => f.close()));
     await this.parent?.close();

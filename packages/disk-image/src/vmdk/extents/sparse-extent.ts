@@ -83,6 +83,8 @@ export class SparseExtent extends GrainExtent {
   readonly kind = 'SPARSE';
   readonly gtEntries: number;
   readonly gd: Uint32Array;
+  /** The redundant grain directory (flag 0x2 and rgdOffset set): kept in step by writes. */
+  rgd: Uint32Array | undefined;
   readonly header: SparseExtentHeader;
   readonly compressed: boolean;
   private readonly zeroedGte: boolean;
@@ -118,8 +120,25 @@ export class SparseExtent extends GrainExtent {
     const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     for (let i = 0; i < entries; i++) gd[i] = view.getUint32(i * 4, true);
     const extent = new SparseExtent(path, file, size ?? capacity, loc, gd);
+    const rgdOffset = Number(h.rgdOffset) * 512;
+    if ((h.flags & SparseFlags.redundantGrainTable) !== 0 && h.rgdOffset !== 0n) {
+      if (!Number.isSafeInteger(rgdOffset) || rgdOffset < 512 || rgdOffset + bytes > file.size) {
+        extent.anomalies.push(`${path}: redundant grain directory [${hex(rgdOffset)}, +${bytes}) is outside the file: ignored`);
+      } else {
+        const rawRgd = await file.read(rgdOffset, bytes);
+        const rview = new DataView(rawRgd.buffer, rawRgd.byteOffset, rawRgd.byteLength);
+        extent.rgd = new Uint32Array(entries);
+        for (let i = 0; i < entries; i++) extent.rgd[i] = rview.getUint32(i * 4, true);
+      }
+    }
     if ((size ?? capacity) > capacity) extent.anomalies.push(`${path}: descriptor gives ${size} bytes, the extent's capacity is ${capacity}: the rest reads as zeros`);
     return extent;
+  }
+
+  /** The primary grain table `gtIndex` (cached; writes update the cached copy in place). */
+  grainTable(gtIndex: number): Promise<Uint8Array> {
+    const gtSector = this.gd[gtIndex];
+    return this.tables.get(gtIndex, () => this.readTable(`grain table ${gtIndex}`, gtSector * 512, this.gtEntries * 4));
   }
 
   protected async lookup(index: number): Promise<GrainRef> {
@@ -127,7 +146,7 @@ export class SparseExtent extends GrainExtent {
     if (gtIndex >= this.gd.length) return { kind: 'zero' };
     const gtSector = this.gd[gtIndex];
     if (gtSector === 0) return { kind: 'parent' };
-    const table = await this.tables.get(gtIndex, () => this.readTable(`grain table ${gtIndex}`, gtSector * 512, this.gtEntries * 4));
+    const table = await this.grainTable(gtIndex);
     const at = (index % this.gtEntries) * 4;
     const gte = (table[at] | (table[at + 1] << 8) | (table[at + 2] << 16) | (table[at + 3] << 24)) >>> 0;
     if (gte === 0) return { kind: 'parent' };
