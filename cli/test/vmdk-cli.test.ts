@@ -4,7 +4,8 @@
  * (`qemu-img create -b`, a qemu-io write into the gap before the first partition). Oracles: vmdkinfo
  * (CIDs), qemu-img info (virtual size), sfdisk --json on the catalog's raw disk (partitions), the
  * catalog's file facts (names, sizes, sha256 of the CrowdStrike files), and the files' own hashes
- * (a dry run changes nothing).
+ * (a dry run changes nothing); after an in-place repair of the leaf: qemu-img check, fls on qemu's raw
+ * copy, rollback byte-identical.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -17,7 +18,7 @@ import { ensureImages, type CatalogEntry } from '@coldfix/test-images';
 const repo = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const bin = join(repo, 'cli/bin/coldfix.js');
 const has = (tool: string) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
-const missing = !['qemu-img', 'qemu-io', 'vmdkinfo', 'sfdisk'].every(has) && process.env.COLDFIX_REQUIRE_ORACLES !== '1';
+const missing = !['qemu-img', 'qemu-io', 'vmdkinfo', 'sfdisk', 'fls'].every(has) && process.env.COLDFIX_REQUIRE_ORACLES !== '1';
 
 function run(cmd: string, args: string[]): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 256 << 20, timeout: 600_000 });
@@ -97,11 +98,38 @@ describe.skipIf(missing)('coldfix over a VMDK delta chain', () => {
     expect([sha(child), sha(base)]).toEqual(before);
   });
 
-  it('an in-place repair of a VMDK is refused with a typed error, and changes nothing', () => {
-    const before = [sha(child), sha(base)];
-    const r = coldfix('repair', child);
+  it('repair in place of the delta leaf: the parent untouched, qemu-img check 0, verify clean, rollback byte-identical', () => {
+    const leafBefore = sha(child);
+    const baseBefore = sha(base);
+    const r = coldfix('repair', '--json', child);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).mode).toBe('in-place');
+    expect(sha(base)).toBe(baseBefore);
+    expect(sha(child)).not.toBe(leafBefore);
+    expect(run('qemu-img', ['check', child]).code).toBe(0);
+    const after = coldfix('verify', '--json', child);
+    expect(after.code, after.stderr).toBe(0);
+    // The CrowdStrike 291 files are gone as qemu reads the chain (TSK lists the NTFS partition of qemu's raw copy).
+    const flat = join(work, 'after.raw');
+    expect(run('qemu-img', ['convert', '-O', 'raw', child, flat]).code).toBe(0);
+    const ntfs = sample.volumes.find((v) => v.fs === 'ntfs')!;
+    const listing = run('fls', ['-r', '-p', '-o', String(ntfs.offset / 512), flat]).stdout;
+    rmSync(flat);
+    expect(listing).toContain('C-00000001-00000000-00000044.sys');
+    expect(listing.split('\n').filter((l) => /C-00000291.*\.sys/.test(l) && !l.includes('*'))).toEqual([]);
+    const rollback = coldfix('rollback', child);
+    expect(rollback.code, rollback.stderr).toBe(0);
+    expect(sha(child)).toBe(leafBefore);
+    expect(sha(base)).toBe(baseBefore);
+  });
+
+  it('a descriptor-based (twoGbMaxExtentSparse) VMDK is not written in place: a typed refusal, files unchanged', () => {
+    const split = join(work, 'split.vmdk');
+    expect(run('qemu-img', ['convert', '-f', 'raw', '-O', 'vmdk', '-o', 'subformat=twoGbMaxExtentSparse', sample.image, split]).code).toBe(0);
+    const before = sha(split);
+    const r = coldfix('repair', split);
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/VMDK_WRITE_UNSUPPORTED|READ_ONLY/);
-    expect([sha(child), sha(base)]).toEqual(before);
+    expect(r.stderr).toMatch(/READ_ONLY|VMDK_WRITE_UNSUPPORTED/);
+    expect(sha(split)).toBe(before);
   });
 });
