@@ -132,4 +132,21 @@ describe.skipIf(missing)('coldfix over a VMDK delta chain', () => {
     expect(r.stderr).toMatch(/READ_ONLY|VMDK_WRITE_UNSUPPORTED/);
     expect(sha(split)).toBe(before);
   });
+
+  it('repair --output of a streamOptimized VMDK (read-only kind): a flattened raw copy, repaired; the VMDK unchanged', () => {
+    const stream = join(work, 'stream.vmdk');
+    expect(run('qemu-img', ['convert', '-f', 'raw', '-O', 'vmdk', '-o', 'subformat=streamOptimized', sample.image, stream]).code).toBe(0);
+    const before = sha(stream);
+    const out = join(work, 'stream-repaired.raw');
+    const r = coldfix('repair', '--json', '--output', out, stream);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).mode).toBe('output');
+    expect(sha(stream)).toBe(before);
+    expect(run('qemu-img', ['info', '--output=json', out]).stdout).toContain('"format": "raw"');
+    const ntfs = sample.volumes.find((v) => v.fs === 'ntfs')!;
+    const listing = run('fls', ['-r', '-p', '-o', String(ntfs.offset / 512), out]).stdout;
+    expect(listing).toContain('C-00000001-00000000-00000044.sys');
+    expect(listing.split('\n').filter((l) => /C-00000291.*\.sys/.test(l) && !l.includes('*'))).toEqual([]);
+    expect(coldfix('verify', out).code).toBe(0);
+  });
 });
