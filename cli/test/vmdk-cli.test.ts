@@ -9,7 +9,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,6 +63,17 @@ describe.skipIf(missing)('coldfix over a VMDK delta chain', () => {
     expect(doc.partitions.map((p: { offset: number; size: number }) => [p.offset, p.size])).toEqual(table.partitions.map((p: { start: number; size: number }) => [p.start * 512, p.size * 512]));
     const text = coldfix('info', child);
     expect(text.stdout).toContain(`${child} (vmdk monolithicSparse, CID ${doc.chain[0].cid}, parent CID ${doc.chain[1].cid})`);
+  });
+
+  it('info shows the unclean-shutdown flag of a hosted sparse header (text and JSON)', () => {
+    const path = join(work, 'unclean.vmdk');
+    expect(run('qemu-img', ['create', '-f', 'vmdk', path, '16M']).code).toBe(0);
+    const bytes = readFileSync(path);
+    bytes[72] = 1; // SparseExtentHeader.uncleanShutdown
+    writeFileSync(path, bytes);
+    const json = JSON.parse(coldfix('info', '--json', path).stdout);
+    expect(json.chain[0]).toMatchObject({ format: 'vmdk', variant: 'monolithicSparse', uncleanShutdown: true });
+    expect(coldfix('info', path).stdout).toMatch(/UNCLEAN SHUTDOWN/);
   });
 
   it('ls and cat: the CrowdStrike folder as the catalog built it (names, sizes, sha256)', () => {

@@ -121,6 +121,19 @@ describe.skipIf(noQemu)('test-written descriptors read as qemu reads them', () =
     await alone.close();
   });
 
+  it('uncleanShutdown set in the sparse header: reported in the chain and anomalies; the data reads as qemu reads it', async () => {
+    const path = join(work, 'unclean.vmdk');
+    run('qemu-img', ['convert', '-f', 'raw', '-O', 'vmdk', '-o', 'subformat=monolithicSparse', join(work, 'base-flat.vmdk'), path]);
+    const bytes = readFileSync(path);
+    expect(bytes[72]).toBe(0);
+    bytes[72] = 1; // SparseExtentHeader.uncleanShutdown
+    writeFileSync(path, bytes);
+    const { image, sha } = await readAll(path);
+    expect(image.chain[0].uncleanShutdown).toBe(true);
+    expect(image.anomalies.join('\n')).toMatch(/uncleanShutdown is set/);
+    expect(sha).toBe(qemuRawSha(path));
+  });
+
   it.skipIf(!existsSync(REAL))('seSparse (dissect ESXi fixture) through a descriptor: qemu and the MANIFEST sha256 agree', async () => {
     copyFileSync(realFixture('fox-it-dissect.hypervisor/sesparse.vmdk.gz'), join(work, 'se-sesparse.vmdk'));
     const path = descriptor('se.vmdk', 'seSparse', ['RW 1048576 SESPARSE "se-sesparse.vmdk"']);
