@@ -48,7 +48,7 @@ async function readAll(path: string, options = {}): Promise<{ image: DiskImage; 
   }
 }
 
-describe.skipIf(noQemu)('test-written descriptors read as qemu reads them', () => {
+describe.skipIf(noQemu)('test-written descriptors read as qemu reads them', { timeout: 600_000 }, () => {
   it('vmfs (ESXi flat): one VMFS extent', async () => {
     const path = descriptor('vmfs.vmdk', 'vmfs', [`RW ${SECTORS} VMFS "base-flat.vmdk"`]);
     const file = await FileSource.open(path);
@@ -144,7 +144,7 @@ describe.skipIf(noQemu)('test-written descriptors read as qemu reads them', () =
   });
 });
 
-describe('extent and parent names are untrusted', () => {
+describe('extent and parent names are untrusted', { timeout: 600_000 }, () => {
   it('an extent name leaving the folder (../, absolute) is a typed error; allowOutsidePaths opens it', async () => {
     const inner = mkdtempSync(join(work, 'inner-'));
     for (const name of ['../base-flat.vmdk', join(work, 'base-flat.vmdk'), 'C:\\\\vm\\\\base-flat.vmdk', 'sub/../../base-flat.vmdk']) {

@@ -72,7 +72,7 @@ const metadataOffsets = (bytes: Uint8Array) => {
   return fc.oneof(...spots);
 };
 
-describe('mutated VMDKs: typed errors, no hang', () => {
+describe('mutated VMDKs: typed errors, no hang', { timeout: 600_000 }, () => {
   for (const name of ['monolithicSparse', 'streamOptimized', 'cowd']) {
     it.skipIf(name !== 'cowd' && noQemu)(`${name}: random byte mutations of header, descriptor, GD, GT, markers`, async () => {
       const base = images[name];

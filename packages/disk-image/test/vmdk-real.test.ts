@@ -9,7 +9,7 @@ import { FileSource } from '@coldfix/io';
 import { detectImageFormat, openDiskImage } from '@coldfix/disk-image';
 import { REAL, realFixture, sha256Source } from './helpers.js';
 
-describe.skipIf(!existsSync(REAL) && process.env.COLDFIX_REQUIRE_ORACLES !== '1')('real VMDK fixtures (MANIFEST facts)', () => {
+describe.skipIf(!existsSync(REAL) && process.env.COLDFIX_REQUIRE_ORACLES !== '1')('real VMDK fixtures (MANIFEST facts)', { timeout: 600_000 }, () => {
   it('dfvfs ext2.vmdk: monolithicSparse, 4 MiB, CID 0xdc80b6c7, virtual sha256 [qemu + libvmdk]', async () => {
     const path = realFixture('log2timeline-dfvfs/ext2.vmdk');
     const file = await FileSource.open(path);
