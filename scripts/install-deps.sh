@@ -15,6 +15,7 @@ debian_packages=(
   dosfstools      # mkfs.vfat: EFI system partitions in test disks
   libvhdi-utils   # vhdiinfo/vhdimount: second VHD reader (differencing chains)
   libqcow-utils   # qcowinfo/qcowmount: second qcow2 reader (v2/v3, zlib; not zstd, extended L2, data files)
+  libvmdk-utils   # vmdkinfo/vmdkmount: second VMDK reader (sparse, split, stream-optimized, delta chains)
   dislocker       # dislocker-file: independent BitLocker reader for our generated volumes
   cryptsetup-bin  # cryptsetup bitlkDump: BitLocker metadata and key oracle
   libbde-utils    # bdeinfo: libbde BitLocker oracle

@@ -10,6 +10,8 @@ export interface ImageCliOptions extends KeyOptions {
   sectorSize?: string;
   snapshot?: string;
   journalDir?: string;
+  vmdkIgnoreParentCid?: boolean;
+  vmdkAllowOutsidePaths?: boolean;
 }
 
 export function addImageOptions(command: Command): Command {
@@ -18,7 +20,9 @@ export function addImageOptions(command: Command): Command {
     .option('--parent-dir <dir...>', 'folders searched for differencing-disk parents')
     .option('--allow-parent-mismatch', 'read a VHDX chain whose parent DataWriteGuid differs from the child\'s parent_linkage (reported as an anomaly)')
     .option('--sector-size <bytes>', 'partition-table sector size: 512 or 4096 (default: detected)')
-    .option('--snapshot <id-or-name>', 'qcow2: read this internal snapshot instead of the active state (read-only)');
+    .option('--snapshot <id-or-name>', 'qcow2: read this internal snapshot instead of the active state (read-only)')
+    .option('--vmdk-ignore-parent-cid', "VMDK: open a delta whose parent's CID differs from its parentCID (reported as an anomaly)")
+    .option('--vmdk-allow-outside-paths', "VMDK: let extent and parent file names point outside the descriptor's folder");
 }
 
 /** Options of commands that write an image (always through the undo journal). */
@@ -38,5 +42,8 @@ export async function imageOptionsFrom(options: ImageCliOptions): Promise<OpenIm
     journalDir: options.journalDir,
     sectorSize: sectorSize as 512 | 4096 | undefined,
     ...(options.snapshot !== undefined ? { snapshot: options.snapshot } : {}),
+    ...(options.vmdkIgnoreParentCid || options.vmdkAllowOutsidePaths
+      ? { vmdk: { ignoreParentCid: options.vmdkIgnoreParentCid ?? false, allowOutsidePaths: options.vmdkAllowOutsidePaths ?? false } }
+      : {}),
   };
 }

@@ -54,6 +54,10 @@ export function infoDocument(opened: OpenedImage) {
       ...(entry.snapshot !== undefined ? { snapshot: entry.snapshot } : {}),
       ...(entry.backingFile !== undefined ? { backingFile: entry.backingFile, backingFormat: entry.backingFormat ?? null } : {}),
       ...(entry.dataFile !== undefined ? { dataFile: entry.dataFile } : {}),
+      ...(entry.uniqueId !== undefined ? { uniqueId: entry.uniqueId } : {}),
+      ...(entry.cid !== undefined ? { cid: entry.cid } : {}),
+      ...(entry.parentCid !== undefined ? { parentCid: entry.parentCid } : {}),
+      ...(entry.uncleanShutdown !== undefined ? { uncleanShutdown: entry.uncleanShutdown } : {}),
     })),
     partitionScheme: summary.partitionScheme,
     sectorSize: summary.sectorSize,
@@ -93,19 +97,28 @@ function partitionDocument(volume: VolumeEntry) {
 
 type InfoDocument = ReturnType<typeof infoDocument>;
 
+/** VMDK content IDs and the unclean-shutdown flag, for the chain lines. */
+function chainIds(entry: InfoDocument['chain'][number]): string {
+  let out = '';
+  if (entry.cid !== undefined) out += `, CID ${entry.cid}`;
+  if (entry.parentCid !== undefined && entry.parentCid !== 'ffffffff') out += `, parent CID ${entry.parentCid}`;
+  if (entry.uncleanShutdown) out += ', UNCLEAN SHUTDOWN';
+  return out;
+}
+
 function printInfo(doc: InfoDocument): void {
   const lines = [
     `image:      ${doc.image}`,
     `format:     ${doc.format} (${doc.variant}), virtual size ${formatBytes(doc.virtualSize)} (${doc.virtualSize} bytes)`,
   ];
-  if (doc.chain.length > 1 || doc.chain.some((e) => e.dataWriteGuid || e.flags || e.snapshots?.length)) {
+  if (doc.chain.length > 1 || doc.chain.some((e) => e.dataWriteGuid || e.flags || e.snapshots?.length || e.cid !== undefined)) {
     lines.push('chain:');
     for (const [depth, entry] of doc.chain.entries()) {
       const pad = `  ${'  '.repeat(depth)}`;
       const vhdx = entry.dataWriteGuid
         ? `, block ${formatBytes(entry.blockSize ?? 0)}, ${entry.logicalSectorSize}-byte sectors, log ${entry.logState}, DataWriteGuid ${entry.dataWriteGuid}${entry.parentLinkage ? `, parent_linkage ${entry.parentLinkage}` : ''}`
         : '';
-      lines.push(`${pad}${depth ? '└ ' : ''}${entry.path} (${entry.format} ${entry.variant}${vhdx})${entry.flags ? ` [${entry.flags.join(', ')}]` : ''}`);
+      lines.push(`${pad}${depth ? '└ ' : ''}${entry.path} (${entry.format} ${entry.variant}${vhdx}${chainIds(entry)})${entry.flags ? ` [${entry.flags.join(', ')}]` : ''}`);
       if (entry.dataFile !== undefined) lines.push(`${pad}    data file: ${JSON.stringify(entry.dataFile)}`);
       if (entry.snapshot !== undefined) lines.push(`${pad}    reading snapshot ${entry.snapshot}`);
       for (const s of entry.snapshots ?? []) lines.push(`${pad}    snapshot ${s.id} ${JSON.stringify(s.name)} ${s.date} ${formatBytes(s.virtualSize)}`);

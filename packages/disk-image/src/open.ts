@@ -12,11 +12,13 @@ import type { DiskImage, ImageFormat, ImageVariant, OpenDiskImageOptions, Writab
 import { vhdDriver } from './vhd/open-vhd.js';
 import { vhdxDriver } from './vhdx/open-vhdx.js';
 import { qcow2Driver } from './qcow2/open-qcow2.js';
+import { vmdkDriver } from './vmdk/open-vmdk.js';
 import { detectUnsupportedContainer, unsupportedFormatError } from './unsupported.js';
 
 registerImageDriver(vhdDriver);
 registerImageDriver(vhdxDriver);
 registerImageDriver(qcow2Driver);
+registerImageDriver(vmdkDriver);
 
 export const DEFAULT_MAX_CHAIN_DEPTH = 64;
 
@@ -66,6 +68,7 @@ export async function openDiskImage(path: string, options: OpenDiskImageOptions 
     maxChainDepth: options.maxChainDepth ?? DEFAULT_MAX_CHAIN_DEPTH,
     allowParentMismatch: options.allowParentMismatch ?? false,
     snapshot: options.snapshot,
+    vmdk: options.vmdk ?? {},
   };
   if (resolved.snapshot !== undefined && resolved.writable) {
     throw new PreconditionError(`${path}: a snapshot is read-only; open it without writable`, { code: 'SNAPSHOT_READ_ONLY', layer: 'disk-image', details: { path, snapshot: resolved.snapshot } });

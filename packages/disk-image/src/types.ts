@@ -5,10 +5,15 @@
 import type { ByteSource, FileOpener, WritableByteSource } from '@coldfix/io';
 
 /** Container formats recognised by content. */
-export type ImageFormat = 'raw' | 'vhd' | 'vhdx' | 'qcow2';
+export type ImageFormat = 'raw' | 'vhd' | 'vhdx' | 'qcow2' | 'vmdk';
 
-/** `raw` / `block-device` for flat images; `fixed` / `dynamic` / `differencing` for VHD and VHDX; `v2` / `v3` for qcow2. */
-export type ImageVariant = 'raw' | 'block-device' | 'fixed' | 'dynamic' | 'differencing' | 'v2' | 'v3';
+/** `raw` / `block-device` for flat images; `fixed` / `dynamic` / `differencing` for VHD and VHDX; `v2` / `v3` for qcow2; the createType for VMDK. */
+export type ImageVariant = 'raw' | 'block-device' | 'fixed' | 'dynamic' | 'differencing' | 'v2' | 'v3' | VmdkVariant;
+
+/** VMDK: the descriptor's createType (an extent opened on its own is named by its kind). */
+export type VmdkVariant =
+  | 'monolithicSparse' | 'monolithicFlat' | 'twoGbMaxExtentSparse' | 'twoGbMaxExtentFlat' | 'streamOptimized'
+  | 'vmfs' | 'vmfsThin' | 'vmfsSparse' | 'seSparse' | 'vmfsPreallocated' | 'vmfsEagerZeroedThick' | 'custom';
 
 /** One member of a chain (child first, then its parents). */
 export interface ChainEntry {
@@ -43,6 +48,11 @@ export interface ChainEntry {
   backingFile?: string;
   backingFormat?: string;
   dataFile?: string;
+  /** VMDK descriptor content ID and parent content ID (8 hex digits; ffffffff = no parent). */
+  cid?: string;
+  parentCid?: string;
+  /** VMDK hosted sparse header flag: the image was not closed cleanly. */
+  uncleanShutdown?: boolean;
 }
 
 /** An internal snapshot (qcow2). */
@@ -84,4 +94,6 @@ export interface OpenDiskImageOptions {
   allowParentMismatch?: boolean;
   /** qcow2: read this internal snapshot (ID, else name) of the image asked for; read-only. */
   snapshot?: string;
+  /** VMDK: accept a parent whose CID differs from the child's parentCID (an anomaly instead of an error); let extent and parent names point outside the descriptor's folder. */
+  vmdk?: { ignoreParentCid?: boolean; allowOutsidePaths?: boolean };
 }

@@ -17,6 +17,7 @@ import { quarantineMatch, syncQuarantineRoot } from './quarantine.js';
 import type { RepairReport, VolumeReport } from './report.js';
 import type { Rule } from './rules/rule.js';
 import { actionable, scanImage } from './scan.js';
+import { flattenCopy } from './flatten-copy.js';
 import { sparseCopy } from './sparse-copy.js';
 import { bitlockerMetadataHash, directorySnapshot, findingKey, verifyImage, type Baseline } from './verify.js';
 
@@ -166,7 +167,11 @@ export async function repairImage(image: string, options: RepairOptions): Promis
   }
 
   // 2. Write: a copy for --output, else the image itself, always through the journal.
-  if (options.output) await sparseCopy(image, options.output);
+  if (options.output && report.format === 'vmdk') {
+    // A VMDK's files cannot be copied one by one (extents and parents are named beside it; several kinds are read-only).
+    await flattenCopy(image, options.output, openOptions);
+    report.messages.push(`--output of a VMDK is a flattened raw copy of its virtual disk: ${options.output}`);
+  } else if (options.output) await sparseCopy(image, options.output);
   const quarantineRoot = options.quarantineDir ?? `${target}.coldfix-quarantine`;
   const opened =
     writer ??

@@ -58,7 +58,7 @@ export class OpenedImage {
     }) as FileOpener;
     let disk: DiskImage | undefined;
     try {
-      disk = await openDiskImage(path, { writable: options.writable ?? false, openFile, parentDirs: options.parentDirs, allowParentMismatch: options.allowParentMismatch, ...(options.snapshot !== undefined ? { snapshot: options.snapshot } : {}) });
+      disk = await openDiskImage(path, { writable: options.writable ?? false, openFile, parentDirs: options.parentDirs, allowParentMismatch: options.allowParentMismatch, vmdk: options.vmdk, ...(options.snapshot !== undefined ? { snapshot: options.snapshot } : {}) });
       // One bounded cache over the virtual disk serves every small metadata read above it. 32 KiB
       // blocks: fresh memory costs ~5 us per KiB to fault in on the VMs here (a 64 KiB buffer ~0.33
       // ms), and a repair's reads are scattered: 64 KiB blocks read 4.0 MiB for it, 32 KiB 2.4 MiB.

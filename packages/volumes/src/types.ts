@@ -1,7 +1,7 @@
 import type { ByteSource, RemoteImageOptions } from '@coldfix/io';
 import type { BitLockerInfo, KeyMaterial } from '@coldfix/bitlocker';
 import type { ContentKind, PartitionScheme } from '@coldfix/partitions';
-import type { ChainEntry, ImageFormat, ImageVariant } from '@coldfix/disk-image';
+import type { ChainEntry, ImageFormat, ImageVariant, OpenDiskImageOptions } from '@coldfix/disk-image';
 
 export interface OpenImageOptions {
   /** Keys for BitLocker volumes; a volume with a clear key opens without any. */
@@ -20,6 +20,8 @@ export interface OpenImageOptions {
   remote?: RemoteImageOptions;
   /** qcow2: read this internal snapshot (ID or name) instead of the active state; read-only. */
   snapshot?: string;
+  /** VMDK overrides: accept a parent CID mismatch, allow extent/parent names outside the descriptor's folder. */
+  vmdk?: OpenDiskImageOptions['vmdk'];
 }
 
 export interface BitLockerState {
