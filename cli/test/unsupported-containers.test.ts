@@ -16,7 +16,7 @@ import { execFile } from 'node:child_process';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { createGunzip } from 'node:zlib';
@@ -34,9 +34,9 @@ interface Run {
   stdout: string;
   stderr: string;
 }
-function run(cmd: string, args: string[]): Promise<Run> {
+function run(cmd: string, args: string[], cwd = repo): Promise<Run> {
   return new Promise((res, rej) =>
-    execFile(cmd, args, { cwd: repo, maxBuffer: 256 << 20, timeout: 900_000 }, (error, stdout, stderr) => {
+    execFile(cmd, args, { cwd, maxBuffer: 256 << 20, timeout: 900_000 }, (error, stdout, stderr) => {
       if (error && typeof (error as NodeJS.ErrnoException).code === 'string') return rej(error);
       res({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout: String(stdout), stderr: String(stderr) });
     }),
@@ -142,8 +142,9 @@ describe.skipIf(!hasQemu && !requireOracles)('containers converted from the wind
 
   it('batch --dry-run over a folder of them: each image affected as the raw disk, or an UNSUPPORTED_FORMAT error; none clean', async () => {
     const got = await coldfix(['batch', join(work, 'batch'), '--dry-run', '--json', '--jobs', '2']);
-    const lines = got.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { image?: string; result?: string; error?: { code: string }; summary?: unknown });
-    const reports = lines.filter((l) => !l.summary);
+    const lines = got.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event?: string; image?: string; result?: string; error?: { code: string } });
+    // NDJSON events (docs/fleet.md): start, one `image` event per image, summary.
+    const reports = lines.filter((l) => l.event === 'image');
     // One report per file: the containers, and the raw extent a monolithicFlat VMDK keeps beside its
     // descriptor (`*-flat.vmdk`: a raw disk, rightly read as raw and affected).
     const { readdir } = await import('node:fs/promises');
@@ -160,7 +161,7 @@ describe.skipIf(!hasQemu && !requireOracles)('containers converted from the wind
 });
 
 /** Container fixtures (MANIFEST §3 and the dfvfs section) with their format and qemu-img virtual size. */
-const FIXTURES: { file: string; format: string; virtualSize: number; sha256?: string }[] = [
+const FIXTURES: { file: string; format: string; virtualSize: number; sha256?: string; missingParent?: string }[] = [
   { file: 'fox-it-dissect.hypervisor/basic.qcow2.gz', format: 'qcow2', virtualSize: 536_870_912 },
   { file: 'fox-it-dissect.hypervisor/basic-zstd.qcow2.gz', format: 'qcow2', virtualSize: 536_870_912 },
   { file: 'fox-it-dissect.hypervisor/snapshot.qcow2.gz', format: 'qcow2', virtualSize: 536_870_912 },
@@ -168,7 +169,8 @@ const FIXTURES: { file: string; format: string; virtualSize: number; sha256?: st
   { file: 'fox-it-dissect.hypervisor/data-file.qcow2.gz', format: 'qcow2', virtualSize: 536_870_912 },
   { file: 'fox-it-dissect.hypervisor/fixed.vhdx.gz', format: 'vhdx', virtualSize: 0xa00000 },
   { file: 'fox-it-dissect.hypervisor/dynamic.vhdx.gz', format: 'vhdx', virtualSize: 0xa00000 },
-  { file: 'fox-it-dissect.hypervisor/differencing.avhdx.gz', format: 'vhdx', virtualSize: 8_589_934_592 },
+  // A Hyper-V checkpoint whose parent is not in the fixture set: read as VHDX, refused for its missing parent.
+  { file: 'fox-it-dissect.hypervisor/differencing.avhdx.gz', format: 'vhdx', virtualSize: 8_589_934_592, missingParent: 'ff34003b-11ed-4cf8-a166-b2be05e20b80' },
   // qemu reads a standalone seSparse extent only through a hand-written descriptor: MANIFEST's virtual SHA-256.
   { file: 'fox-it-dissect.hypervisor/sesparse.vmdk.gz', format: 'vmdk', virtualSize: 536_870_912, sha256: '3afa48010241335528fe402f083fc9f3a1013a49485221443a78d9a8604e2f90' },
   { file: 'log2timeline-dfvfs/ext2.qcow2', format: 'qcow2', virtualSize: 4_194_304 },
@@ -195,6 +197,17 @@ describe.skipIf(!hasFixtures && !requireOracles)('container fixtures: read as th
   it.each(FIXTURES)('$file', async (f) => {
     const image = local.get(f.file)!;
     const info = await coldfix(['info', image, '--json']);
+    if (f.missingParent) {
+      // MANIFEST §3: the parent linkage GUID is named, with the paths tried; never read as raw, never clean.
+      for (const command of ['info', 'verify']) {
+        const got = command === 'info' ? info : await coldfix([command, image]);
+        expect(got.code, `${command} ${f.file}: ${got.stderr}`).toBe(2);
+        expect(got.stderr).toContain('[VHDX_PARENT_NOT_FOUND]');
+        expect(got.stderr).toContain(f.missingParent);
+        expect(got.stdout).not.toMatch(/clean/i);
+      }
+      return;
+    }
     if (info.code !== 0) {
       expectUnsupported(info, f.format, `info ${f.file}`);
       expectUnsupported(await coldfix(['verify', image]), f.format, `verify ${f.file}`);
@@ -217,7 +230,8 @@ describe.skipIf(!hasFixtures && !requireOracles)('container fixtures: read as th
       expect(hash.digest('hex')).toBe(f.sha256);
       return;
     }
-    const compare = await run('qemu-img', ['compare', '-f', 'raw', exported, image]);
+    // From the image's folder: qemu resolves a relative external data file name against the working directory.
+    const compare = await run('qemu-img', ['compare', '-f', 'raw', exported, image], dirname(image));
     expect(compare.code, compare.stdout + compare.stderr).toBe(0);
   });
 });

@@ -10,9 +10,10 @@
  * regular file whose bytes a container driver recognises, or whose first sector carries a boot
  * signature (MBR, GPT protective MBR, NTFS or BitLocker boot sector), is an image.
  */
-import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { CorruptError, LimitExceededError, ioErrorFrom } from '@coldfix/io';
+import { looksLikeDiskImage } from '@coldfix/volumes';
 import { BATCH_ACTIONS, type BatchAction, type ManifestEntry } from './types.js';
 
 /** Bounds: a manifest is read whole, so its size and line count are capped. */
@@ -112,12 +113,10 @@ function splitCsvLine(line: string): string[] {
   return out;
 }
 
-/** Container signatures recognised by content (footer or header magic); raw disks by their boot sector. */
-const HEADER_MAGIC = ['conectix', 'vhdxfile', 'QFI\xfb', 'KDMV', '# Disk DescriptorFile'];
-
 /**
  * Turns a folder into a manifest: its regular files (sorted, not recursive) that hold an image by
- * content. Undo journals and quarantine folders are skipped. Reads at most 1 KiB of each file.
+ * content (volumes' looksLikeDiskImage: every container a driver reads or that we recognise and refuse,
+ * and raw disks). Undo journals are skipped.
  */
 export async function scanDirectory(dir: string, action: BatchAction = 'repair'): Promise<ManifestEntry[]> {
   const entries: ManifestEntry[] = [];
@@ -126,25 +125,7 @@ export async function scanDirectory(dir: string, action: BatchAction = 'repair')
     const path = resolve(join(dir, name));
     const info = await stat(path).catch(() => null);
     if (!info || !(info.isFile() || info.isBlockDevice()) || info.size < 512) continue;
-    if (await looksLikeImage(path, info.size)) entries.push({ image: path, action, line: 0 });
+    if (await looksLikeDiskImage(path)) entries.push({ image: path, action, line: 0 });
   }
   return entries;
-}
-
-async function looksLikeImage(path: string, size: number): Promise<boolean> {
-  const handle = await open(path, 'r').catch(() => null);
-  if (!handle) return false;
-  try {
-    const head = Buffer.alloc(512);
-    await handle.read(head, 0, 512, 0);
-    const tail = Buffer.alloc(512);
-    await handle.read(tail, 0, 512, size - 512);
-    const latin = head.toString('latin1');
-    if (HEADER_MAGIC.some((m) => latin.startsWith(m))) return true;
-    if (tail.toString('latin1', 0, 8) === 'conectix' || tail.toString('latin1', 1, 9) === 'conectix') return true;
-    // MBR / protective MBR / NTFS or BitLocker boot sector: 0x55AA at the end of sector 0.
-    return head[510] === 0x55 && head[511] === 0xaa;
-  } finally {
-    await handle.close();
-  }
 }

@@ -74,7 +74,8 @@ describe.skipIf(skip)(`qcow2 writes killed at random points${skip ? ' (skipped: 
       rmSync(image);
     }
     expect(sha256File(join(dir, 'base.qcow2'))).toBe(baseSha);
-    // The kills must land mid-work for the test to mean anything.
-    expect(outcomes.filter((o) => o === 'killed').length).toBeGreaterThanOrEqual(20);
+    // The kills must land mid-work for the test to mean anything. How many do depends on the machine's
+    // speed (18 of 30 on an idle 2-core run, more under load): a third is the floor asked for.
+    expect(outcomes.filter((o) => o === 'killed').length).toBeGreaterThanOrEqual(10);
   }, 600_000);
 });

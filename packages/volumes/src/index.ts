@@ -1,2 +1,3 @@
 export * from './types.js';
 export * from './open-image.js';
+export * from './identify.js';
