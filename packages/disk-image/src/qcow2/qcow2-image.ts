@@ -8,6 +8,7 @@
  *
  * References: qemu docs/interop/qcow2.txt; libyal libqcow documentation.
  */
+import { readParentInto } from '../parent-read.js';
 import { checkRange, isWritable, readInto, UnsupportedError, type ByteSource, type ResizableByteSource, type SourceInfo } from '@coldfix/io';
 import type { ChainEntry, DiskImage, ImageSnapshot, WritableDiskImage } from '../types.js';
 import { ClusterMap, type Qcow2Run } from './cluster-map.js';
@@ -116,7 +117,7 @@ export class Qcow2Image implements WritableDiskImage {
         part.fill(0);
         return;
       case 'unallocated':
-        return this.readParentInto(run.offset, part);
+        return readParentInto(this.parent, run.offset, part);
       case 'data':
         return readPadded(this.dataFile ?? this.file, run.hostOffset, part);
       case 'compressed': {
@@ -141,13 +142,6 @@ export class Qcow2Image implements WritableDiskImage {
     return cluster;
   }
 
-  /** The backing file's bytes; past its end (or without one) zeros. */
-  private async readParentInto(offset: number, target: Uint8Array): Promise<void> {
-    const parent = this.parent;
-    const inParent = parent ? Math.max(0, Math.min(target.length, parent.size - offset)) : 0;
-    if (parent && inParent > 0) await readInto(parent, offset, target.subarray(0, inParent));
-    target.fill(0, inParent);
-  }
 
   /**
    * Writes virtual-disk bytes into this image (never the backing file), in qemu's safe order (write/qcow2-writer.ts).

@@ -6,6 +6,7 @@
  * References: Microsoft VHD specification 1.0 (2006); libvhdi format document;
  * qemu block/vpc.c.
  */
+import { readParentInto } from '../parent-read.js';
 import { checkRange, isWritable, readInto, UnsupportedError, type ByteSource, type ResizableByteSource, type SourceInfo } from '@coldfix/io';
 import type { ChainEntry, DiskImage, WritableDiskImage } from '../types.js';
 import { BlockMap, type ReadRun } from './block-map.js';
@@ -103,7 +104,7 @@ export class VhdImage implements WritableDiskImage {
       runs.map((run) => {
         const part = target.subarray(run.offset - offset, run.offset - offset + run.length);
         if (run.kind === 'data') return readInto(this.file, run.fileOffset, part);
-        if (run.kind === 'parent') return this.readParentInto(run.offset, part);
+        if (run.kind === 'parent') return readParentInto(this.parent, run.offset, part);
         part.fill(0);
         return undefined;
       }),
@@ -138,13 +139,6 @@ export class VhdImage implements WritableDiskImage {
     return out;
   }
 
-  /** readParent into a caller's buffer. */
-  private async readParentInto(offset: number, target: Uint8Array): Promise<void> {
-    const parent = this.parent;
-    const inParent = parent ? Math.max(0, Math.min(target.length, parent.size - offset)) : 0;
-    if (parent && inParent > 0) await readInto(parent, offset, target.subarray(0, inParent));
-    target.fill(0, inParent);
-  }
 
   /**
    * Writes virtual-disk bytes into the child file (never the parent).

@@ -8,6 +8,7 @@
  *
  * References: MS-VHDX (v8.0, 2024); libyal libvhdi VHDX format document.
  */
+import { readParentInto } from '../parent-read.js';
 import { checkRange, isWritable, readInto, UnsupportedError, type ByteSource, type ResizableByteSource, type SourceInfo } from '@coldfix/io';
 import type { ChainEntry, DiskImage, WritableDiskImage } from '../types.js';
 import { VhdxBlockMap, type VhdxReadRun } from './block-map.js';
@@ -120,17 +121,10 @@ export class VhdxImage implements WritableDiskImage {
 
   private async fillRun(run: VhdxReadRun, part: Uint8Array): Promise<void> {
     if (run.kind === 'data') return readInto(this.source, run.fileOffset, part);
-    if (run.kind === 'parent') return this.fillParent(run.offset, part);
+    if (run.kind === 'parent') return readParentInto(this.parent, run.offset, part);
     part.fill(0);
   }
 
-  /** The parent's bytes; past the parent's end reads zeros. */
-  private async fillParent(offset: number, target: Uint8Array): Promise<void> {
-    const parent = this.parent;
-    const inParent = parent ? Math.max(0, Math.min(target.length, parent.size - offset)) : 0;
-    if (parent && inParent > 0) await readInto(parent, offset, target.subarray(0, inParent));
-    target.fill(0, inParent);
-  }
 
   /**
    * Writes virtual-disk bytes into this file (never a parent). Throws UnsupportedError when opened

@@ -12,6 +12,7 @@
  * UnsupportedError (VMDK_WRITE_UNSUPPORTED) and does not claim to be writable.
  * References: VMware "Virtual Disk Format 5.0"; qemu block/vmdk.c (vmdk_co_preadv).
  */
+import { readParentInto } from '../parent-read.js';
 import { checkRange, isWritable, readInto, UnsupportedError, type ByteSource, type JsonValue, type ResizableByteSource, type SourceInfo } from '@coldfix/io';
 import type { ChainEntry, DiskImage, VmdkVariant, WritableDiskImage } from '../types.js';
 import type { Descriptor } from './descriptor.js';
@@ -109,7 +110,7 @@ export class VmdkImage implements WritableDiskImage {
       const to = Math.min(end, start + extent.size);
       if (to <= from) continue;
       const part = target.subarray(from - offset, to - offset);
-      jobs.push(extent.readInto(from - start, part, (o, t) => this.readParentInto(start + o, t)));
+      jobs.push(extent.readInto(from - start, part, (o, t) => readParentInto(this.parent, start + o, t)));
     }
     await Promise.all(jobs);
   }
@@ -126,13 +127,6 @@ export class VmdkImage implements WritableDiskImage {
     return lo;
   }
 
-  /** The parent's bytes at a virtual offset; zeros without a parent or past its end. */
-  private async readParentInto(offset: number, target: Uint8Array): Promise<void> {
-    const parent = this.parent;
-    const inParent = parent ? Math.max(0, Math.min(target.length, parent.size - offset)) : 0;
-    if (parent && inParent > 0) await readInto(parent, offset, target.subarray(0, inParent));
-    target.fill(0, inParent);
-  }
 
   /**
    * Writes virtual-disk bytes into this image's own file (never a parent). Throws UnsupportedError
@@ -154,7 +148,7 @@ export class VmdkImage implements WritableDiskImage {
         if (this.descriptor) this.descriptor.cid = cid;
         this.chain[0].cid = cid;
       }
-      await writeSparse(target.extent, target.file, offset, data, (o, t) => this.readParentInto(o, t));
+      await writeSparse(target.extent, target.file, offset, data, (o, t) => readParentInto(this.parent, o, t));
     });
     this.writeQueue = job.catch(() => undefined);
     return job;
