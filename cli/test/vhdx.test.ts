@@ -41,7 +41,7 @@ async function sha256File(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-describe.skipIf(noQemu)('coldfix over VHDX and AVHDX (skipped without qemu-img)', () => {
+describe.skipIf((noQemu) && process.env.COLDFIX_REQUIRE_ORACLES !== '1')('coldfix over VHDX and AVHDX (skipped without qemu-img)', () => {
   let dir = '';
   let vhdx = '';
   let avhdx = '';
@@ -193,7 +193,7 @@ describe.skipIf(noQemu)('coldfix over VHDX and AVHDX (skipped without qemu-img)'
   });
 });
 
-describe.skipIf(noQemu)('coldfix repair over a BitLocker disk as VHDX (skipped without qemu-img)', () => {
+describe.skipIf((noQemu) && process.env.COLDFIX_REQUIRE_ORACLES !== '1')('coldfix repair over a BitLocker disk as VHDX (skipped without qemu-img)', () => {
   it('windows-sample-bitlocker-vhd → qemu-img convert -O vhdx: repair with the recovery password (exit 0), qemu-img check clean, verify clean, rollback byte-identical', { timeout: 900_000 }, async () => {
     const catalog = await ensureImages(['windows-sample-bitlocker-vhd']);
     const entry = catalog.entries['windows-sample-bitlocker-vhd']!;
