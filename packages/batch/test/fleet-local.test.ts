@@ -25,8 +25,15 @@ const blVhd = catalogImage('windows-sample-bitlocker-vhd', 'windows-sample-bitlo
 const haveImages = existsSync(winVhd) && existsSync(blVhd) && hasTool('mkntfs');
 const skip = !haveImages && !requireOracles;
 // The catalog's BitLocker facts (test-images/src: windows-sample-bitlocker-vhd).
-const RECOVERY_PROTECTOR = '{595bd39b-1d09-4618-bd87-b12114527c06}';
-const RECOVERY_PASSWORD = '111111-222222-333333-444444-555555-666666-100001-200002';
+// The BitLocker sample's recovery protector and password, from its catalog facts: the protector GUIDs are
+// new at every build of the sample, so a GUID written here would match only the cache it was copied from.
+interface BitLockerFacts {
+  recoveryPassword: string;
+  protectors: { guid: string; type: string }[];
+}
+const blFacts = existsSync(blVhd) ? (JSON.parse(readFileSync(join(blVhd, '../entry.json'), 'utf8')) as { extra: { bitlocker: BitLockerFacts } }).extra.bitlocker : null;
+const RECOVERY_PROTECTOR = `{${blFacts?.protectors.find((p) => p.type === 'recovery-password')?.guid ?? 'missing'}}`;
+const RECOVERY_PASSWORD = blFacts?.recoveryPassword ?? 'missing';
 const WRONG_PASSWORD = '000011-000022-000033-000044-000055-000066-000077-000088';
 
 // Catalog facts (windows-sample-vhd's entry.json): the channel-291 files the default rule acts on, and the Windows partition.
