@@ -39,7 +39,7 @@ runSourceContract('HttpRangeSource (requests split at 64 KiB)', async () => {
   return { source, expected, cleanup: () => server.close() };
 });
 
-runSourceContract('openRemoteImageSource (1 MiB block cache over ranges)', async () => {
+runSourceContract('openRemoteImageSource (64 KiB block cache over ranges, 4 MiB bound)', async () => {
   const expected = random(3 * 1024 * 1024 + 4097);
   const server = await startRangeServer({ data: expected });
   const source = await openRemoteImageSource(server.url, { ...fast, maxCacheBytes: 4 << 20 });
