@@ -13,11 +13,11 @@
  *   - peers: `dd bs=4M` of the raw file to /dev/null, `qemu-img convert` of raw and VHD to qemu's null-co driver.
  */
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDiskImage, type DiskImage } from '@coldfix/disk-image';
+import { writeMixedDisk } from './mixed-content.js';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number) => {
@@ -35,23 +35,7 @@ const MB = 1e6;
 function buildImages(): void {
   mkdirSync(out, { recursive: true });
   if (!existsSync(rawPath)) {
-    const fd = openSync(rawPath, 'w');
-    const chunk = 64 * 1024;
-    let x = 12345;
-    const buffer = Buffer.alloc(4 << 20);
-    for (let o = 0; o < SIZE; o += buffer.length) {
-      for (let c = 0; c < buffer.length; c += chunk) {
-        x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-        const kind = (x >>> 16) % 4; // 1/4 zeros, 1/4 random, 1/2 pattern: a disk with data and holes
-        if (kind === 0) buffer.fill(0, c, c + chunk);
-        else if (kind === 1) randomBytes(chunk).copy(buffer, c);
-        else buffer.fill((x >>> 24) | 1, c, c + chunk);
-      }
-      // Whole empty 2 MiB blocks every 64 MiB so the VHD has unallocated blocks.
-      if (o % (64 << 20) === 0) buffer.fill(0);
-      writeSync(fd, buffer, 0, Math.min(buffer.length, SIZE - o), o);
-    }
-    closeSync(fd);
+    writeMixedDisk(rawPath, SIZE, { seed: 12345, emptyEvery64MiB: true });
   }
   if (!existsSync(vhdPath)) execFileSync('qemu-img', ['convert', '-f', 'raw', '-O', 'vpc', '-o', 'subformat=dynamic,force_size=on', rawPath, vhdPath]);
 }

@@ -9,11 +9,11 @@
  * an empty 2 MiB every 64 MiB) and its dynamic VHDX (`qemu-img convert -O vhdx -o block_size=…`).
  */
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDiskImage, type DiskImage } from '@coldfix/disk-image';
+import { writeMixedDisk } from './mixed-content.js';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number) => {
@@ -31,22 +31,7 @@ const MB = 1e6;
 function buildImages(): void {
   mkdirSync(out, { recursive: true });
   if (!existsSync(rawPath)) {
-    const fd = openSync(rawPath, 'w');
-    const chunk = 64 * 1024;
-    let x = 12345;
-    const buffer = Buffer.alloc(4 << 20);
-    for (let o = 0; o < SIZE; o += buffer.length) {
-      for (let c = 0; c < buffer.length; c += chunk) {
-        x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-        const kind = (x >>> 16) % 4;
-        if (kind === 0) buffer.fill(0, c, c + chunk);
-        else if (kind === 1) randomBytes(chunk).copy(buffer, c);
-        else buffer.fill((x >>> 24) | 1, c, c + chunk);
-      }
-      if (o % (64 << 20) === 0) buffer.fill(0);
-      writeSync(fd, buffer, 0, Math.min(buffer.length, SIZE - o), o);
-    }
-    closeSync(fd);
+    writeMixedDisk(rawPath, SIZE, { seed: 12345, emptyEvery64MiB: true });
   }
   if (!existsSync(vhdxPath)) execFileSync('qemu-img', ['convert', '-f', 'raw', '-O', 'vhdx', '-o', `subformat=dynamic,block_size=${BLOCK_MIB}M`, rawPath, vhdxPath]);
 }
