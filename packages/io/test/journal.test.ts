@@ -7,10 +7,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { itWith, missingLoopDevice } from '@coldfix/test-support';
 import fc from 'fast-check';
 import { createHash, randomBytes } from 'node:crypto';
-import { appendFile, chmod, copyFile, mkdir, mkdtemp, open, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, copyFile, cp, mkdir, mkdtemp, open, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   commitImage,
   DryRunOverlay,
@@ -367,7 +368,13 @@ describe('journal lifecycle', () => {
       if (process.getuid?.() !== 0) {
         expect((await caught(JournaledFile.open(path))).code).toBe('JOURNAL_DIR_NOT_WRITABLE');
       } else {
-        const io = new URL('../dist/index.js', import.meta.url).href;
+        // The unprivileged user may not reach this checkout (a clone under a 0700 folder), so it imports a
+        // copy of the built package placed beside the image (io imports nothing outside itself).
+        const ioCopy = join(base, 'io');
+        await cp(fileURLToPath(new URL('../dist', import.meta.url)), join(ioCopy, 'dist'), { recursive: true });
+        await writeFile(join(ioCopy, 'package.json'), '{"type":"module"}\n');
+        await chmodReadable(ioCopy);
+        const io = pathToFileURL(join(ioCopy, 'dist', 'index.js')).href;
         const script = `import(${JSON.stringify(io)}).then((m) => m.JournaledFile.open(${JSON.stringify(path)})).then(() => console.log('opened'), (e) => console.log(e.code))`;
         const out = execFileSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', script], { encoding: 'utf8' }).trim();
         expect(out).toBe('JOURNAL_DIR_NOT_WRITABLE');
@@ -485,3 +492,10 @@ describe('block devices', () => {
     expect(await fileSha(image.path)).toBe(image.hash);
   });
 });
+
+/** Makes a folder tree readable and traversable by everyone (files 0644, folders 0755). */
+async function chmodReadable(path: string): Promise<void> {
+  const info = await stat(path);
+  await chmod(path, info.isDirectory() ? 0o755 : 0o644);
+  if (info.isDirectory()) for (const name of await readdir(path)) await chmodReadable(join(path, name));
+}
